@@ -1,0 +1,103 @@
+"""HTTP errors as data, and the one place that turns them into responses.
+
+An ``HTTPError`` carries a status code, an optional detail for the client and
+optional headers (a 405 needs ``Allow``, a 401 ``WWW-Authenticate``). Raise it
+anywhere below a view; the app catches it and ``error_response`` renders it
+as JSON for clients that prefer JSON and as a small HTML page otherwise.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Mapping
+from typing import Any, NoReturn
+
+from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header
+
+from .response import Response, reason_phrase
+
+
+class HTTPError(Exception):
+    """An HTTP error response, raised as an exception: ``raise HTTPError(404)``."""
+
+    def __init__(
+        self,
+        status: int,
+        detail: Any = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        if not isinstance(status, int) or not 400 <= status <= 599:
+            raise ValueError(f"HTTPError needs a 4xx or 5xx status code, got {status!r}")
+        super().__init__(status, detail)
+        #: The status code, 4xx for the client's mistakes and 5xx for the server's.
+        self.status = status
+        #: Text or JSON-serialisable data for the client; escaped in HTML pages.
+        self.detail = detail
+        #: Extra response headers, such as ``Allow`` for a 405.
+        self.headers: dict[str, str] = dict(headers or {})
+
+    @property
+    def reason(self) -> str:
+        """The reason phrase of the status code, such as ``"Not Found"``."""
+        return reason_phrase(self.status)
+
+    def __str__(self) -> str:
+        suffix = f": {self.detail}" if self.detail is not None else ""
+        return f"{self.status} {self.reason}{suffix}"
+
+
+def abort(status: int, detail: Any = None) -> NoReturn:
+    """Stop handling the request and answer with an error: ``abort(404, "no such user")``."""
+    raise HTTPError(status, detail)
+
+
+def wants_json(accept: str | None) -> bool:
+    """Tell whether an ``Accept`` header prefers JSON to HTML.
+
+    Content negotiation: ``Accept: application/json`` (or JSON with the
+    higher quality value) gets JSON; browsers, ``*/*`` and no header get HTML.
+    """
+    if not accept or "json" not in accept:
+        return False
+    offers = parse_accept_header(accept, MIMEAccept)
+    return offers.best_match(["text/html", "application/json"]) == "application/json"
+
+
+def error_response(
+    error: HTTPError, *, accept: str | None, debug_detail: str | None = None
+) -> Response:
+    """Render an HTTPError as a JSON or HTML response with its status and headers.
+
+    ``debug_detail`` (a traceback, in debug mode only) is added to the body.
+    """
+    if wants_json(accept):
+        payload: dict[str, Any] = {
+            "status": error.status,
+            "reason": error.reason,
+            "detail": error.detail,
+        }
+        if debug_detail is not None:
+            payload["traceback"] = debug_detail
+        body = json.dumps({"error": payload}, default=str).encode()
+        response = Response(body, error.status, content_type="application/json")
+    else:
+        response = Response(_html_page(error, debug_detail), error.status)
+    for name, value in error.headers.items():
+        response.headers[name] = value
+    return response
+
+
+def _html_page(error: HTTPError, debug_detail: str | None) -> str:
+    title = html.escape(f"{error.status} {error.reason}")
+    parts = [
+        '<!doctype html>\n<html lang="en">\n<head><meta charset="utf-8">',
+        f"<title>{title}</title></head>\n<body>\n<h1>{title}</h1>\n",
+    ]
+    if error.detail is not None:
+        parts.append(f"<p>{html.escape(str(error.detail))}</p>\n")
+    if debug_detail is not None:
+        parts.append(f"<pre>{html.escape(debug_detail)}</pre>\n")
+    parts.append("</body>\n</html>\n")
+    return "".join(parts)

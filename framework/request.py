@@ -1,0 +1,388 @@
+"""Requests: a lazy, read-only view of the WSGI environ.
+
+The server has already parsed the request line and the headers into the
+``environ`` dict (PEP 3333): ``REQUEST_METHOD``, ``PATH_INFO``,
+``QUERY_STRING``, ``SERVER_PROTOCOL``, one ``HTTP_*`` key per header, and
+``wsgi.input``, the stream the body is read from. ``Request`` keeps the
+environ as its only state and computes everything else on first use, so a
+request that only needs its path never pays for parsing cookies or a body.
+
+Bodies are handled strictly: a body is read whole before anyone sees it, and
+never more than ``MAX_BODY_SIZE`` bytes of it; a body shorter than its
+Content-Length, or one the server fails to deliver, is a 400.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from io import BytesIO
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+from urllib.parse import unquote_plus
+
+from werkzeug.datastructures import EnvironHeaders, FileStorage, MultiDict
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.formparser import FormDataParser
+from werkzeug.http import parse_cookie, parse_options_header
+from werkzeug.sansio.utils import get_current_url, get_host
+
+from .errors import HTTPError
+
+if TYPE_CHECKING:
+    from .routing import Route
+
+logger = logging.getLogger("framework")
+
+T = TypeVar("T")
+
+#: Used when a Request has no app (or its config has no such key).
+DEFAULT_LIMITS = {
+    "MAX_BODY_SIZE": 16 * 1024 * 1024,
+    "MAX_FORM_MEMORY_SIZE": 500 * 1024,
+    "MAX_FORM_PARTS": 1000,
+}
+
+_READ_SIZE = 64 * 1024
+
+
+class cached(Generic[T]):
+    """A property computed on first use, then stored on the instance.
+
+    Stored in the instance's ``__dict__`` under the same name, the value
+    shadows this (non-data) descriptor, so later reads are plain attribute
+    reads. An exception is not stored: the next read tries again.
+    """
+
+    def __init__(self, compute: Callable[[Any], T]) -> None:
+        self.compute = compute
+        self.name = compute.__name__
+        self.__doc__ = compute.__doc__
+
+    @overload
+    def __get__(self, instance: None, owner: type[Any]) -> cached[T]: ...
+
+    @overload
+    def __get__(self, instance: object, owner: type[Any]) -> T: ...
+
+    def __get__(self, instance: object | None, owner: type[Any]) -> T | cached[T]:
+        if instance is None:
+            return self
+        value = self.compute(instance)
+        instance.__dict__[self.name] = value
+        return value
+
+
+def parse_query(raw: str) -> MultiDict[str, str]:
+    """Parse a query string into a MultiDict, percent-decoding names and values.
+
+    ``a=1&b=x+y&a=`` gives ``a: ["1", ""], b: ["x y"]``. Only ``&``
+    separates pairs; ``+`` stands for a space, as HTML forms send it; a
+    malformed escape such as ``%zz`` is kept as it is.
+    """
+    lists: dict[str, list[str]] = {}
+    for field in raw.split("&"):
+        if not field:
+            continue
+        name, _, value = field.partition("=")
+        if "%" in field or "+" in field:
+            name = unquote_plus(name)
+            value = unquote_plus(value)
+        if name in lists:
+            lists[name].append(value)
+        else:
+            lists[name] = [value]
+    # A MultiDict is a dict of lists: hand it ours as they are.
+    query: MultiDict[str, str] = MultiDict()
+    dict.update(query, lists)
+    return query
+
+
+class RequestHeaders(EnvironHeaders):
+    """The request headers, read straight from the environ's ``HTTP_*`` keys.
+
+    The server turns each header ``User-Agent: x`` into ``HTTP_USER_AGENT``
+    (Content-Type and Content-Length lose the prefix), so looking a header
+    up is one dict lookup.
+    """
+
+    def get(self, key: str, default: Any = None, type: Any = None) -> Any:  # type: ignore[override]
+        """Return a header's value, or ``default`` when the client didn't send it."""
+        if type is not None:
+            return super().get(key, default, type)
+        name = key.upper().replace("-", "_")
+        if name != "CONTENT_TYPE" and name != "CONTENT_LENGTH":
+            name = "HTTP_" + name
+        value = self.environ.get(name)
+        return default if value is None else value
+
+
+class Request:
+    """One HTTP request: method, path, version, headers and body, read lazily."""
+
+    def __init__(self, environ: dict[str, Any], app: Any = None) -> None:
+        #: The WSGI environ the server built: the request's only real state.
+        self.environ = environ
+        #: The App handling the request (its ``config`` sets the body limits).
+        self.app = app
+        #: The request method, such as ``"GET"`` or ``"POST"``.
+        self.method: str = environ.get("REQUEST_METHOD", "GET")
+        #: The route that matched, once routing has run.
+        self.route: Route | None = None
+        #: The converted path parameters, once routing has run.
+        self.path_params: dict[str, Any] = {}
+
+    def __repr__(self) -> str:
+        return f"<Request {self.method} {self.environ.get('PATH_INFO', '')!r}>"
+
+    # -- the request line ---------------------------------------------------------
+
+    @cached
+    def path(self) -> str:
+        """The path, percent-decoded and read as UTF-8: ``/caf%C3%A9`` is ``"/café"``.
+
+        PEP 3333 hands PATH_INFO over as the raw bytes decoded as latin-1;
+        encoding it back to latin-1 recovers the bytes, which URLs carry as
+        UTF-8. Bytes that are not UTF-8 are the client's mistake: 400.
+        """
+        raw: str = self.environ.get("PATH_INFO", "") or "/"
+        if raw.isascii():
+            return raw
+        try:
+            return raw.encode("latin-1").decode("utf-8")
+        except UnicodeError:
+            raise HTTPError(400, "the request path is not valid UTF-8") from None
+
+    @cached
+    def query(self) -> MultiDict[str, str]:
+        """The query string's parameters; a name may appear several times.
+
+        Only ``&`` separates parameters (``;`` is part of a value), and
+        malformed percent-escapes are kept as they are.
+        """
+        raw: str = self.environ.get("QUERY_STRING", "")
+        if not raw:
+            return MultiDict()
+        if not raw.isascii():
+            raw = raw.encode("latin-1").decode("utf-8", "replace")
+        return parse_query(raw)
+
+    @cached
+    def version(self) -> str:
+        """The HTTP version of the request line, such as ``"HTTP/1.1"``."""
+        return str(self.environ.get("SERVER_PROTOCOL", "HTTP/1.0"))
+
+    # -- headers --------------------------------------------------------------------
+
+    @cached
+    def headers(self) -> RequestHeaders:
+        """The request headers: read-only, names case-insensitive."""
+        return RequestHeaders(self.environ)
+
+    @cached
+    def content_type(self) -> str | None:
+        """The Content-Type header as sent, such as ``"application/json"``, or None."""
+        return self.environ.get("CONTENT_TYPE") or None
+
+    @cached
+    def mimetype(self) -> str:
+        """The media type of the body without parameters, lower-cased: ``"text/plain"``."""
+        return parse_options_header(self.content_type)[0]
+
+    @cached
+    def content_length(self) -> int | None:
+        """The declared body size from Content-Length, or None when there is none."""
+        raw = self.environ.get("CONTENT_LENGTH")
+        if raw is None or raw == "":
+            return None
+        raw = raw.strip()
+        if not (raw.isascii() and raw.isdigit()):
+            raise HTTPError(400, f"Content-Length must be a whole number of bytes, got {raw!r}")
+        return int(raw)
+
+    @cached
+    def cookies(self) -> MultiDict[str, str]:
+        """The cookies the client sent, by name."""
+        return parse_cookie(self.environ.get("HTTP_COOKIE"))
+
+    # -- where the request came from and went to -------------------------------------
+
+    @cached
+    def scheme(self) -> str:
+        """``"http"`` or ``"https"``, as the server saw the connection."""
+        return str(self.environ.get("wsgi.url_scheme", "http"))
+
+    @cached
+    def host(self) -> str:
+        """The host (and port, when not the scheme's default) the client asked for."""
+        port = self.environ.get("SERVER_PORT")
+        server = (self.environ.get("SERVER_NAME", ""), int(port) if port else None)
+        return get_host(self.scheme, self.environ.get("HTTP_HOST"), server)
+
+    @cached
+    def url(self) -> str:
+        """The full URL of the request, query string included."""
+        query = self.environ.get("QUERY_STRING", "").encode("latin-1")
+        root = self.environ.get("SCRIPT_NAME", "").encode("latin-1").decode("utf-8", "replace")
+        return get_current_url(self.scheme, self.host, root, self.path, query)
+
+    @cached
+    def remote_addr(self) -> str | None:
+        """The client's address as the server saw it (a proxy's, behind one)."""
+        return self.environ.get("REMOTE_ADDR")
+
+    # -- the body ---------------------------------------------------------------------
+
+    @property
+    def body(self) -> bytes:
+        """The whole body, read from the server once and kept.
+
+        A body larger than ``MAX_BODY_SIZE`` gets a 413 before it is read (or
+        as soon as the limit is passed, for a chunked body that has no
+        Content-Length). A body that ends before its Content-Length, or that
+        the server fails to deliver (a malformed chunk), gets a 400.
+        """
+        body = self.__dict__.get("_body")
+        if body is None:
+            try:
+                body = self._read_body()
+            except HTTPError as error:
+                body = error
+            self.__dict__["_body"] = body
+        if isinstance(body, HTTPError):
+            raise body
+        return body
+
+    def _limit(self, key: str) -> int:
+        config = getattr(self.app, "config", None) or DEFAULT_LIMITS
+        return int(config.get(key, DEFAULT_LIMITS[key]))
+
+    def _read_body(self) -> bytes:
+        limit = self._limit("MAX_BODY_SIZE")
+        length = self.content_length
+        stream = self.environ.get("wsgi.input")
+        if length is not None and length > limit:
+            raise HTTPError(413, f"the body is {length} bytes; the limit is {limit}")
+        if stream is None or length == 0:
+            return b""
+        if length is not None:
+            return self._read_exactly(stream, length)
+        if self.environ.get("wsgi.input_terminated"):
+            # Chunked: no length was declared, so read to the end, but stop
+            # one byte past the limit.
+            return self._read_until_end(stream, limit)
+        return b""
+
+    def _read_exactly(self, stream: Any, length: int) -> bytes:
+        chunks: list[bytes] = []
+        remaining = length
+        while remaining > 0:
+            chunk = self._read_chunk(stream, min(remaining, _READ_SIZE))
+            if not chunk:
+                raise HTTPError(
+                    400,
+                    f"the body ended after {length - remaining} of the {length} bytes "
+                    "its Content-Length announced",
+                )
+            chunks.append(chunk)
+            remaining -= len(chunk)
+        return b"".join(chunks)
+
+    def _read_until_end(self, stream: Any, limit: int) -> bytes:
+        chunks: list[bytes] = []
+        total = 0
+        while True:
+            chunk = self._read_chunk(stream, min(_READ_SIZE, limit + 1 - total))
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
+            total += len(chunk)
+            if total > limit:
+                raise HTTPError(413, f"the body is over the limit of {limit} bytes")
+
+    @staticmethod
+    def _read_chunk(stream: Any, size: int) -> bytes:
+        try:
+            return bytes(stream.read(size))
+        except Exception as error:
+            # Whatever the server's stream raises (a malformed chunk, a client
+            # that hung up), the body did not arrive whole: the client's fault.
+            logger.info("could not read the request body: %r", error)
+            raise HTTPError(400, "the request body could not be read") from error
+
+    @cached
+    def text(self) -> str:
+        """The body decoded with the charset of its Content-Type (UTF-8 by default)."""
+        charset = parse_options_header(self.content_type)[1].get("charset", "utf-8")
+        try:
+            return self.body.decode(charset, "replace")
+        except LookupError:
+            return self.body.decode("utf-8", "replace")
+
+    @cached
+    def json(self) -> Any:
+        """The body parsed as JSON: 415 if it isn't declared JSON, 400 if it isn't valid."""
+        mimetype = self.mimetype
+        if mimetype != "application/json" and not mimetype.endswith("+json"):
+            raise HTTPError(
+                415, f"expected a JSON body (Content-Type: application/json), got {mimetype!r}"
+            )
+        body = self.body
+        if not body:
+            raise HTTPError(400, "expected a JSON body, but the body is empty")
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise HTTPError(400, f"the JSON body is not valid UTF-8: {error}") from None
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as error:
+            raise HTTPError(400, f"the body is not valid JSON: {error}") from None
+        except RecursionError:
+            raise HTTPError(400, "the JSON body is nested too deeply") from None
+
+    @property
+    def form(self) -> MultiDict[str, str]:
+        """Fields of a urlencoded or multipart form body (empty for other bodies)."""
+        return self._form_and_files[0]
+
+    @property
+    def files(self) -> MultiDict[str, FileStorage]:
+        """Uploaded files of a multipart form, by field name."""
+        return self._form_and_files[1]
+
+    @property
+    def holds_files(self) -> bool:
+        """True once a multipart body was parsed: its uploads need closing."""
+        parsed = self.__dict__.get("_form_and_files")
+        return parsed is not None and bool(parsed[1])
+
+    def close(self) -> None:
+        """Close the uploaded files (werkzeug spools large ones to temporary files)."""
+        if self.holds_files:
+            for upload in self.files.values():
+                upload.close()
+
+    @cached
+    def _form_and_files(self) -> tuple[MultiDict[str, str], MultiDict[str, FileStorage]]:
+        mimetype, options = parse_options_header(self.content_type)
+        if mimetype not in ("multipart/form-data", "application/x-www-form-urlencoded"):
+            return MultiDict(), MultiDict()
+        body = self.body
+        parser = FormDataParser(
+            max_form_memory_size=self._limit("MAX_FORM_MEMORY_SIZE"),
+            max_content_length=self._limit("MAX_BODY_SIZE"),
+            max_form_parts=self._limit("MAX_FORM_PARTS"),
+            silent=False,
+        )
+        try:
+            _, form, files = parser.parse(BytesIO(body), mimetype, len(body), options)
+        except RequestEntityTooLarge:
+            raise HTTPError(
+                413,
+                "the form has too many parts or too large a field; see MAX_FORM_PARTS "
+                "and MAX_FORM_MEMORY_SIZE",
+            ) from None
+        except ValueError as error:
+            raise HTTPError(400, f"the form body is malformed: {error}") from None
+        return form, files

@@ -1,0 +1,327 @@
+"""Responses: the status line, the headers and the body the server sends back.
+
+An HTTP response is a status line (``HTTP/1.1 404 Not Found``: version,
+status code, reason phrase), header lines, a blank line and the body. A
+``Response`` holds exactly those parts; ``framework.wsgi`` hands them to the
+WSGI server, which writes them to the socket.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import datetime, timedelta
+from http import HTTPStatus
+from typing import IO, Any, Literal
+
+from werkzeug.http import dump_cookie
+
+#: What a response body may be: bytes sent as they are (str is encoded as
+#: UTF-8), an iterable of chunks for streaming, or a binary file object.
+Body = bytes | str | Iterable[bytes] | Iterable[str] | IO[bytes]
+
+HeaderSource = Mapping[str, Any] | Iterable[tuple[str, Any]] | None
+
+#: "404 Not Found" for every status code the standard library knows, built once.
+_STATUS_LINES = {status.value: f"{status.value} {status.phrase}" for status in HTTPStatus}
+
+#: A header name is an HTTP token (RFC 9110, section 5.6.2).
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+
+_HTML = "text/html; charset=utf-8"
+_BINARY = "application/octet-stream"
+
+#: Header names already found valid: most responses reuse a handful.
+_checked_names: set[str] = set()
+
+#: Responses to these statuses have no body, so they carry no Content-Type.
+NO_BODY_STATUSES = frozenset({204, 304})
+
+
+def reason_phrase(status: int) -> str:
+    """Return the reason phrase for a status code: 404 → ``"Not Found"``."""
+    line = _STATUS_LINES.get(status)
+    return line[4:] if line is not None else "Unknown Status"
+
+
+def status_line(status: int) -> str:
+    """Return the status as WSGI wants it: ``"404 Not Found"``."""
+    return _STATUS_LINES.get(status) or f"{status} Unknown Status"
+
+
+def check_header(name: str, value: Any) -> str:
+    """Return ``value`` as a header-safe str, or raise ValueError naming the header.
+
+    A CR or LF in a header value would end the header line early and let
+    whoever chose the value write headers of their own (response splitting).
+    WSGI headers must also be encodable as latin-1.
+    """
+    if name not in _checked_names:
+        if not isinstance(name, str) or _TOKEN.fullmatch(name) is None:
+            raise ValueError(f"invalid header name {name!r}: use letters, digits and '-'")
+        if len(_checked_names) < 1000:
+            _checked_names.add(name)
+    text = value if isinstance(value, str) else str(value)
+    if "\r" in text or "\n" in text or "\0" in text:
+        raise ValueError(f"header {name!r}: the value {text!r} holds CR, LF or NUL")
+    if not text.isascii():
+        try:
+            text.encode("latin-1")
+        except UnicodeEncodeError:
+            raise ValueError(
+                f"header {name!r}: the value {text!r} is not latin-1; percent-encode it"
+            ) from None
+    return text
+
+
+def _reject_status(status: object) -> None:
+    raise ValueError(f"a status code is an int from 100 to 999, got {status!r}")
+
+
+class ResponseHeaders:
+    """Response headers: case-insensitive names, several values per name allowed.
+
+    Kept as the list of ``(name, value)`` pairs that WSGI's ``start_response``
+    takes, in the order they were added. Every value is checked when set.
+    """
+
+    __slots__ = ("_items",)
+
+    def __init__(self, headers: HeaderSource = None) -> None:
+        self._items: list[tuple[str, str]] = []
+        if type(headers) is dict:
+            # A dict's names are distinct already: nothing to replace.
+            for name, value in headers.items():
+                self._items.append((name, check_header(name, value)))
+        elif headers:
+            self.update(headers)
+
+    def update(self, headers: HeaderSource) -> None:
+        """Set each header of a mapping or a list of pairs, replacing earlier values."""
+        pairs = headers.items() if isinstance(headers, Mapping) else headers or ()
+        for name, value in pairs:
+            self[name] = value
+
+    def add(self, name: str, value: Any) -> None:
+        """Add a header line, keeping the ones already there (as for Set-Cookie)."""
+        self._items.append((name, check_header(name, value)))
+
+    def __setitem__(self, name: str, value: Any) -> None:
+        text = check_header(name, value)
+        if name in self:
+            del self[name]
+        self._items.append((name, text))
+
+    def setdefault(self, name: str, value: Any) -> str:
+        """Set the header unless it is there; return its value."""
+        existing = self.get(name)
+        if existing is not None:
+            return existing
+        self[name] = value
+        return self[name]
+
+    def __getitem__(self, name: str) -> str:
+        lowered = name.lower()
+        for key, value in self._items:
+            if key.lower() == lowered:
+                return value
+        raise KeyError(name)
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        """Return the first value of a header, or ``default``."""
+        try:
+            return self[name]
+        except KeyError:
+            return default
+
+    def getlist(self, name: str) -> list[str]:
+        """Return every value of a header, in order."""
+        lowered = name.lower()
+        return [value for key, value in self._items if key.lower() == lowered]
+
+    def __delitem__(self, name: str) -> None:
+        lowered = name.lower()
+        self._items = [item for item in self._items if item[0].lower() != lowered]
+
+    def __contains__(self, name: object) -> bool:
+        if not isinstance(name, str):
+            return False
+        lowered = name.lower()
+        for key, _ in self._items:  # noqa: SIM110 - a loop is faster than any() here
+            if key.lower() == lowered:
+                return True
+        return False
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def items(self) -> list[tuple[str, str]]:
+        """Return the ``(name, value)`` pairs, in order."""
+        return list(self._items)
+
+    def __repr__(self) -> str:
+        return f"ResponseHeaders({self._items!r})"
+
+
+class Response:
+    """An HTTP response: status, headers and body.
+
+    ``body`` is bytes (a str is encoded as UTF-8), an iterable of bytes or
+    str chunks to stream, or a binary file. Without ``content_type`` a str
+    body is sent as ``text/html; charset=utf-8`` and anything else as
+    ``application/octet-stream``; 204 and 304 responses carry none.
+    """
+
+    #: The HTTP version of the status line; the server has the last word.
+    version = "HTTP/1.1"
+
+    def __init__(
+        self,
+        body: Body = b"",
+        status: int = 200,
+        headers: HeaderSource = None,
+        content_type: str | None = None,
+    ) -> None:
+        if type(status) is not int or not 100 <= status <= 999:
+            _reject_status(status)
+        self._status = status
+        self.headers = ResponseHeaders(headers)
+        if type(body) is bytes:
+            self._body: bytes | Iterable[bytes] | Iterable[str] | IO[bytes] = body
+        else:
+            self.body = body
+        if content_type is None:
+            if status in NO_BODY_STATUSES or (headers and "Content-Type" in self.headers):
+                return
+            content_type = _HTML if isinstance(body, str) else _BINARY
+        elif headers:
+            self.headers["Content-Type"] = content_type
+            return
+        self.headers.add("Content-Type", content_type)
+
+    @property
+    def status(self) -> int:
+        """The status code, such as 200 or 404."""
+        return self._status
+
+    @status.setter
+    def status(self, status: int) -> None:
+        if type(status) is not int or not 100 <= status <= 999:
+            _reject_status(status)
+        self._status = status
+
+    @property
+    def reason(self) -> str:
+        """The reason phrase of the status, such as ``"Not Found"``."""
+        return reason_phrase(self._status)
+
+    @property
+    def status_line(self) -> str:
+        """Status code and reason phrase, as WSGI wants them: ``"404 Not Found"``."""
+        return status_line(self._status)
+
+    @property
+    def body(self) -> bytes | Iterable[bytes] | Iterable[str] | IO[bytes]:
+        """The body: bytes, or an iterable of chunks, or a binary file object."""
+        return self._body
+
+    @body.setter
+    def body(self, body: Body) -> None:
+        if isinstance(body, str):
+            self._body = body.encode()
+        elif isinstance(body, (bytearray, memoryview)):
+            self._body = bytes(body)
+        else:
+            self._body = body
+
+    @property
+    def content_type(self) -> str | None:
+        """The Content-Type header, or None."""
+        return self.headers.get("Content-Type")
+
+    @content_type.setter
+    def content_type(self, value: str) -> None:
+        self.headers["Content-Type"] = value
+
+    def set_cookie(
+        self,
+        key: str,
+        value: str = "",
+        *,
+        max_age: int | timedelta | None = None,
+        expires: str | datetime | int | float | None = None,
+        path: str | None = "/",
+        domain: str | None = None,
+        secure: bool = False,
+        httponly: bool = True,
+        samesite: Literal["Strict", "Lax", "None"] | None = "Lax",
+    ) -> None:
+        """Add a Set-Cookie header; HttpOnly and SameSite=Lax unless told otherwise.
+
+        HttpOnly keeps the cookie away from page scripts; SameSite=Lax keeps
+        browsers from sending it on cross-site POSTs (a CSRF defence).
+        """
+        self.headers.add(
+            "Set-Cookie",
+            dump_cookie(
+                key,
+                value,
+                max_age=max_age,
+                expires=expires,
+                path=path,
+                domain=domain,
+                secure=secure,
+                httponly=httponly,
+                samesite=samesite,
+            ),
+        )
+
+    def delete_cookie(
+        self,
+        key: str,
+        *,
+        path: str | None = "/",
+        domain: str | None = None,
+        secure: bool = False,
+        httponly: bool = True,
+        samesite: Literal["Strict", "Lax", "None"] | None = "Lax",
+    ) -> None:
+        """Tell the browser to drop a cookie: same name and path, expired at once."""
+        self.set_cookie(
+            key,
+            max_age=0,
+            expires=0,
+            path=path,
+            domain=domain,
+            secure=secure,
+            httponly=httponly,
+            samesite=samesite,
+        )
+
+    @classmethod
+    def json(cls, data: Any, status: int = 200, headers: HeaderSource = None) -> Response:
+        """Return a response whose body is ``data`` serialised as JSON."""
+        body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+        return cls(body, status, headers, content_type="application/json")
+
+    def __repr__(self) -> str:
+        return f"<Response {self.status_line}>"
+
+
+def redirect(location: str, status: int = 302) -> Response:
+    """Send the client to ``location`` with a 3xx status and a Location header.
+
+    302 and 303 make the client follow with GET (303 is the answer to a form
+    POST); 307 and 308 repeat the same method and body; 301 and 308 are
+    permanent, so clients and caches may remember them.
+    """
+    if status not in (301, 302, 303, 307, 308):
+        raise ValueError(f"redirect status must be 301, 302, 303, 307 or 308, got {status!r}")
+    link = html.escape(location)
+    body = f'<!doctype html>\n<p>Redirecting to <a href="{link}">{link}</a>.</p>\n'
+    return Response(body, status, {"Location": location})

@@ -1,0 +1,670 @@
+"""The routing table: map a method and a path to a view, and back.
+
+A request names a resource with a path such as ``/users/42/posts``. Routing
+answers three questions about it: which view handles it (a match, with the
+parameters taken from the path), whether the path exists but not for this
+method (405, and the ``Allow`` header must then list the methods that would
+work), or whether nothing is there at all (404).
+
+The table is a tree of path segments. Each node holds a dict of static
+children (``"users"``, ``"posts"``) and an ordered list of dynamic ones
+(``<int:user_id>``, ``<name>.<ext>``, ``<path:rest>``). Matching walks the
+tree one segment at a time, so its cost grows with the depth of the path and
+not with the number of routes. At every node the candidates are tried in a
+fixed order of priority, whatever the order of registration:
+
+1. a static segment (``/users/me``),
+2. a segment mixing text and parameters (``/report-<int:year>.csv``),
+3. a typed parameter (``<int:id>``, ``<uuid:id>``, custom converters),
+4. a plain parameter (``<name>``),
+5. a parameter that takes the rest of the path (``<path:rest>``).
+
+When a branch leads to a dead end, matching backtracks and tries the next
+candidate, so ``/users/me/edit`` still reaches ``/users/<name>/edit`` when
+``/users/me`` exists but has no ``edit`` below it.
+"""
+
+from __future__ import annotations
+
+import abc
+import difflib
+import re
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from .converters import DEFAULT_CONVERTERS, Converter
+
+View = Callable[..., Any]
+#: A piece of a pattern for building URLs: literal text, or (name, converter).
+UrlPart = str | tuple[str, Converter]
+
+#: Characters left as they are when a parameter is put into a URL path:
+#: RFC 3986 allows the sub-delimiters, ":" and "@" in a path segment.
+_SEGMENT_SAFE = "!$&'()*+,;=:@"
+
+#: Methods are HTTP tokens; we accept the usual upper-case spelling.
+_METHOD = re.compile(r"[A-Z][A-Z0-9_-]*")
+
+_PARAMETER = re.compile(
+    r"""
+    <                                               # a parameter opens with "<"
+    (?:(?P<converter>[A-Za-z_][A-Za-z0-9_]*):)?     # an optional converter name and ":"
+    (?P<name>[A-Za-z_][A-Za-z0-9_]*)                # the name, a Python identifier
+    >                                               # and closes with ">"
+    """,
+    re.VERBOSE,
+)
+
+
+class RouteError(ValueError):
+    """A route could not be registered: the message names it and says why."""
+
+
+class URLBuildError(LookupError):
+    """``url_for`` could not build a URL: unknown name or missing parameter."""
+
+
+# -- segments of a pattern ---------------------------------------------------
+
+
+class _Segment(abc.ABC):
+    """One ``/``-separated piece of a pattern that holds parameters.
+
+    ``key`` identifies equal segments, so routes that share a prefix such as
+    ``/repos/<owner>/<repo>`` share the same branch of the tree.
+    """
+
+    #: Priority among the dynamic children of a node: lower is tried first.
+    rank: int = 0
+    key: tuple[Any, ...] = ()
+    #: The parameter's name, for segments that are one plain parameter.
+    name: str = ""
+    #: True for a plain ``<name>``, which takes any non-empty segment.
+    plain: bool = False
+
+    @abc.abstractmethod
+    def match(self, text: str) -> tuple[tuple[str, Any], ...] | None:
+        """Return the (name, value) pairs this text gives, or None if it doesn't fit."""
+
+    def sort_key(self) -> tuple[int, int]:
+        return (self.rank, 0)
+
+
+class _Parameter(_Segment):
+    """A whole segment that is one parameter: ``<name>`` or ``<int:id>``."""
+
+    def __init__(self, name: str, converter: Converter) -> None:
+        self.name = name
+        self.converter = converter
+        self.plain = type(converter).regex == Converter.regex and (
+            type(converter).to_python is Converter.to_python
+        )
+        self.regex = re.compile(converter.regex)
+        self.rank = 3 if self.plain else 2
+        self.key = ("param", name, type(converter))
+
+    def match(self, text: str) -> tuple[tuple[str, Any], ...] | None:
+        if self.plain:
+            # "[^/]+" on a segment, which never holds "/": any non-empty text.
+            return ((self.name, text),) if text else None
+        if self.regex.fullmatch(text) is None:
+            return None
+        try:
+            return ((self.name, self.converter.to_python(text)),)
+        except ValueError:
+            return None
+
+
+class _Mixed(_Segment):
+    """A segment mixing text and parameters: ``<name>.<ext>``, ``report-<int:year>.csv``."""
+
+    rank = 1
+
+    def __init__(self, parts: Sequence[str | tuple[str, Converter]]) -> None:
+        regex = []
+        self.parameters: list[tuple[str, str, Converter]] = []
+        literal_length = 0
+        for part in parts:
+            if isinstance(part, str):
+                regex.append(re.escape(part))
+                literal_length += len(part)
+            else:
+                name, converter = part
+                group = f"p{len(self.parameters)}"
+                regex.append(f"(?P<{group}>{converter.regex})")
+                self.parameters.append((group, name, converter))
+        self.regex = re.compile("".join(regex))
+        self.literal_length = literal_length
+        self.key = (
+            "mixed",
+            tuple(p if isinstance(p, str) else (p[0], type(p[1])) for p in parts),
+        )
+
+    def sort_key(self) -> tuple[int, int]:
+        # More literal text is more specific, so it is tried first.
+        return (self.rank, -self.literal_length)
+
+    def match(self, text: str) -> tuple[tuple[str, Any], ...] | None:
+        found = self.regex.fullmatch(text)
+        if found is None:
+            return None
+        try:
+            return tuple(
+                (name, converter.to_python(found.group(group)))
+                for group, name, converter in self.parameters
+            )
+        except ValueError:
+            return None
+
+
+class _Rest(_Parameter):
+    """A last segment whose parameter takes the rest of the path: ``<path:rest>``."""
+
+    def __init__(self, name: str, converter: Converter) -> None:
+        super().__init__(name, converter)
+        self.plain = False
+        self.rank = 4
+        self.key = ("rest", name, type(converter))
+
+
+# -- routes -------------------------------------------------------------------
+
+
+class Route:
+    """One entry of the routing table: methods and a path pattern, mapped to a view."""
+
+    def __init__(
+        self,
+        methods: frozenset[str],
+        pattern: str,
+        name: str,
+        view: View,
+        segments: Sequence[str | _Segment],
+        url_parts: Sequence[str | tuple[str, Converter]],
+    ) -> None:
+        #: The methods this route was registered for (HEAD and OPTIONS are
+        #: answered automatically and are not listed unless given).
+        self.methods = methods
+        #: The full path pattern, router prefixes included.
+        self.pattern = pattern
+        #: The name ``url_for`` knows it by (dotted for included routers).
+        self.name = name
+        #: The function called with the request and the path parameters.
+        self.view = view
+        self.segments = tuple(segments)
+        self.url_parts = tuple(url_parts)
+        self.parameter_names = frozenset(p[0] for p in url_parts if not isinstance(p, str))
+
+    def __repr__(self) -> str:
+        methods = ",".join(sorted(self.methods))
+        return f"<Route {methods} {self.pattern} name={self.name!r}>"
+
+    def build_path(self, params: dict[str, Any]) -> str:
+        """Fill the pattern's parameters in, formatted and percent-encoded."""
+        pieces = []
+        for part in self.url_parts:
+            if isinstance(part, str):
+                pieces.append(part)
+                continue
+            name, converter = part
+            if name not in params:
+                raise URLBuildError(
+                    f"url_for({self.name!r}) needs a value for <{name}> (pattern {self.pattern})"
+                )
+            text = converter.to_url(params[name])
+            if re.fullmatch(converter.regex, text) is None:
+                raise URLBuildError(
+                    f"url_for({self.name!r}): {text!r} is not a valid value for <{name}> "
+                    f"(pattern {self.pattern}); it would not match the route"
+                )
+            safe = _SEGMENT_SAFE + "/" if converter.spans_segments else _SEGMENT_SAFE
+            pieces.append(quote(text, safe=safe))
+        return "".join(pieces)
+
+
+class Match:
+    """Routing found a route for this method and path."""
+
+    __slots__ = ("params", "route")
+
+    def __init__(self, route: Route, params: dict[str, Any]) -> None:
+        self.route = route
+        #: The path parameters, converted, by name.
+        self.params = params
+
+
+class MethodNotAllowed:
+    """The path exists, but not for this method: a 405 listing what would work."""
+
+    __slots__ = ("allowed",)
+
+    def __init__(self, allowed: frozenset[str]) -> None:
+        #: Every method the path accepts, HEAD and OPTIONS included.
+        self.allowed = allowed
+
+
+class NotFound:
+    """No route has this path: a 404.
+
+    When the same path with a trailing slash exists (a route ``/docs/``
+    requested as ``/docs``), ``redirect_to`` holds that path: the client
+    should be sent there with a permanent redirect instead.
+    """
+
+    __slots__ = ("redirect_to",)
+
+    def __init__(self, redirect_to: str | None = None) -> None:
+        self.redirect_to = redirect_to
+
+
+_NOT_FOUND = NotFound()
+
+
+# -- the tree -------------------------------------------------------------------
+
+
+class _Node:
+    """A point in the tree: what comes after the segments that lead here."""
+
+    __slots__ = ("allowed", "dispatch", "dynamic", "has_dynamic", "rest", "routes", "static")
+
+    def __init__(self) -> None:
+        self.static: dict[str, _Node] = {}
+        self.dynamic: list[tuple[_Segment, _Node]] = []
+        self.rest: list[tuple[_Rest, _Node]] = []
+        #: False while only static children exist: matching need not backtrack here.
+        self.has_dynamic = False
+        #: Routes whose pattern ends here, by the method they were registered for.
+        self.routes: dict[str, Route] = {}
+        #: What a request method finds here: ``routes`` plus HEAD served by GET.
+        self.dispatch: dict[str, Route] = {}
+        #: The Allow header's methods for a path that ends here.
+        self.allowed: frozenset[str] = frozenset()
+
+    def child(self, segment: str | _Segment) -> _Node:
+        """Return the child for this segment, adding it in priority order if new."""
+        if isinstance(segment, str):
+            return self.static.setdefault(segment, _Node())
+        edges: list[Any] = self.rest if isinstance(segment, _Rest) else self.dynamic
+        for existing, child in edges:
+            if existing.key == segment.key:
+                return child  # type: ignore[no-any-return]
+        node = _Node()
+        self.has_dynamic = True
+        edges.append((segment, node))
+        # A stable sort keeps registration order among equals.
+        edges.sort(key=lambda edge: edge[0].sort_key())
+        return node
+
+    def add(self, route: Route) -> None:
+        for method in route.methods:
+            if method in self.routes:
+                other = self.routes[method]
+                raise RouteError(
+                    f"{method} {route.pattern} is registered twice: by view "
+                    f"{_view_name(other.view)} (route {other.name!r}) and by view "
+                    f"{_view_name(route.view)} (route {route.name!r}); remove one, or give "
+                    "them different methods"
+                )
+        for method in route.methods:
+            self.routes[method] = route
+        self.dispatch = dict(self.routes)
+        if "GET" in self.routes and "HEAD" not in self.routes:
+            self.dispatch["HEAD"] = self.routes["GET"]
+        self.allowed = frozenset(self.dispatch) | {"OPTIONS"}
+
+
+def _view_name(view: View) -> str:
+    return f"{getattr(view, '__module__', '?')}.{getattr(view, '__qualname__', view)!s}"
+
+
+# -- the router -----------------------------------------------------------------
+
+
+class Router:
+    """A routing table: register routes, match requests, build URLs.
+
+    An ``App`` has one; a ``Router`` of your own groups routes that an app
+    then includes under a prefix, with their names prefixed by the router's.
+    """
+
+    def __init__(self, name: str | None = None) -> None:
+        if name is not None and (not name or "." in name):
+            raise RouteError(f"router name {name!r} must be non-empty and hold no '.'")
+        self.name = name
+        #: Every route, in registration order.
+        self.routes: list[Route] = []
+        self.converters: dict[str, type[Converter]] = dict(DEFAULT_CONVERTERS)
+        self._root = _Node()
+        self._by_name: dict[str, Route] = {}
+        self._static_paths: dict[str, _Node] = {}
+        self._included_in: str | None = None
+
+    # -- registration -----------------------------------------------------------
+
+    def add_converter(self, name: str, converter: type[Converter]) -> None:
+        """Make ``<name:param>`` available in the patterns of this router."""
+        if not (isinstance(converter, type) and issubclass(converter, Converter)):
+            raise TypeError(
+                f"add_converter({name!r}, ...) needs a subclass of framework.Converter, "
+                f"got {converter!r}"
+            )
+        try:
+            re.compile(converter.regex)
+        except re.error as error:
+            raise RouteError(
+                f"converter {name!r}: its regex {converter.regex!r} is invalid: {error}"
+            ) from None
+        self.converters[name] = converter
+
+    def add_route(
+        self,
+        pattern: str,
+        view: View,
+        methods: Iterable[str] = ("GET",),
+        name: str | None = None,
+    ) -> Route:
+        """Register a view for some methods on a path pattern and return its Route."""
+        if not callable(view):
+            raise TypeError(f"route {pattern!r}: the view must be callable, got {view!r}")
+        segments, url_parts = self._parse(pattern)
+        route = Route(
+            methods=self._check_methods(pattern, methods),
+            pattern=pattern,
+            name=name if name is not None else getattr(view, "__name__", ""),
+            view=view,
+            segments=segments,
+            url_parts=url_parts,
+        )
+        self._insert(route)
+        return route
+
+    def route(
+        self, pattern: str, methods: Iterable[str] = ("GET",), name: str | None = None
+    ) -> Callable[[View], View]:
+        """Register the decorated function as the view for ``pattern``."""
+
+        def register(view: View) -> View:
+            self.add_route(pattern, view, methods, name)
+            return view
+
+        return register
+
+    def get(self, pattern: str, name: str | None = None) -> Callable[[View], View]:
+        """Register the decorated view for GET (and so HEAD) on ``pattern``."""
+        return self.route(pattern, ("GET",), name)
+
+    def post(self, pattern: str, name: str | None = None) -> Callable[[View], View]:
+        """Register the decorated view for POST on ``pattern``."""
+        return self.route(pattern, ("POST",), name)
+
+    def put(self, pattern: str, name: str | None = None) -> Callable[[View], View]:
+        """Register the decorated view for PUT on ``pattern``."""
+        return self.route(pattern, ("PUT",), name)
+
+    def patch(self, pattern: str, name: str | None = None) -> Callable[[View], View]:
+        """Register the decorated view for PATCH on ``pattern``."""
+        return self.route(pattern, ("PATCH",), name)
+
+    def delete(self, pattern: str, name: str | None = None) -> Callable[[View], View]:
+        """Register the decorated view for DELETE on ``pattern``."""
+        return self.route(pattern, ("DELETE",), name)
+
+    def include(self, router: Router, prefix: str = "") -> None:
+        """Add every route of ``router`` under ``prefix``, named ``router.name + "." + name``.
+
+        The routes are copied now: register them on ``router`` before including it.
+        """
+        if router is self:
+            raise RouteError("a router cannot include itself")
+        if prefix:
+            if not prefix.startswith("/"):
+                raise RouteError(f"include prefix {prefix!r} must start with '/'")
+            prefix = prefix.rstrip("/")
+        prefix_segments, prefix_parts = self._parse(prefix) if prefix else ([], [])
+        for route in router.routes:
+            self._insert(
+                Route(
+                    methods=route.methods,
+                    pattern=prefix + route.pattern,
+                    name=f"{router.name}.{route.name}" if router.name else route.name,
+                    view=route.view,
+                    segments=[*prefix_segments, *route.segments],
+                    url_parts=[*prefix_parts, *route.url_parts],
+                )
+            )
+        router._included_in = self.name or "an app"
+
+    def _check_methods(self, pattern: str, methods: Iterable[str]) -> frozenset[str]:
+        if isinstance(methods, str):
+            raise RouteError(
+                f"route {pattern!r}: methods must be a list such as [{methods!r}], not a string"
+            )
+        upper = frozenset(method.upper() for method in methods)
+        if not upper:
+            raise RouteError(f"route {pattern!r}: give at least one method")
+        for method in upper:
+            if not _METHOD.fullmatch(method):
+                raise RouteError(f"route {pattern!r}: {method!r} is not an HTTP method name")
+        return upper
+
+    def _insert(self, route: Route) -> None:
+        if self._included_in is not None:
+            raise RouteError(
+                f"route {route.pattern!r} was added to router {self.name!r} after it was "
+                f"included in {self._included_in}; register routes before include()"
+            )
+        if not route.name:
+            raise RouteError(f"route {route.pattern!r}: give it a name with name=...")
+        if route.name in self._by_name:
+            other = self._by_name[route.name]
+            raise RouteError(
+                f"route name {route.name!r} is used twice: by {other.pattern!r} and by "
+                f"{route.pattern!r}; pass name=... to tell them apart"
+            )
+        node = self._root
+        for segment in route.segments:
+            node = node.child(segment)
+        node.add(route)
+        if all(isinstance(segment, str) for segment in route.segments):
+            self._static_paths["/" + "/".join(route.segments)] = node  # type: ignore[arg-type]
+        self._by_name[route.name] = route
+        self.routes.append(route)
+
+    def _parse(self, pattern: str) -> tuple[list[str | _Segment], list[UrlPart]]:
+        """Split a pattern into tree segments and URL-building parts, checking it."""
+        if not isinstance(pattern, str) or not pattern.startswith("/"):
+            raise RouteError(f"route pattern {pattern!r} must be a string starting with '/'")
+        segments: list[str | _Segment] = []
+        url_parts: list[str | tuple[str, Converter]] = []
+        seen: set[str] = set()
+        pieces = pattern[1:].split("/")
+        for index, piece in enumerate(pieces):
+            if piece == "" and index != len(pieces) - 1:
+                raise RouteError(
+                    f"route pattern {pattern!r} has an empty segment ('//'); "
+                    "remove the extra slash"
+                )
+            parts = self._parse_segment(pattern, piece, seen)
+            url_parts.append("/")
+            url_parts.extend(parts)
+            if len(parts) == 1 and not isinstance(parts[0], str):
+                name, converter = parts[0]
+                if converter.spans_segments:
+                    if index != len(pieces) - 1:
+                        raise RouteError(
+                            f"route pattern {pattern!r}: <{name}> takes the rest of the path, "
+                            "so it must be the last segment"
+                        )
+                    segments.append(_Rest(name, converter))
+                else:
+                    segments.append(_Parameter(name, converter))
+            elif all(isinstance(part, str) for part in parts):
+                segments.append(piece)
+            else:
+                for part in parts:
+                    if not isinstance(part, str) and part[1].spans_segments:
+                        raise RouteError(
+                            f"route pattern {pattern!r}: <{part[0]}> takes the rest of the "
+                            "path, so it must be a whole segment of its own"
+                        )
+                segments.append(_Mixed(parts))
+        return segments, _merge_text(url_parts)
+
+    def _parse_segment(
+        self, pattern: str, piece: str, seen: set[str]
+    ) -> list[str | tuple[str, Converter]]:
+        parts: list[str | tuple[str, Converter]] = []
+        position = 0
+        for found in _PARAMETER.finditer(piece):
+            text = piece[position : found.start()]
+            if "<" in text or ">" in text:
+                break
+            if text:
+                parts.append(text)
+            elif parts:
+                raise RouteError(
+                    f"route pattern {pattern!r}: two parameters touch in {piece!r}; put some "
+                    "text between them so the router knows where one ends"
+                )
+            name = found["name"]
+            if name in seen:
+                raise RouteError(
+                    f"route pattern {pattern!r} uses the parameter name {name!r} twice; rename one"
+                )
+            seen.add(name)
+            converter_name = found["converter"] or "string"
+            if converter_name not in self.converters:
+                known = ", ".join(sorted(self.converters))
+                raise RouteError(
+                    f"route pattern {pattern!r}: unknown converter {converter_name!r} "
+                    f"(known: {known}); register it with add_converter()"
+                )
+            parts.append((name, self.converters[converter_name]()))
+            position = found.end()
+        rest = piece[position:]
+        if "<" in rest or ">" in rest:
+            raise RouteError(
+                f"route pattern {pattern!r}: malformed parameter in {piece!r}; write "
+                "<name> or <converter:name> with a Python identifier as the name"
+            )
+        if rest:
+            parts.append(rest)
+        return parts
+
+    # -- matching ----------------------------------------------------------------
+
+    def match(self, method: str, path: str) -> Match | MethodNotAllowed | NotFound:
+        """Find the route for ``method`` and ``path`` (already percent-decoded)."""
+        node = self._static_paths.get(path)
+        if node is not None:
+            route = node.dispatch.get(method)
+            if route is not None:
+                return Match(route, {})
+        segments = path[1:].split("/") if path else [""]
+        allowed: set[str] = set()
+        found = self._walk(self._root, segments, 0, method, [], allowed)
+        if found is not None:
+            return found
+        if allowed:
+            return MethodNotAllowed(frozenset(allowed))
+        if self._exists_with_slash(path, segments):
+            return NotFound(redirect_to=path + "/")
+        return _NOT_FOUND
+
+    def _walk(
+        self,
+        node: _Node,
+        segments: list[str],
+        index: int,
+        method: str,
+        params: list[tuple[str, Any]],
+        allowed: set[str],
+    ) -> Match | None:
+        """Match ``segments[index:]`` below ``node``, depth first, in priority order.
+
+        Paths that end at a node without ``method`` add their methods to ``allowed``.
+        """
+        # Walk down static segments without recursing while there is nothing
+        # to come back to: a node without dynamic children leaves no choice.
+        while index < len(segments) and not node.has_dynamic:
+            next_node = node.static.get(segments[index])
+            if next_node is None:
+                return None
+            node = next_node
+            index += 1
+        if index == len(segments):
+            route = node.dispatch.get(method)
+            if route is not None:
+                return Match(route, dict(params))
+            allowed.update(node.allowed)
+            return None
+        segment = segments[index]
+        child = node.static.get(segment)
+        if child is not None:
+            found = self._walk(child, segments, index + 1, method, params, allowed)
+            if found is not None:
+                return found
+        for matcher, child in node.dynamic:
+            if matcher.plain:
+                # The common case, inlined: "[^/]+" takes any non-empty segment.
+                if not segment:
+                    continue
+                values = [*params, (matcher.name, segment)]
+            else:
+                converted = matcher.match(segment)
+                if converted is None:
+                    continue
+                values = [*params, *converted]
+            found = self._walk(child, segments, index + 1, method, values, allowed)
+            if found is not None:
+                return found
+        if node.rest:
+            remainder = "/".join(segments[index:])
+            for rest, child in node.rest:
+                converted = rest.match(remainder)
+                if converted is None:
+                    continue
+                found = self._walk(child, [], 0, method, [*params, *converted], allowed)
+                if found is not None:
+                    return found
+        return None
+
+    def _exists_with_slash(self, path: str, segments: list[str]) -> bool:
+        """Tell whether ``path + "/"`` has a route, for any method.
+
+        A path starting with "//" is never redirected: ``Location: //host/``
+        would send the client to another site.
+        """
+        if path.endswith("/") or path.startswith("//"):
+            return False
+        allowed: set[str] = set()
+        self._walk(self._root, [*segments, ""], 0, "", [], allowed)
+        return bool(allowed)
+
+    # -- building URLs -------------------------------------------------------------
+
+    def url_for(self, name: str, /, **params: Any) -> str:
+        """Build the path of the route called ``name``; extra keywords form the query."""
+        route = self._by_name.get(name)
+        if route is None:
+            close = difflib.get_close_matches(name, self._by_name, n=3)
+            hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
+            raise URLBuildError(f"url_for: no route is named {name!r}{hint}")
+        path = route.build_path(params)
+        query = [(key, value) for key, value in params.items() if key not in route.parameter_names]
+        if query:
+            path += "?" + urlencode(query, doseq=True)
+        return path
+
+
+def _merge_text(parts: list[str | tuple[str, Converter]]) -> list[str | tuple[str, Converter]]:
+    """Join neighbouring text parts, so URL building appends fewer pieces."""
+    merged: list[str | tuple[str, Converter]] = []
+    for part in parts:
+        if isinstance(part, str) and merged and isinstance(merged[-1], str):
+            merged[-1] += part
+        else:
+            merged.append(part)
+    return merged

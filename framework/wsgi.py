@@ -1,0 +1,170 @@
+"""The WSGI adapter: environ in, status line, headers and body out (PEP 3333).
+
+A WSGI server parses the HTTP request into an ``environ`` dict and calls
+``app(environ, start_response)``. The application answers in two steps:
+it calls ``start_response("200 OK", [("Content-Type", "text/html"), ...])``
+with the status line and the headers, then returns an iterable of bytes, the
+body. The server writes the headers when the first chunk of body is ready
+(or the body ends), and calls the iterable's ``close()`` when it is done,
+whether the body was sent whole or the client went away.
+
+This module is the only place that speaks WSGI: it wraps the environ in a
+``Request``, asks the app for a ``Response``, and hands that back in WSGI's
+terms.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from types import TracebackType
+from typing import IO, Any, Protocol, cast
+
+from werkzeug.wsgi import ClosingIterator
+
+from .request import Request
+from .response import NO_BODY_STATUSES, Response, status_line
+
+logger = logging.getLogger("framework")
+
+Environ = dict[str, Any]
+ExcInfo = tuple[type[BaseException], BaseException, TracebackType]
+StartResponse = Callable[..., Callable[[bytes], object]]
+WSGIApp = Callable[[Environ, StartResponse], Iterable[bytes]]
+
+_FILE_BLOCK_SIZE = 64 * 1024
+_ERROR_STATUS = status_line(500)
+_ERROR_HEADERS = [("Content-Type", "text/plain; charset=utf-8")]
+_ERROR_BODY = b"500 Internal Server Error\n"
+
+
+class Application(Protocol):
+    """What the adapter needs of an app: turn a Request into a response."""
+
+    def dispatch(self, request: Request) -> Response | WSGIApp:
+        """Answer the request with a Response, or with a WSGI app to call."""
+
+
+def handle(app: Application, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+    """Serve one WSGI call: build the Request, dispatch it, send the Response."""
+    request = Request(environ, app)
+    response = app.dispatch(request)
+    if not isinstance(response, Response):
+        # Another WSGI application, such as werkzeug's send_file() response.
+        body = response(environ, start_response)
+    else:
+        body = send(response, environ, start_response)
+    if request.holds_files:
+        # Uploads stay open until the server is done with the body, which
+        # may still read them while streaming.
+        return ClosingIterator(body, [request.close])
+    return body
+
+
+def send(response: Response, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+    """Call start_response with the status line and headers, and return the body.
+
+    A body of bytes gets a Content-Length. A response to HEAD has the same
+    headers as the GET one would have, and no body. A file is sent through
+    the server's ``wsgi.file_wrapper`` when it offers one (it may use
+    ``sendfile``); any other iterable is streamed chunk by chunk.
+    """
+    body = response.body
+    headers = response.headers.items()
+    status = response.status
+    no_body = status in NO_BODY_STATUSES or environ.get("REQUEST_METHOD") == "HEAD"
+    if isinstance(body, bytes):
+        if status not in NO_BODY_STATUSES:
+            headers = _with_content_length(headers, len(body))
+        start_response(response.status_line, headers)
+        return [] if no_body else [body]
+    if hasattr(body, "read"):
+        file = cast(IO[bytes], body)
+        return _send_file(response, file, headers, no_body, environ, start_response)
+    start_response(response.status_line, headers)
+    if no_body:
+        _close(body)
+        return []
+    return StreamingBody(body, start_response)
+
+
+def _with_content_length(headers: list[tuple[str, str]], length: int) -> list[tuple[str, str]]:
+    """Add the Content-Length we measured, replacing any the view set."""
+    for name, _ in headers:
+        # len() first: most names can't be "content-length", and that test is cheap.
+        if len(name) == 14 and name.lower() == "content-length":
+            headers = [item for item in headers if item[0].lower() != "content-length"]
+            break
+    headers.append(("Content-Length", str(length)))
+    return headers
+
+
+def _send_file(
+    response: Response,
+    file: IO[bytes],
+    headers: list[tuple[str, str]],
+    no_body: bool,
+    environ: Environ,
+    start_response: StartResponse,
+) -> Iterable[bytes]:
+    size = _remaining_size(file)
+    if size is not None and response.status not in NO_BODY_STATUSES:
+        headers = _with_content_length(headers, size)
+    start_response(response.status_line, headers)
+    if no_body:
+        file.close()
+        return []
+    file_wrapper = environ.get("wsgi.file_wrapper")
+    if file_wrapper is not None:
+        return file_wrapper(file, _FILE_BLOCK_SIZE)  # type: ignore[no-any-return]
+    return StreamingBody(iter(lambda: file.read(_FILE_BLOCK_SIZE), b""), start_response, file)
+
+
+def _remaining_size(file: IO[bytes]) -> int | None:
+    """Return how many bytes are left in a regular file, or None if unknown."""
+    try:
+        return os.fstat(file.fileno()).st_size - file.tell()
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def _close(body: object) -> None:
+    close = getattr(body, "close", None)
+    if close is not None:
+        close()
+
+
+class StreamingBody:
+    """A streamed body, as the server iterates it: bytes out, ``close()`` passed on.
+
+    str chunks are encoded as UTF-8. If the iterable fails midway, the
+    error is logged and handed to ``start_response`` with ``exc_info``, as
+    PEP 3333 asks: before any byte was sent, the server answers 500 instead;
+    after, it re-raises, and the server closes the connection, so the client
+    can tell the body is incomplete.
+    """
+
+    def __init__(
+        self,
+        chunks: Iterable[bytes] | Iterable[str],
+        start_response: StartResponse,
+        resource: object = None,
+    ) -> None:
+        self._chunks = chunks
+        self._start_response = start_response
+        self._resource = resource if resource is not None else chunks
+
+    def __iter__(self) -> Iterator[bytes]:
+        try:
+            for chunk in self._chunks:
+                yield chunk.encode() if isinstance(chunk, str) else chunk
+        except Exception:
+            logger.exception("error while streaming a response body")
+            self._start_response(_ERROR_STATUS, list(_ERROR_HEADERS), sys.exc_info())
+            yield _ERROR_BODY
+
+    def close(self) -> None:
+        """Release what the body holds (a generator's ``finally``, an open file)."""
+        _close(self._resource)

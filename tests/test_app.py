@@ -1,0 +1,492 @@
+"""App: registration, what views may return, hooks, error handlers, config."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+import pytest
+from werkzeug.test import Client
+
+from framework import App, HTTPError, Request, Response, Router, abort
+from framework.testing import TestClient
+
+# -- what a view may return ----------------------------------------------------------
+
+RETURN_CASES = [
+    pytest.param("<b>hi</b>", 200, "text/html; charset=utf-8", b"<b>hi</b>", {}, id="str"),
+    pytest.param(b"\x00", 200, "application/octet-stream", b"\x00", {}, id="bytes"),
+    pytest.param({"a": 1}, 200, "application/json", b'{"a":1}', {}, id="dict"),
+    pytest.param([1, "x"], 200, "application/json", b'[1,"x"]', {}, id="list"),
+    pytest.param(("made", 201), 201, "text/html; charset=utf-8", b"made", {}, id="body-status"),
+    pytest.param(
+        ({"e": 1}, 422, {"X-Why": "bad"}),
+        422,
+        "application/json",
+        b'{"e":1}',
+        {"X-Why": "bad"},
+        id="body-status-headers",
+    ),
+    pytest.param(
+        (Response("r", content_type="text/plain"), 202, [("X-A", "1")]),
+        202,
+        "text/plain",
+        b"r",
+        {"X-A": "1"},
+        id="response-in-tuple",
+    ),
+    pytest.param(
+        Response(b"x", 203, {"X-B": "2"}, "text/csv"),
+        203,
+        "text/csv",
+        b"x",
+        {"X-B": "2"},
+        id="response",
+    ),
+]
+
+
+@pytest.mark.parametrize(("value", "status", "content_type", "body", "headers"), RETURN_CASES)
+def test_view_return_values(
+    app: App,
+    client: TestClient,
+    value: Any,
+    status: int,
+    content_type: str,
+    body: bytes,
+    headers: dict[str, str],
+) -> None:
+    @app.get("/")
+    def view(request: Request) -> Any:
+        return value
+
+    response = client.get("/")
+    assert response.status_code == status
+    assert response.headers["Content-Type"] == content_type
+    assert response.data == body
+    for name, header in headers.items():
+        assert response.headers[name] == header
+
+
+def test_wsgi_app_return_value(app: App, client: TestClient) -> None:
+    def tiny_wsgi_app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"from a wsgi app"]
+
+    @app.get("/")
+    def view(request: Request) -> Any:
+        return tiny_wsgi_app
+
+    assert client.get("/").data == b"from a wsgi app"
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (None, r"view (tests\.)?test_app\..*\.view returned None \(NoneType\); return a str"),
+        (42, r"returned 42 \(int\)"),
+        (("x", "200"), "with an int status"),
+        (("x", 200, {}, "extra"), r"returned \('x', 200, \{\}, 'extra'\)"),
+    ],
+)
+def test_bad_return_value_is_a_type_error_naming_the_view(
+    app: App, value: Any, message: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    @app.get("/")
+    def view(request: Request) -> Any:
+        return value
+
+    with caplog.at_level(logging.ERROR, logger="framework"):
+        response = app.test_client().get("/")
+    assert response.status_code == 500
+    [record] = caplog.records
+    assert record.exc_info is not None and record.exc_info[0] is TypeError
+    assert re.search(message, str(record.exc_info[1]))
+    assert "TypeError" not in response.get_data(as_text=True)
+
+
+# -- routing through the app ------------------------------------------------------------
+
+
+@pytest.fixture
+def routed(app: App) -> App:
+    @app.get("/items")
+    def list_items(request: Request) -> str:
+        return "list"
+
+    @app.post("/items")
+    def create_item(request: Request) -> tuple[str, int]:
+        return "created", 201
+
+    @app.get("/docs/")
+    def docs(request: Request) -> str:
+        return "docs"
+
+    @app.route("/custom-options", methods=["OPTIONS"])
+    def custom_options(request: Request) -> Response:
+        return Response(status=204, headers={"Allow": "OPTIONS", "X-Custom": "yes"})
+
+    return app
+
+
+def test_not_found(routed: App) -> None:
+    response = routed.test_client().get("/nothing")
+    assert response.status_code == 404
+    assert "<h1>404 Not Found</h1>" in response.get_data(as_text=True)
+
+
+def test_method_not_allowed_lists_allow(routed: App) -> None:
+    response = routed.test_client().delete("/items", headers={"Accept": "application/json"})
+    assert response.status_code == 405
+    assert response.headers["Allow"] == "GET, HEAD, OPTIONS, POST"
+    assert response.json["error"]["reason"] == "Method Not Allowed"
+
+
+def test_automatic_options(routed: App) -> None:
+    response = routed.test_client().options("/items")
+    assert response.status_code == 204
+    assert response.headers["Allow"] == "GET, HEAD, OPTIONS, POST"
+    assert response.data == b""
+
+
+def test_route_may_define_options_itself(routed: App) -> None:
+    response = routed.test_client().options("/custom-options")
+    assert response.headers["X-Custom"] == "yes"
+
+
+def test_head_is_get_without_body(routed: App) -> None:
+    client = routed.test_client()
+    get, head = client.get("/items"), client.head("/items")
+    assert head.status_code == 200
+    assert head.headers["Content-Length"] == get.headers["Content-Length"] == "4"
+    assert head.data == b""
+
+
+def test_trailing_slash_redirect_keeps_query(routed: App) -> None:
+    response = routed.test_client().get("/docs?page=2&q=a%20b")
+    assert response.status_code == 308
+    assert response.headers["Location"] == "/docs/?page=2&q=a%20b"
+
+
+def test_trailing_slash_redirect_includes_script_name(routed: App) -> None:
+    response = routed.test_client().get("/docs", environ_overrides={"SCRIPT_NAME": "/mount"})
+    assert response.headers["Location"] == "/mount/docs/"
+
+
+def test_redirect_location_cannot_name_another_host(app: App) -> None:
+    @app.get("/<name>/")
+    def view(request: Request, name: str) -> str:
+        return name
+
+    # "/\\evil.com" would be read as "//evil.com" by browsers: it must be encoded.
+    response = app.test_client().get(environ_overrides={"PATH_INFO": "/\\evil.com"})
+    assert response.status_code == 308
+    assert response.headers["Location"] == "/%5Cevil.com/"
+
+
+def test_routes_and_url_for(app: App) -> None:
+    @app.route("/users/<int:user_id>", methods=["GET", "PUT"], name="user")
+    def user(request: Request, user_id: int) -> str:
+        return str(user_id)
+
+    [route] = app.routes
+    assert route.methods == {"GET", "PUT"}
+    assert (route.pattern, route.name, route.view) == ("/users/<int:user_id>", "user", user)
+    assert app.url_for("user", user_id=3) == "/users/3"
+    assert app.url_for("user", user_id=3, name="x") == "/users/3?name=x"
+
+
+@pytest.mark.parametrize("method", ["get", "post", "put", "patch", "delete"])
+def test_method_shortcuts(app: App, method: str) -> None:
+    @getattr(app, method)("/thing")
+    def thing(request: Request) -> str:
+        return request.method
+
+    response = app.test_client().open("/thing", method=method.upper())
+    assert response.status_code == 200
+    assert response.data == method.upper().encode()
+    assert app.routes[0].methods == {method.upper()}
+
+
+def test_included_router_is_served(app: App) -> None:
+    api = Router(name="api")
+
+    @api.get("/items/<item_id>")
+    def item(request: Request, item_id: str) -> dict[str, str]:
+        return {"item": item_id, "route": request.route.name}  # type: ignore[union-attr]
+
+    app.include(api, prefix="/v1")
+    client = app.test_client()
+    assert client.get("/v1/items/9").json == {"item": "9", "route": "api.item"}
+    assert client.post("/v1/items/9").headers["Allow"] == "GET, HEAD, OPTIONS"
+
+
+# -- hooks ------------------------------------------------------------------------------------
+
+
+def test_hooks_run_in_order_and_after_hooks_see_the_response(app: App) -> None:
+    calls = []
+
+    @app.before_request
+    def first(request: Request) -> None:
+        calls.append("before-1")
+
+    @app.before_request
+    def second(request: Request) -> None:
+        calls.append("before-2")
+
+    @app.after_request
+    def outer(request: Request, response: Response) -> Response:
+        calls.append("after-outer")
+        response.headers["X-Outer"] = "1"
+        return response
+
+    @app.after_request
+    def inner(request: Request, response: Response) -> Response:
+        calls.append("after-inner")
+        return response
+
+    @app.get("/")
+    def view(request: Request) -> str:
+        calls.append("view")
+        return "ok"
+
+    response = app.test_client().get("/")
+    assert calls == ["before-1", "before-2", "view", "after-inner", "after-outer"]
+    assert response.headers["X-Outer"] == "1"
+
+
+def test_before_request_can_answer_early(app: App) -> None:
+    @app.before_request
+    def guard(request: Request) -> Any:
+        if "X-Token" not in request.headers:
+            return {"error": "token needed"}, 401
+        return None
+
+    @app.get("/")
+    def view(request: Request) -> str:
+        return "secret"
+
+    client = app.test_client()
+    denied = client.get("/")
+    assert (denied.status_code, denied.json) == (401, {"error": "token needed"})
+    assert client.get("/", headers={"X-Token": "t"}).data == b"secret"
+
+
+def test_after_request_sees_error_pages(app: App) -> None:
+    @app.after_request
+    def tag(request: Request, response: Response) -> Response:
+        response.headers["X-Seen"] = str(response.status)
+        return response
+
+    assert app.test_client().get("/missing").headers["X-Seen"] == "404"
+
+
+def test_after_request_returning_none_is_a_500_naming_the_hook(
+    app: App, caplog: pytest.LogCaptureFixture
+) -> None:
+    @app.after_request
+    def forgetful(request: Request, response: Response) -> None:
+        return None
+
+    @app.get("/")
+    def view(request: Request) -> str:
+        return "ok"
+
+    with caplog.at_level(logging.ERROR, logger="framework"):
+        response = app.test_client().get("/")
+    assert response.status_code == 500
+    assert "after_request hook" in caplog.text and "forgetful" in caplog.text
+
+
+# -- error handlers -------------------------------------------------------------------------
+
+
+class AppError(Exception):
+    pass
+
+
+class PaymentError(AppError):
+    pass
+
+
+def test_status_error_handler(app: App) -> None:
+    @app.errorhandler(404)
+    def not_found(request: Request, error: HTTPError) -> tuple[str, int]:
+        return f"custom 404 for {request.path}", 404
+
+    response = app.test_client().get("/nope")
+    assert (response.status_code, response.data) == (404, b"custom 404 for /nope")
+
+
+def test_error_handler_keeps_the_error_headers(app: App) -> None:
+    @app.errorhandler(405)
+    def not_allowed(request: Request, error: HTTPError) -> tuple[str, int]:
+        return "nope", 405
+
+    @app.get("/")
+    def view(request: Request) -> str:
+        return "ok"
+
+    response = app.test_client().post("/")
+    assert response.data == b"nope"
+    assert response.headers["Allow"] == "GET, HEAD, OPTIONS"
+
+
+def test_nearest_exception_handler_wins(app: App) -> None:
+    @app.errorhandler(AppError)
+    def app_error(request: Request, error: Exception) -> tuple[str, int]:
+        return "app error", 500
+
+    @app.errorhandler(PaymentError)
+    def payment_error(request: Request, error: Exception) -> tuple[str, int]:
+        return f"payment: {error}", 402
+
+    @app.get("/pay")
+    def pay(request: Request) -> str:
+        raise PaymentError("card declined")
+
+    @app.get("/other")
+    def other(request: Request) -> str:
+        raise AppError("x")
+
+    client = app.test_client()
+    assert (client.get("/pay").status_code, client.get("/pay").data) == (
+        402,
+        b"payment: card declined",
+    )
+    assert client.get("/other").data == b"app error"
+
+
+def test_http_error_class_handler_catches_all_http_errors(app: App) -> None:
+    @app.errorhandler(HTTPError)
+    def any_http_error(request: Request, error: HTTPError) -> tuple[dict[str, Any], int]:
+        return {"status": error.status}, error.status
+
+    @app.get("/teapot")
+    def teapot(request: Request) -> str:
+        abort(418)
+
+    client = app.test_client()
+    assert client.get("/teapot").json == {"status": 418}
+    assert client.get("/missing").json == {"status": 404}
+
+
+def test_unhandled_exception_is_a_logged_500_without_traceback(
+    app: App, caplog: pytest.LogCaptureFixture
+) -> None:
+    @app.get("/boom")
+    def boom(request: Request) -> str:
+        raise ZeroDivisionError("secret internals")
+
+    with caplog.at_level(logging.ERROR, logger="framework"):
+        response = app.test_client().get("/boom")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert "Traceback" not in body and "secret internals" not in body
+    [record] = caplog.records
+    assert record.name == "framework"
+    assert "GET /boom" in record.getMessage()
+    assert record.exc_info is not None and record.exc_info[0] is ZeroDivisionError
+
+
+def test_debug_shows_the_traceback(app: App, caplog: pytest.LogCaptureFixture) -> None:
+    app.config["DEBUG"] = True
+
+    @app.get("/boom")
+    def boom(request: Request) -> str:
+        raise ZeroDivisionError("visible in debug")
+
+    with caplog.at_level(logging.CRITICAL, logger="framework"):
+        response = app.test_client().get("/boom")
+    assert response.status_code == 500
+    body = response.get_data(as_text=True)
+    assert "Traceback" in body and "visible in debug" in body
+
+
+def test_500_handler_gets_the_original_exception(
+    app: App, caplog: pytest.LogCaptureFixture
+) -> None:
+    @app.errorhandler(500)
+    def server_error(request: Request, error: HTTPError) -> tuple[str, int]:
+        return f"sorry ({type(error.__cause__).__name__})", 500
+
+    @app.get("/boom")
+    def boom(request: Request) -> str:
+        raise KeyError("k")
+
+    with caplog.at_level(logging.CRITICAL, logger="framework"):
+        assert app.test_client().get("/boom").data == b"sorry (KeyError)"
+
+
+def test_failing_error_handler_gives_a_plain_500(
+    app: App, caplog: pytest.LogCaptureFixture
+) -> None:
+    @app.errorhandler(404)
+    def broken(request: Request, error: HTTPError) -> str:
+        raise RuntimeError("handler bug")
+
+    with caplog.at_level(logging.ERROR, logger="framework"):
+        response = app.test_client().get("/missing")
+    assert response.status_code == 500
+    assert "handler bug" in caplog.text
+    assert "handler bug" not in response.get_data(as_text=True)
+
+
+def test_errorhandler_keys_are_checked(app: App) -> None:
+    with pytest.raises(TypeError, match="status code from 400 to 599 or an exception class"):
+        app.errorhandler(200)
+    with pytest.raises(TypeError):
+        app.errorhandler("404")  # type: ignore[arg-type]
+    app.errorhandler(404)(lambda request, error: "x")
+    with pytest.raises(ValueError, match="registered twice"):
+        app.errorhandler(404)(lambda request, error: "y")
+
+
+# -- configuration and the rest ----------------------------------------------------------------
+
+
+def test_default_config(app: App) -> None:
+    assert app.config["DEBUG"] is False
+    assert app.config["SECRET_KEY"] is None
+    assert app.config["MAX_BODY_SIZE"] == 16 * 1024 * 1024
+    assert app.config["SESSION_COOKIE_NAME"] == "session"
+    assert app.config["SESSION_MAX_AGE"] == 31 * 24 * 3600
+    assert App("other").config is not app.config
+
+
+def test_max_body_size_comes_from_config(app: App) -> None:
+    app.config["MAX_BODY_SIZE"] = 10
+
+    @app.post("/")
+    def view(request: Request) -> str:
+        return str(len(request.body))
+
+    client = app.test_client()
+    assert client.post("/", data=b"x" * 10).data == b"10"
+    assert client.post("/", data=b"x" * 11).status_code == 413
+
+
+def test_test_client_is_a_werkzeug_client(app: App) -> None:
+    client = app.test_client()
+    assert isinstance(client, Client)
+    assert client.app is app
+
+
+def test_app_is_a_wsgi_callable(app: App) -> None:
+    @app.get("/")
+    def view(request: Request) -> str:
+        return "hi"
+
+    seen = []
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": "/",
+        "SERVER_NAME": "x",
+        "SERVER_PORT": "80",
+        "wsgi.url_scheme": "http",
+    }
+    body = app(environ, lambda status, headers, exc_info=None: seen.append(status))
+    assert seen == ["200 OK"]
+    assert list(body) == [b"hi"]

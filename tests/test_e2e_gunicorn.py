@@ -1,0 +1,558 @@
+"""End-to-end tests: tests/e2e_app.py served by a real gunicorn process.
+
+One gunicorn (one sync worker) is started for the whole module on a free loopback port and
+is always stopped afterwards. Requests go over real TCP: ``http.client`` for ordinary
+requests, raw sockets where the bytes on the wire matter (chunked bodies, truncated
+bodies, a body that is never sent, HEAD).
+"""
+
+import hashlib
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+import pytest
+
+TESTS_DIR = Path(__file__).resolve().parent
+ROOT = TESTS_DIR.parent
+HOST = "127.0.0.1"
+LIMIT = 1024 * 1024  # MAX_BODY_SIZE of tests/e2e_app.py
+START_TIMEOUT = 15.0  # seconds gunicorn gets to come up
+STOP_TIMEOUT = 10.0  # seconds gunicorn gets to stop after SIGTERM before SIGKILL
+IO_TIMEOUT = 10.0  # bound on every socket operation
+# RFC 9110 renamed 413; the older names are still what many libraries say.
+TOO_LARGE = ("Content Too Large", "Payload Too Large", "Request Entity Too Large")
+
+
+@dataclass
+class Reply:
+    status: int
+    reason: str
+    headers: http.client.HTTPMessage
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8")
+
+
+@dataclass
+class Server:
+    port: int
+    log: IO[bytes]  # gunicorn's stdout and stderr
+
+    def output(self) -> str:
+        # pread: gunicorn shares this file's offset, so seeking it would garble the log.
+        fd = self.log.fileno()
+        return os.pread(fd, os.fstat(fd).st_size, 0).decode("utf-8", errors="replace")
+
+
+def _gunicorn_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("GUNICORN_CMD_ARGS", None)
+    paths = [str(ROOT), str(TESTS_DIR)]
+    if env.get("PYTHONPATH"):
+        paths.append(env["PYTHONPATH"])
+    env["PYTHONPATH"] = os.pathsep.join(paths)
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def _probe(port: int) -> bool:
+    """True once the server answers an HTTP request on ``port``."""
+    conn = http.client.HTTPConnection(HOST, port, timeout=2.0)
+    try:
+        conn.request("GET", "/")
+        conn.getresponse().read()
+    except (OSError, http.client.HTTPException):
+        return False
+    finally:
+        conn.close()
+    return True
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=STOP_TIMEOUT)
+    # gunicorn runs in its own session: take down a worker the master may have orphaned.
+    with suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+@contextmanager
+def run_gunicorn(app_spec: str, *extra_args: str) -> Iterator[Server]:
+    """Serve ``app_spec`` with a real gunicorn on a free loopback port; always stop it."""
+    with (
+        socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener,
+        tempfile.TemporaryFile() as log,
+    ):
+        # Port 0: the OS picks a free port. gunicorn inherits this very socket
+        # (--bind fd://N), so no other process can take the port in between.
+        listener.bind((HOST, 0))
+        port = int(listener.getsockname()[1])
+        cmd = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--bind",
+            f"fd://{listener.fileno()}",
+            "--workers",
+            "1",
+            "--worker-class",
+            "sync",
+            "--no-control-socket",  # would otherwise create ~/.gunicorn/gunicorn.ctl
+            "--graceful-timeout",
+            "5",
+            "--log-level",
+            "info",
+            *extra_args,
+            app_spec,
+        ]
+        proc = subprocess.Popen(
+            cmd,
+            cwd=ROOT,
+            env=_gunicorn_env(),
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            pass_fds=(listener.fileno(),),
+            start_new_session=True,
+        )
+        listener.close()  # gunicorn holds it now
+        srv = Server(port, log)
+        try:
+            deadline = time.monotonic() + START_TIMEOUT
+            while not _probe(port):
+                if proc.poll() is not None:
+                    pytest.fail(f"gunicorn exited with status {proc.returncode}:\n{srv.output()}")
+                if time.monotonic() > deadline:
+                    pytest.fail(
+                        f"gunicorn did not answer on port {port} within {START_TIMEOUT}s:\n"
+                        f"{srv.output()}"
+                    )
+                time.sleep(0.05)
+            yield srv
+        finally:
+            _stop(proc)
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[Server]:
+    with run_gunicorn("e2e_app:app") as srv:
+        yield srv
+
+
+# --- clients ---------------------------------------------------------------------------
+
+
+def request(
+    server: Server,
+    method: str,
+    path: str,
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+) -> Reply:
+    conn = http.client.HTTPConnection(HOST, server.port, timeout=IO_TIMEOUT)
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        resp = conn.getresponse()
+        return Reply(resp.status, resp.reason, resp.headers, resp.read())
+    finally:
+        conn.close()
+
+
+@contextmanager
+def raw_connection(server: Server) -> Iterator[socket.socket]:
+    sock = socket.create_connection((HOST, server.port), timeout=IO_TIMEOUT)
+    try:
+        yield sock
+    finally:
+        sock.close()
+
+
+def head_block(method: str, path: str, headers: dict[str, str]) -> bytes:
+    lines = [f"{method} {path} HTTP/1.1", f"Host: {HOST}", "Connection: close"]
+    lines += [f"{name}: {value}" for name, value in headers.items()]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+
+
+def read_reply(sock: socket.socket, method: str) -> Reply:
+    """Parse one HTTP response from ``sock`` (framing by Content-Length, chunks or EOF)."""
+    resp = http.client.HTTPResponse(sock, method=method)
+    try:
+        try:
+            resp.begin()
+            body = resp.read()
+        except TimeoutError:
+            pytest.fail(
+                f"no complete response within {IO_TIMEOUT}s: is the server waiting for body"
+                " bytes that will never come?"
+            )
+        return Reply(resp.status, resp.reason, resp.headers, body)
+    finally:
+        resp.close()
+
+
+def read_to_eof(sock: socket.socket) -> bytes:
+    data = bytearray()
+    while piece := sock.recv(65536):
+        data += piece
+    return bytes(data)
+
+
+def chunk(data: bytes) -> bytes:
+    return b"%x\r\n%s\r\n" % (len(data), data)
+
+
+def allow_set(reply: Reply) -> set[str]:
+    return {method.strip() for method in reply.headers.get("Allow", "").split(",")}
+
+
+def _reasons(reason: str | tuple[str, ...]) -> tuple[str, ...]:
+    return (reason,) if isinstance(reason, str) else reason
+
+
+def assert_html_error(reply: Reply, status: int, reason: str | tuple[str, ...]) -> None:
+    """The small HTML error page: the status line is in it, no traceback is."""
+    assert reply.status == status, reply.body
+    assert reply.reason in _reasons(reason)
+    assert reply.headers.get_content_type() == "text/html"
+    assert reply.headers["Content-Length"] == str(len(reply.body))
+    assert any(f"{status} {r}" in reply.text for r in _reasons(reason)), reply.text
+    assert "Traceback" not in reply.text
+
+
+def assert_json_error(reply: Reply, status: int, reason: str | tuple[str, ...]) -> dict[str, Any]:
+    """The JSON error document {"error": {"status", "reason", "detail"}}; returns "error"."""
+    assert reply.status == status, reply.body
+    assert reply.reason in _reasons(reason)
+    assert reply.headers.get_content_type() == "application/json"
+    document = reply.json()
+    assert set(document) == {"error"}
+    error = document["error"]
+    assert {"status", "reason", "detail"} <= set(error)
+    assert error["status"] == status
+    assert error["reason"] in _reasons(reason)
+    return dict(error)
+
+
+def assert_still_serving(server: Server) -> None:
+    """The same gunicorn answers an ordinary request correctly after a bad one."""
+    reply = request(server, "GET", "/users/7")
+    assert reply.status == 200
+    assert reply.json() == {"id": 7, "name": "user-7"}
+
+
+# --- ordinary requests -----------------------------------------------------------------
+
+
+def test_hello(server: Server) -> None:
+    reply = request(server, "GET", "/")
+    assert reply.status == 200
+    assert reply.reason == "OK"
+    assert reply.headers["Content-Type"].replace(" ", "").lower() == "text/html;charset=utf-8"
+    assert reply.headers["Content-Length"] == str(len(reply.body))
+    assert reply.body == b"Hello"
+
+
+def test_path_parameter(server: Server) -> None:
+    reply = request(server, "GET", "/users/42")
+    assert reply.status == 200
+    assert reply.headers.get_content_type() == "application/json"
+    assert reply.json() == {"id": 42, "name": "user-42"}
+
+
+def test_path_parameter_that_does_not_convert_is_404(server: Server) -> None:
+    reply = request(server, "GET", "/users/abc")
+    assert_html_error(reply, 404, "Not Found")
+
+
+def test_not_found(server: Server) -> None:
+    reply = request(server, "GET", "/no/such/page")
+    assert_html_error(reply, 404, "Not Found")
+    reply = request(server, "GET", "/no/such/page", headers={"Accept": "application/json"})
+    assert_json_error(reply, 404, "Not Found")
+    assert_still_serving(server)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("POST", "/", {"GET", "HEAD", "OPTIONS"}),
+        ("DELETE", "/users/1", {"GET", "HEAD", "OPTIONS"}),
+        ("GET", "/echo/json", {"POST", "OPTIONS"}),
+        ("PUT", "/items", {"GET", "HEAD", "POST", "OPTIONS"}),
+    ],
+)
+def test_method_not_allowed(server: Server, method: str, path: str, allowed: set[str]) -> None:
+    body = b"{}" if method in ("POST", "PUT") else None
+    reply = request(server, method, path, body=body)
+    assert_html_error(reply, 405, "Method Not Allowed")
+    assert allow_set(reply) == allowed
+    assert_still_serving(server)
+
+
+def test_head_matches_get_without_body(server: Server) -> None:
+    get = request(server, "GET", "/users/5")
+    assert get.status == 200
+    with raw_connection(server) as sock:
+        sock.sendall(head_block("HEAD", "/users/5", {}))
+        raw = read_to_eof(sock)
+    head, sep, rest = raw.partition(b"\r\n\r\n")
+    assert sep, raw
+    status_line, *header_lines = head.decode("latin-1").split("\r\n")
+    assert status_line == "HTTP/1.1 200 OK"
+    headers = {k.strip().lower(): v.strip() for k, v in (h.split(":", 1) for h in header_lines)}
+    assert headers["content-length"] == get.headers["Content-Length"] == str(len(get.body))
+    assert headers["content-type"] == get.headers["Content-Type"]
+    assert rest == b""  # not one body byte on the wire
+
+
+def test_json_body_is_echoed(server: Server) -> None:
+    document = {"name": "Zoë", "tags": ["a", "b"], "nested": {"n": 1.5, "ok": True, "x": None}}
+    reply = request(
+        server,
+        "POST",
+        "/echo/json",
+        body=json.dumps(document).encode("utf-8"),
+        headers={"Content-Type": "application/json"},
+    )
+    assert reply.status == 200
+    assert reply.headers.get_content_type() == "application/json"
+    assert reply.json() == document
+
+
+def test_form_is_echoed(server: Server) -> None:
+    reply = request(
+        server,
+        "POST",
+        "/echo/form",
+        body=b"name=Ada+Lovelace&lang=en&lang=fr&empty=&sym=%26%3D%C3%A9",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert reply.status == 200
+    assert reply.headers.get_content_type() == "application/json"
+    assert reply.json() == {
+        "name": ["Ada Lovelace"],
+        "lang": ["en", "fr"],
+        "empty": [""],
+        "sym": ["&=é"],
+    }
+
+
+def test_multipart_file_upload(server: Server) -> None:
+    boundary = "e2e-boundary-7MA4YWxkTrZu0gW"
+    text = "hello, wörld\nsecond line\n".encode()
+    binary = bytes(range(256)) * 64
+    parts = [
+        (
+            'Content-Disposition: form-data; name="title"\r\n\r\n',
+            b"my upload",
+        ),
+        (
+            'Content-Disposition: form-data; name="doc"; filename="hello.txt"\r\n'
+            "Content-Type: text/plain\r\n\r\n",
+            text,
+        ),
+        (
+            'Content-Disposition: form-data; name="blob"; filename="data.bin"\r\n'
+            "Content-Type: application/octet-stream\r\n\r\n",
+            binary,
+        ),
+    ]
+    body = (
+        b"".join(f"--{boundary}\r\n{head}".encode() + data + b"\r\n" for head, data in parts)
+        + f"--{boundary}--\r\n".encode()
+    )
+    reply = request(
+        server,
+        "POST",
+        "/upload",
+        body=body,
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
+    assert reply.status == 200
+    assert reply.headers.get_content_type() == "application/json"
+    result = reply.json()
+    assert result["fields"] == {"title": ["my upload"]}
+    files = {f["field"]: f for f in result["files"]}
+    assert set(files) == {"doc", "blob"}
+    assert files["doc"]["filename"] == "hello.txt"
+    assert files["doc"]["content_type"] == "text/plain"
+    assert files["doc"]["size"] == len(text)
+    assert files["doc"]["content"] == text.decode()
+    assert files["blob"]["filename"] == "data.bin"
+    assert files["blob"]["size"] == len(binary)
+    assert files["blob"]["sha256"] == hashlib.sha256(binary).hexdigest()
+
+
+# --- request bodies at and over the limit ------------------------------------------------
+
+
+def test_body_at_the_limit_is_accepted(server: Server) -> None:
+    reply = request(
+        server,
+        "POST",
+        "/echo/size",
+        body=b"a" * LIMIT,
+        headers={"Content-Type": "application/octet-stream"},
+    )
+    assert reply.status == 200
+    assert reply.json() == {"size": LIMIT}
+
+
+def test_content_length_over_limit_is_413_before_the_body_is_sent(server: Server) -> None:
+    with raw_connection(server) as sock:
+        # Only the head: a server that waited for the body would never answer.
+        sock.sendall(
+            head_block(
+                "POST",
+                "/echo/size",
+                {
+                    "Content-Type": "application/octet-stream",
+                    "Content-Length": str(2 * LIMIT),
+                    "Accept": "application/json",
+                },
+            )
+        )
+        reply = read_reply(sock, "POST")
+    assert_json_error(reply, 413, TOO_LARGE)
+    assert_still_serving(server)
+
+
+def test_chunked_body_over_limit_is_413(server: Server) -> None:
+    piece = b"x" * 65536
+    with raw_connection(server) as sock:
+        sock.sendall(
+            head_block(
+                "POST",
+                "/echo/size",
+                {"Content-Type": "application/octet-stream", "Transfer-Encoding": "chunked"},
+            )
+        )
+        # LIMIT bytes in 64 KiB chunks, then one byte too many and the last chunk.
+        for _ in range(LIMIT // len(piece)):
+            sock.sendall(chunk(piece))
+        sock.sendall(chunk(b"x") + b"0\r\n\r\n")
+        reply = read_reply(sock, "POST")
+    assert_html_error(reply, 413, TOO_LARGE)
+    assert_still_serving(server)
+
+
+def test_chunked_body_under_limit_is_read_whole(server: Server) -> None:
+    pieces = [b"a" * 1000, b"b" * 70000, b"c" * 5, b"d" * 65536]
+    with raw_connection(server) as sock:
+        sock.sendall(
+            head_block(
+                "POST",
+                "/echo/size",
+                {"Content-Type": "application/octet-stream", "Transfer-Encoding": "chunked"},
+            )
+        )
+        for piece in pieces:
+            sock.sendall(chunk(piece))
+        sock.sendall(b"0\r\n\r\n")
+        reply = read_reply(sock, "POST")
+    assert reply.status == 200
+    assert reply.headers.get_content_type() == "application/json"
+    assert reply.json() == {"size": sum(map(len, pieces))}
+
+
+def test_body_shorter_than_content_length_is_400(server: Server) -> None:
+    with raw_connection(server) as sock:
+        sock.sendall(
+            head_block(
+                "POST",
+                "/echo/size",
+                {"Content-Type": "application/octet-stream", "Content-Length": "100"},
+            )
+            + b"0123456789"
+        )
+        sock.shutdown(socket.SHUT_WR)  # the other 90 bytes never come
+        reply = read_reply(sock, "POST")
+    assert_html_error(reply, 400, "Bad Request")
+    assert_still_serving(server)
+
+
+# --- error pages -----------------------------------------------------------------------
+
+
+def test_unhandled_exception_is_500_without_traceback(server: Server) -> None:
+    reply = request(server, "GET", "/boom")
+    assert_html_error(reply, 500, "Internal Server Error")
+    assert "RuntimeError" not in reply.text
+    assert "kaboom" not in reply.text
+    # The traceback is not lost: it is in the server log, for the operator.
+    assert "RuntimeError: kaboom" in server.output()
+    assert_still_serving(server)
+
+
+def test_unhandled_exception_is_500_json_when_json_is_preferred(server: Server) -> None:
+    reply = request(server, "GET", "/boom", headers={"Accept": "application/json"})
+    error = assert_json_error(reply, 500, "Internal Server Error")
+    assert "Traceback" not in reply.text
+    assert "kaboom" not in json.dumps(error)
+    assert_still_serving(server)
+
+
+def test_abort_json_error_shape(server: Server) -> None:
+    reply = request(server, "GET", "/forbidden", headers={"Accept": "application/json"})
+    assert reply.reason == "Forbidden"
+    assert_json_error(reply, 403, "Forbidden")
+    assert reply.json() == {
+        "error": {"status": 403, "reason": "Forbidden", "detail": "members only"}
+    }
+    assert_still_serving(server)
+
+
+def test_abort_html_error_page(server: Server) -> None:
+    reply = request(server, "GET", "/forbidden", headers={"Accept": "text/html"})
+    assert_html_error(reply, 403, "Forbidden")
+    assert "members only" in reply.text
+    assert_still_serving(server)
+
+
+def test_one_worker_served_every_bad_request(server: Server) -> None:
+    # Runs last: after all the bad requests above, the worker that booted first still
+    # answers; it was never killed and replaced.
+    reply = request(server, "GET", "/")
+    assert reply.status == 200
+    assert reply.body == b"Hello"
+    assert server.output().count("Booting worker") == 1, server.output()
+
+
+def test_example_app_under_gunicorn() -> None:
+    """The README's run command serves example_app:app with gunicorn; so does this test."""
+    with run_gunicorn("example_app:app") as example:
+        home = request(example, "GET", "/")
+        assert home.status == 200
+        assert "Hello from framework" in home.text
+        assert home.headers["X-Powered-By"] == "framework"
+        created = request(
+            example,
+            "POST",
+            "/api/greetings",
+            body=b'{"text": "over the wire"}',
+            headers={"Content-Type": "application/json"},
+        )
+        assert (created.status, created.json()) == (201, {"text": "over the wire"})
+        assert request(example, "GET", "/api/greetings").json() == {"greetings": ["over the wire"]}

@@ -1,0 +1,79 @@
+"""HTTPError, abort and the error pages (JSON or HTML by the Accept header)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from framework import HTTPError, abort
+from framework.errors import error_response, wants_json
+
+
+def test_http_error_carries_status_reason_detail_headers() -> None:
+    error = HTTPError(401, "log in first", {"WWW-Authenticate": "Basic"})
+    assert error.status == 401
+    assert error.reason == "Unauthorized"
+    assert error.detail == "log in first"
+    assert error.headers == {"WWW-Authenticate": "Basic"}
+    assert str(error) == "401 Unauthorized: log in first"
+
+
+@pytest.mark.parametrize("status", [200, 302, 600, "404"])
+def test_http_error_needs_an_error_status(status: object) -> None:
+    with pytest.raises(ValueError, match="4xx or 5xx"):
+        HTTPError(status)  # type: ignore[arg-type]
+
+
+def test_abort_raises() -> None:
+    with pytest.raises(HTTPError) as caught:
+        abort(404, "no such user")
+    assert (caught.value.status, caught.value.detail) == (404, "no such user")
+
+
+@pytest.mark.parametrize(
+    ("accept", "expected"),
+    [
+        (None, False),
+        ("*/*", False),
+        ("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", False),
+        ("application/json", True),
+        ("application/json, text/html;q=0.5", True),
+        ("text/html, application/json;q=0.5", False),
+        ("application/json;q=0.2, text/html;q=0.9", False),
+    ],
+)
+def test_wants_json_follows_accept_preferences(accept: str | None, expected: bool) -> None:
+    assert wants_json(accept) is expected
+
+
+def test_json_error_shape() -> None:
+    response = error_response(HTTPError(404, {"id": 3}), accept="application/json")
+    assert response.status == 404
+    assert response.content_type == "application/json"
+    assert json.loads(response.body) == {  # type: ignore[arg-type]
+        "error": {"status": 404, "reason": "Not Found", "detail": {"id": 3}}
+    }
+
+
+def test_html_error_page_escapes_the_detail() -> None:
+    response = error_response(HTTPError(400, '<script>alert("x")</script>'), accept=None)
+    page = response.body.decode()  # type: ignore[union-attr]
+    assert response.content_type == "text/html; charset=utf-8"
+    assert "<h1>400 Bad Request</h1>" in page
+    assert "<script>" not in page
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page
+
+
+def test_error_headers_are_sent() -> None:
+    response = error_response(HTTPError(405, headers={"Allow": "GET, HEAD"}), accept=None)
+    assert response.headers["Allow"] == "GET, HEAD"
+
+
+def test_debug_detail_is_included_only_when_given() -> None:
+    plain = error_response(HTTPError(500), accept="application/json")
+    debug = error_response(HTTPError(500), accept="application/json", debug_detail="Trace<>")
+    assert "traceback" not in json.loads(plain.body)["error"]  # type: ignore[arg-type]
+    assert json.loads(debug.body)["error"]["traceback"] == "Trace<>"  # type: ignore[arg-type]
+    page = error_response(HTTPError(500), accept=None, debug_detail="Trace<>").body
+    assert b"<pre>Trace&lt;&gt;</pre>" in page  # type: ignore[operator]

@@ -1,0 +1,171 @@
+"""Response: status, headers, body, cookies, JSON and redirects."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from framework import Response, redirect
+from framework.response import ResponseHeaders
+
+
+def test_defaults() -> None:
+    response = Response("<p>hi</p>")
+    assert response.status == 200
+    assert response.reason == "OK"
+    assert response.status_line == "200 OK"
+    assert response.version == "HTTP/1.1"
+    assert response.body == b"<p>hi</p>"
+    assert response.content_type == "text/html; charset=utf-8"
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "content_type"),
+    [
+        pytest.param("text", 200, "text/html; charset=utf-8", id="str-is-html"),
+        pytest.param(b"\x00\x01", 200, "application/octet-stream", id="bytes-are-binary"),
+        pytest.param(b"", 204, None, id="no-content-has-no-type"),
+        pytest.param(b"", 304, None, id="not-modified-has-no-type"),
+    ],
+)
+def test_default_content_type(body: Any, status: int, content_type: str | None) -> None:
+    assert Response(body, status).content_type == content_type
+
+
+def test_status_line_for_known_and_unknown_codes() -> None:
+    assert Response(status=404).status_line == "404 Not Found"
+    assert Response(status=418).reason == "I'm a Teapot"
+    assert Response(status=599).status_line == "599 Unknown Status"
+
+
+@pytest.mark.parametrize("status", [99, 1000, "200", True, 200.0])
+def test_bad_status_is_refused(status: Any) -> None:
+    with pytest.raises(ValueError, match="status code is an int from 100 to 999"):
+        Response(status=status)
+
+
+def test_status_can_change_and_line_follows() -> None:
+    response = Response("x")
+    response.status = 201
+    assert response.status_line == "201 Created"
+
+
+def test_explicit_content_type_replaces_one_in_headers() -> None:
+    response = Response("x", headers={"content-type": "text/plain"}, content_type="text/csv")
+    assert response.headers.getlist("Content-Type") == ["text/csv"]
+
+
+def test_content_type_from_headers_is_kept() -> None:
+    response = Response("x", headers={"Content-Type": "text/plain"})
+    assert response.headers.getlist("content-type") == ["text/plain"]
+
+
+def test_body_forms() -> None:
+    assert Response("caf\u00e9").body == "caf\u00e9".encode()
+    assert Response(bytearray(b"ab")).body == b"ab"
+    chunks = iter([b"a", b"b"])
+    assert Response(chunks).body is chunks
+
+
+def test_headers_are_case_insensitive_and_multi_valued() -> None:
+    headers = ResponseHeaders({"X-One": "1"})
+    headers.add("Set-Cookie", "a=1")
+    headers.add("set-cookie", "b=2")
+    assert headers["x-one"] == "1"
+    assert headers.getlist("SET-COOKIE") == ["a=1", "b=2"]
+    assert "X-ONE" in headers and "X-Two" not in headers
+    headers["X-One"] = 2
+    assert headers.getlist("x-one") == ["2"]
+    del headers["set-cookie"]
+    assert headers.items() == [("X-One", "2")]
+    assert headers.get("missing") is None
+    assert headers.setdefault("X-New", "n") == "n"
+    assert headers.setdefault("X-New", "other") == "n"
+    with pytest.raises(KeyError):
+        headers["missing"]
+
+
+def test_headers_from_a_list_of_pairs_replace_by_name() -> None:
+    headers = ResponseHeaders([("X-A", "1"), ("x-a", "2")])
+    assert headers.items() == [("x-a", "2")]
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["evil\r\nSet-Cookie: admin=1", "line\nbreak", "carriage\rreturn", "nul\0byte"],
+)
+def test_header_value_with_cr_or_lf_is_refused_naming_the_header(value: str) -> None:
+    response = Response("x")
+    with pytest.raises(ValueError, match="header 'X-Name'"):
+        response.headers["X-Name"] = value
+    with pytest.raises(ValueError, match="header 'X-Name'"):
+        response.headers.add("X-Name", value)
+    with pytest.raises(ValueError, match="header 'X-Name'"):
+        Response("x", headers={"X-Name": value})
+    assert "X-Name" not in response.headers
+
+
+def test_header_value_must_be_latin1() -> None:
+    with pytest.raises(ValueError, match=r"header 'X-Name'.*not latin-1"):
+        Response("x", headers={"X-Name": "\u2603"})
+    assert Response("x", headers={"X-Name": "caf\u00e9"}).headers["X-Name"] == "caf\u00e9"
+
+
+@pytest.mark.parametrize("name", ["Bad Name", "Bad:Name", "", "X-\u00e9"])
+def test_header_name_must_be_a_token(name: str) -> None:
+    with pytest.raises(ValueError, match="invalid header name"):
+        ResponseHeaders({name: "v"})
+
+
+def test_set_cookie_defaults_to_httponly_and_lax() -> None:
+    response = Response("x")
+    response.set_cookie("theme", "dark", max_age=60)
+    cookie = response.headers["Set-Cookie"]
+    assert cookie.startswith("theme=dark;")
+    assert "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie
+    assert "Max-Age=60" in cookie
+    assert "Path=/" in cookie
+
+
+def test_set_cookie_options_and_several_cookies() -> None:
+    response = Response("x")
+    response.set_cookie("a", "1", secure=True, httponly=False, samesite="Strict", domain="ex.com")
+    response.set_cookie("b", "2")
+    first, second = response.headers.getlist("Set-Cookie")
+    assert "Secure" in first and "HttpOnly" not in first
+    assert "SameSite=Strict" in first and "Domain=ex.com" in first
+    assert second.startswith("b=2;")
+
+
+def test_delete_cookie_expires_it() -> None:
+    response = Response("x")
+    response.delete_cookie("session")
+    cookie = response.headers["Set-Cookie"]
+    assert cookie.startswith("session=;")
+    assert "Max-Age=0" in cookie
+    assert "01 Jan 1970" in cookie
+
+
+def test_json_response() -> None:
+    response = Response.json({"caf\u00e9": [1, None]}, status=201, headers={"X-A": "1"})
+    assert response.status == 201
+    assert response.content_type == "application/json"
+    assert response.body == '{"caf\u00e9":[1,null]}'.encode()
+    assert response.headers["X-A"] == "1"
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+def test_redirect(status: int) -> None:
+    response = redirect("/next?a=1&b=<2>", status)
+    assert response.status == status
+    assert response.headers["Location"] == "/next?a=1&b=<2>"
+    assert b"&lt;2&gt;" in response.body  # type: ignore[operator]
+
+
+def test_redirect_refuses_other_statuses_and_header_injection() -> None:
+    with pytest.raises(ValueError, match="301, 302, 303, 307 or 308"):
+        redirect("/", 200)
+    with pytest.raises(ValueError, match="header 'Location'"):
+        redirect("/x\r\nSet-Cookie: a=1")

@@ -1,0 +1,479 @@
+"""The routing table: patterns, priority, backtracking, 404/405, URL building."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+
+from framework import App, Converter, Router
+from framework.routing import Match, MethodNotAllowed, NotFound, RouteError, URLBuildError
+
+
+def view_named(name: str) -> Any:
+    def view(request: Any, **params: Any) -> str:
+        return name
+
+    view.__name__ = name
+    return view
+
+
+def table(*patterns: str | tuple[str, list[str]]) -> Router:
+    """A router with one route per pattern, each named r0, r1, ... in order."""
+    router = Router()
+    for index, entry in enumerate(patterns):
+        pattern, methods = entry if isinstance(entry, tuple) else (entry, ["GET"])
+        router.add_route(pattern, view_named(f"r{index}"), methods)
+    return router
+
+
+def matched(router: Router, path: str, method: str = "GET") -> tuple[str, dict[str, Any]]:
+    result = router.match(method, path)
+    assert isinstance(result, Match), f"{method} {path} gave {result!r}"
+    return result.route.name, result.params
+
+
+# -- which route wins -------------------------------------------------------------
+
+PRIORITY_CASES = [
+    pytest.param(["/users/<name>", "/users/me"], "/users/me", ("r1", {}), id="static-beats-param"),
+    pytest.param(
+        ["/users/<name>", "/users/me"],
+        "/users/bob",
+        ("r0", {"name": "bob"}),
+        id="param-when-static-differs",
+    ),
+    pytest.param(
+        ["/items/<name>", "/items/<int:item_id>"],
+        "/items/42",
+        ("r1", {"item_id": 42}),
+        id="typed-beats-plain",
+    ),
+    pytest.param(
+        ["/items/<name>", "/items/<int:item_id>"],
+        "/items/abc",
+        ("r0", {"name": "abc"}),
+        id="converter-rejects-so-plain-matches",
+    ),
+    pytest.param(
+        ["/files/<path:rest>", "/files/<name>"],
+        "/files/a.txt",
+        ("r1", {"name": "a.txt"}),
+        id="plain-beats-path",
+    ),
+    pytest.param(
+        ["/files/<path:rest>", "/files/<name>"],
+        "/files/a/b.txt",
+        ("r0", {"rest": "a/b.txt"}),
+        id="path-takes-slashes",
+    ),
+    pytest.param(
+        ["/users/<name>/edit", "/users/me"],
+        "/users/me/edit",
+        ("r0", {"name": "me"}),
+        id="backtrack-from-static-dead-end",
+    ),
+    pytest.param(
+        ["/a/<x>/c", "/a/<int:n>/d"],
+        "/a/1/c",
+        ("r0", {"x": "1"}),
+        id="backtrack-from-typed-dead-end",
+    ),
+    pytest.param(
+        ["/<path:p>", "/a/b/c"],
+        "/a/b/x",
+        ("r0", {"p": "a/b/x"}),
+        id="backtrack-to-path-at-root",
+    ),
+    pytest.param(
+        ["/files/<name>", "/files/<name>.<ext>"],
+        "/files/report.pdf",
+        ("r1", {"name": "report", "ext": "pdf"}),
+        id="mixed-beats-plain",
+    ),
+    pytest.param(
+        ["/files/<name>.<ext>"],
+        "/files/archive.tar.gz",
+        ("r0", {"name": "archive.tar", "ext": "gz"}),
+        id="mixed-last-dot-splits",
+    ),
+    pytest.param(
+        ["/report-<int:year>.csv", "/<page>"],
+        "/report-2024.csv",
+        ("r0", {"year": 2024}),
+        id="mixed-with-typed-param",
+    ),
+    pytest.param(
+        ["/report-<int:year>.csv", "/<page>"],
+        "/report-abcd.csv",
+        ("r1", {"page": "report-abcd.csv"}),
+        id="mixed-converter-rejects",
+    ),
+    pytest.param(
+        ["/v<int:major>.<int:minor>", "/v<int:major>"],
+        "/v2.10",
+        ("r0", {"major": 2, "minor": 10}),
+        id="more-literal-text-first",
+    ),
+    pytest.param(["/"], "/", ("r0", {}), id="root"),
+    pytest.param(["/docs/"], "/docs/", ("r0", {}), id="trailing-slash-exact"),
+    pytest.param(
+        ["/caf\u00e9/<name>"],
+        "/caf\u00e9/cr\u00e8me",
+        ("r0", {"name": "cr\u00e8me"}),
+        id="unicode-static-and-param",
+    ),
+]
+
+
+@pytest.mark.parametrize(("patterns", "path", "expected"), PRIORITY_CASES)
+def test_the_right_route_wins(patterns: list[str], path: str, expected: Any) -> None:
+    assert matched(table(*patterns), path) == expected
+
+
+@pytest.mark.parametrize("order", [1, -1], ids=["registered-in-order", "registered-reversed"])
+def test_priority_does_not_depend_on_registration_order(order: int) -> None:
+    patterns = ["/x/<path:p>", "/x/<name>", "/x/<int:n>", "/x/<name>.json", "/x/new"]
+    router = Router()
+    for pattern in patterns[::order]:
+        router.add_route(pattern, view_named("v"), name=pattern)
+    assert router.match("GET", "/x/new").route.pattern == "/x/new"  # type: ignore[union-attr]
+    assert router.match("GET", "/x/a.json").route.pattern == "/x/<name>.json"  # type: ignore[union-attr]
+    assert router.match("GET", "/x/7").route.pattern == "/x/<int:n>"  # type: ignore[union-attr]
+    assert router.match("GET", "/x/seven").route.pattern == "/x/<name>"  # type: ignore[union-attr]
+    assert router.match("GET", "/x/a/b").route.pattern == "/x/<path:p>"  # type: ignore[union-attr]
+
+
+# -- converters -------------------------------------------------------------------
+
+CONVERTER_CASES = [
+    pytest.param("/n/<int:v>", "/n/42", 42, id="int"),
+    pytest.param("/n/<int:v>", "/n/-1", None, id="int-rejects-negative"),
+    pytest.param("/n/<int:v>", "/n/4x", None, id="int-rejects-letters"),
+    pytest.param("/n/<float:v>", "/n/2.5", 2.5, id="float"),
+    pytest.param("/n/<float:v>", "/n/3", 3.0, id="float-without-fraction"),
+    pytest.param("/n/<float:v>", "/n/1.", None, id="float-rejects-dangling-dot"),
+    pytest.param(
+        "/n/<uuid:v>",
+        "/n/12345678-1234-5678-1234-567812345678",
+        uuid.UUID("12345678-1234-5678-1234-567812345678"),
+        id="uuid",
+    ),
+    pytest.param("/n/<uuid:v>", "/n/12345678", None, id="uuid-rejects-short"),
+    pytest.param("/n/<path:v>", "/n/a/b/c", "a/b/c", id="path"),
+    pytest.param("/n/<path:v>", "/n//etc/passwd", None, id="path-rejects-leading-slash"),
+    pytest.param("/n/<string:v>", "/n/x", "x", id="string-explicit"),
+    pytest.param("/n/<v>", "/n/", None, id="plain-rejects-empty"),
+]
+
+
+@pytest.mark.parametrize(("pattern", "path", "expected"), CONVERTER_CASES)
+def test_builtin_converters(pattern: str, path: str, expected: Any) -> None:
+    result = table(pattern).match("GET", path)
+    if expected is None:
+        assert isinstance(result, NotFound)
+    else:
+        assert isinstance(result, Match)
+        assert result.params == {"v": expected}
+        assert type(result.params["v"]) is type(expected)
+
+
+class EvenConverter(Converter):
+    """Only even numbers: to_python raising ValueError means "not this route"."""
+
+    regex = r"[0-9]+"
+
+    def to_python(self, value: str) -> int:
+        number = int(value)
+        if number % 2:
+            raise ValueError("odd")
+        return number
+
+    def to_url(self, value: Any) -> str:
+        return str(value)
+
+
+class ListConverter(Converter):
+    """Comma-separated words, as a list."""
+
+    regex = r"[a-z]+(?:,[a-z]+)*"
+
+    def to_python(self, value: str) -> list[str]:
+        return value.split(",")
+
+    def to_url(self, value: Any) -> str:
+        return ",".join(value)
+
+
+def test_custom_converter_matches_and_rejects() -> None:
+    router = Router()
+    router.add_converter("even", EvenConverter)
+    router.add_route("/n/<even:n>", view_named("even"))
+    router.add_route("/n/<name>", view_named("other"))
+    assert matched(router, "/n/4") == ("even", {"n": 4})
+    assert matched(router, "/n/5") == ("other", {"name": "5"})
+
+
+def test_custom_converter_on_app_builds_urls() -> None:
+    app = App(__name__)
+    app.add_converter("list", ListConverter)
+
+    @app.get("/tags/<list:tags>")
+    def tags(request: Any, tags: list[str]) -> dict[str, Any]:
+        return {"tags": tags}
+
+    assert app.url_for("tags", tags=["a", "b"]) == "/tags/a,b"
+    assert app.test_client().get("/tags/x,y").json == {"tags": ["x", "y"]}
+
+
+def test_add_converter_rejects_non_converters() -> None:
+    with pytest.raises(TypeError, match=r"subclass of framework\.Converter"):
+        Router().add_converter("bad", int)  # type: ignore[arg-type]
+
+
+def test_add_converter_rejects_bad_regex() -> None:
+    class Broken(Converter):
+        regex = "[a-"
+
+    with pytest.raises(RouteError, match=r"'broken'.*invalid"):
+        Router().add_converter("broken", Broken)
+
+
+# -- 404, 405, methods ------------------------------------------------------------
+
+
+def test_unknown_path_is_not_found() -> None:
+    result = table("/a", "/b/<x>").match("GET", "/c")
+    assert isinstance(result, NotFound)
+    assert result.redirect_to is None
+
+
+def test_wrong_method_lists_every_allowed_method() -> None:
+    router = table(("/items", ["GET"]), ("/items", ["POST"]), ("/items/<x>", ["DELETE"]))
+    result = router.match("PUT", "/items")
+    assert isinstance(result, MethodNotAllowed)
+    assert result.allowed == {"GET", "HEAD", "POST", "OPTIONS"}
+
+
+def test_allowed_methods_gather_across_routes_that_match_the_path() -> None:
+    router = table(("/u/me", ["GET"]), ("/u/<name>", ["POST"]), ("/u/<int:n>", ["PUT"]))
+    result = router.match("DELETE", "/u/me")
+    assert isinstance(result, MethodNotAllowed)
+    assert result.allowed == {"GET", "HEAD", "POST", "OPTIONS"}
+
+
+def test_method_found_on_a_lower_priority_route() -> None:
+    router = table(("/u/me", ["GET"]), ("/u/<name>", ["POST"]))
+    assert matched(router, "/u/me", "POST") == ("r1", {"name": "me"})
+
+
+def test_head_is_served_by_get_and_explicit_head_wins() -> None:
+    router = table(("/a", ["GET"]), ("/b", ["GET"]), ("/b", ["HEAD"]))
+    assert matched(router, "/a", "HEAD")[0] == "r0"
+    assert matched(router, "/b", "HEAD")[0] == "r2"
+
+
+def test_methods_are_normalised_to_upper_case() -> None:
+    router = table(("/a", ["post"]))
+    assert router.routes[0].methods == frozenset({"POST"})
+    assert matched(router, "/a", "POST")[0] == "r0"
+
+
+# -- trailing slashes --------------------------------------------------------------
+
+
+def test_missing_trailing_slash_redirects() -> None:
+    result = table("/docs/").match("GET", "/docs")
+    assert isinstance(result, NotFound)
+    assert result.redirect_to == "/docs/"
+
+
+def test_extra_trailing_slash_is_not_found() -> None:
+    result = table("/docs").match("GET", "/docs/")
+    assert isinstance(result, NotFound)
+    assert result.redirect_to is None
+
+
+def test_no_redirect_that_would_leave_the_site() -> None:
+    class Anything(Converter):
+        regex = ".*"
+
+    router = Router()
+    router.add_converter("any", Anything)
+    router.add_route("/<any:a>/<b>/", view_named("v"))
+    assert isinstance(router.match("GET", "/x/evil.example/"), Match)
+    assert router.match("GET", "/x/evil.example").redirect_to == "/x/evil.example/"  # type: ignore[union-attr]
+    # "//evil.example/" in a Location header would mean "the site evil.example".
+    result = router.match("GET", "//evil.example")
+    assert isinstance(result, NotFound)
+    assert result.redirect_to is None
+
+
+# -- registration errors -------------------------------------------------------------
+
+BAD_PATTERNS = [
+    pytest.param("users", "must be a string starting with '/'", id="no-leading-slash"),
+    pytest.param("/a//b", "empty segment", id="empty-segment"),
+    pytest.param("/a/<int:id", "malformed parameter", id="unclosed"),
+    pytest.param("/a/<1x>", "malformed parameter", id="bad-name"),
+    pytest.param("/a/<x>>", "malformed parameter", id="stray-bracket"),
+    pytest.param("/a/<nope:x>", "unknown converter 'nope'", id="unknown-converter"),
+    pytest.param("/a/<x>/<int:x>", "parameter name 'x' twice", id="duplicate-parameter"),
+    pytest.param("/a/<x><y>", "two parameters touch", id="adjacent-parameters"),
+    pytest.param("/a/<path:p>/b", "must be the last segment", id="path-not-last"),
+    pytest.param("/a/x-<path:p>", "whole segment", id="path-in-mixed-segment"),
+]
+
+
+@pytest.mark.parametrize(("pattern", "message"), BAD_PATTERNS)
+def test_bad_patterns_are_refused_with_a_message_naming_them(pattern: str, message: str) -> None:
+    with pytest.raises(RouteError, match=message) as caught:
+        Router().add_route(pattern, view_named("v"))
+    assert repr(pattern) in str(caught.value)
+
+
+def test_same_method_and_pattern_twice_is_an_error() -> None:
+    router = table("/a")
+    with pytest.raises(RouteError, match="GET /a is registered twice") as caught:
+        router.add_route("/a", view_named("other"))
+    assert "r0" in str(caught.value) and "other" in str(caught.value)
+
+
+def test_same_pattern_with_other_methods_is_fine() -> None:
+    router = table(("/a", ["GET"]), ("/a", ["POST"]))
+    assert matched(router, "/a", "POST")[0] == "r1"
+
+
+def test_duplicate_name_is_an_error() -> None:
+    router = Router()
+    router.add_route("/a", view_named("v"))
+    with pytest.raises(RouteError, match=r"route name 'v' is used twice.*'/a'.*'/b'"):
+        router.add_route("/b", view_named("v"))
+
+
+def test_bad_methods_are_refused() -> None:
+    with pytest.raises(RouteError, match="methods must be a list"):
+        Router().add_route("/a", view_named("v"), "GET")
+    with pytest.raises(RouteError, match="at least one method"):
+        Router().add_route("/a", view_named("v"), [])
+    with pytest.raises(RouteError, match="not an HTTP method"):
+        Router().add_route("/a", view_named("v"), ["GE T"])
+
+
+def test_view_must_be_callable() -> None:
+    with pytest.raises(TypeError, match="'/a': the view must be callable"):
+        Router().add_route("/a", "not a view")  # type: ignore[arg-type]
+
+
+# -- included routers ----------------------------------------------------------------
+
+
+def test_included_router_gets_prefix_and_dotted_names() -> None:
+    api = Router(name="api")
+    api.add_route("/items/<item_id>", view_named("item"))
+    api.add_route("/", view_named("index"))
+    app = App(__name__)
+    app.include(api, prefix="/v1")
+    assert [route.pattern for route in app.routes] == ["/v1/items/<item_id>", "/v1/"]
+    assert [route.name for route in app.routes] == ["api.item", "api.index"]
+    assert app.url_for("api.item", item_id="x y") == "/v1/items/x%20y"
+    result = app.router.match("GET", "/v1/items/7")
+    assert isinstance(result, Match) and result.params == {"item_id": "7"}
+
+
+def test_nested_routers_chain_names() -> None:
+    users = Router(name="users")
+    users.add_route("/", view_named("list"))
+    admin = Router(name="admin")
+    admin.include(users, prefix="/users")
+    app = App(__name__)
+    app.include(admin, prefix="/admin/")
+    assert app.url_for("admin.users.list") == "/admin/users/"
+
+
+def test_adding_to_a_router_after_include_is_an_error() -> None:
+    api = Router(name="api")
+    App(__name__).include(api, prefix="/api")
+    with pytest.raises(RouteError, match="after it was included"):
+        api.add_route("/late", view_named("late"))
+
+
+def test_router_names_and_prefixes_are_checked() -> None:
+    with pytest.raises(RouteError, match=r"no '\.'"):
+        Router(name="a.b")
+    with pytest.raises(RouteError, match="must start with '/'"):
+        Router().include(Router(name="x"), prefix="v1")
+
+
+# -- building URLs ---------------------------------------------------------------------
+
+
+def test_url_for_formats_encodes_and_adds_query() -> None:
+    router = table("/users/<int:user_id>", "/files/<path:p>", "/s/<q>")
+    assert router.url_for("r0", user_id=3) == "/users/3"
+    assert router.url_for("r0", user_id=3, tab="posts", page=2) == "/users/3?tab=posts&page=2"
+    assert router.url_for("r1", p="a b/c\u00e9.txt") == "/files/a%20b/c%C3%A9.txt"
+    assert router.url_for("r2", q="50%?&#") == "/s/50%25%3F&%23"
+
+
+def test_url_for_takes_a_parameter_called_name() -> None:
+    router = Router()
+    router.add_route("/greet/<name>", view_named("greet"))
+    assert router.url_for("greet", name="ada") == "/greet/ada"
+
+
+def test_url_for_errors_name_the_problem() -> None:
+    router = table("/users/<int:user_id>", "/s/<q>")
+    with pytest.raises(URLBuildError, match="no route is named 'r9'"):
+        router.url_for("r9")
+    with pytest.raises(URLBuildError, match=r"did you mean .*'r0'"):
+        router.url_for("r")
+    with pytest.raises(URLBuildError, match=r"needs a value for <user_id>"):
+        router.url_for("r0")
+    with pytest.raises(URLBuildError, match="not a valid value for <user_id>"):
+        router.url_for("r0", user_id=-3)
+    with pytest.raises(URLBuildError, match="not a valid value for <q>"):
+        router.url_for("r1", q="a/b")
+
+
+@pytest.mark.parametrize(
+    ("pattern", "params"),
+    [
+        ("/u/<int:n>", {"n": 12}),
+        ("/u/<float:x>", {"x": 2.5}),
+        ("/u/<uuid:u>", {"u": uuid.UUID(int=7)}),
+        ("/u/<path:p>", {"p": "a/b c/\u00e9"}),
+        ("/u/<name>.<ext>", {"name": "r\u00e9sum\u00e9", "ext": "pdf"}),
+        ("/u/<s>", {"s": "100% sure?"}),
+    ],
+)
+def test_url_for_round_trips_through_match(pattern: str, params: dict[str, Any]) -> None:
+    from urllib.parse import unquote
+
+    router = table(pattern)
+    url = router.url_for("r0", **params)
+    # A server percent-decodes the path before the app sees it.
+    assert matched(router, unquote(url)) == ("r0", params)
+
+
+# -- matching cost ------------------------------------------------------------------------
+
+
+def test_matching_does_not_scan_the_route_list() -> None:
+    """With 5,000 routes, matching one touches a handful of converters, not thousands."""
+    calls = []
+
+    class Counting(Converter):
+        regex = r"[0-9]+"
+
+        def to_python(self, value: str) -> int:
+            calls.append(value)
+            return int(value)
+
+    router = Router()
+    router.add_converter("counting", Counting)
+    for index in range(5000):
+        router.add_route(f"/r{index}/<counting:n>/x", view_named(f"v{index}"))
+    assert matched(router, "/r4999/7/x") == ("v4999", {"n": 7})
+    assert calls == ["7"]
