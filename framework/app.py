@@ -171,11 +171,9 @@ class App:
 
     # -- WSGI ------------------------------------------------------------------------
 
-    def __call__(
-        self, environ: wsgi.Environ, start_response: wsgi.StartResponse
-    ) -> Iterable[bytes]:
-        """The WSGI entry point: ``app(environ, start_response)``."""
-        return wsgi.handle(self, environ, start_response)
+    #: The WSGI entry point, ``app(environ, start_response)``: the adapter
+    #: itself, bound to this app.
+    __call__ = wsgi.handle
 
     # -- dispatch ----------------------------------------------------------------------
 
@@ -183,7 +181,7 @@ class App:
         """Turn a request into a response, whatever happens on the way."""
         try:
             try:
-                response = self._respond(request)
+                response = self._respond(request) if self._before else self._route(request)
             except Exception as error:
                 response = self._handle_error(request, error)
             if self._after:
@@ -206,7 +204,8 @@ class App:
             request.route = result.route
             request.path_params = result.params
             view = result.route.view
-            return make_response(view(request, **result.params), view)
+            value = view(request, **result.params)
+            return value if type(value) is Response else make_response(value, view)
         if isinstance(result, MethodNotAllowed):
             allow = ", ".join(sorted(result.allowed))
             if request.method == "OPTIONS":
@@ -303,10 +302,10 @@ def make_response(value: Any, source: Callable[..., Any]) -> Response | wsgi.WSG
         return Response.json(value)
     if isinstance(value, tuple) and len(value) in (2, 3):
         body, status, *headers = value
-        if isinstance(body, tuple) or not isinstance(status, int):
+        if isinstance(body, tuple) or type(status) is not int or not 100 <= status <= 999:
             raise TypeError(
-                f"view {_name(source)} returned a tuple {_abbreviate(value)}; "
-                "write (body, status) or (body, status, headers) with an int status"
+                f"view {_name(source)} returned a tuple {_abbreviate(value)}; write "
+                "(body, status) or (body, status, headers) with an int status from 100 to 999"
             )
         response = make_response(body, source)
         if not isinstance(response, Response):

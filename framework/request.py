@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from io import BytesIO
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 from urllib.parse import unquote_plus
 
-from werkzeug.datastructures import EnvironHeaders, FileStorage, MultiDict
+from werkzeug.datastructures import FileStorage, ImmutableMultiDict, MultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.formparser import FormDataParser
 from werkzeug.http import parse_cookie, parse_options_header
@@ -73,52 +74,115 @@ class cached(Generic[T]):
         return value
 
 
-def parse_query(raw: str) -> MultiDict[str, str]:
-    """Parse a query string into a MultiDict, percent-decoding names and values.
+class QueryParams(ImmutableMultiDict[str, str]):
+    """The parameters of a query string: read-only, and a name may repeat.
+
+    ``?tag=a&tag=b`` gives ``query["tag"] == "a"`` and
+    ``query.getlist("tag") == ["a", "b"]``.
+    """
+
+    def get(self, key: str, default: Any = None, type: Any = None) -> Any:  # type: ignore[override]
+        """Return the first value for ``key``, or ``default``; ``type`` converts it."""
+        if type is not None:
+            return super().get(key, default, type)
+        values = dict.get(self, key)
+        return values[0] if values else default
+
+
+def parse_query(raw: str) -> QueryParams:
+    """Parse a query string, percent-decoding names and values.
 
     ``a=1&b=x+y&a=`` gives ``a: ["1", ""], b: ["x y"]``. Only ``&``
     separates pairs; ``+`` stands for a space, as HTML forms send it; a
     malformed escape such as ``%zz`` is kept as it is.
     """
     lists: dict[str, list[str]] = {}
+    encoded = "%" in raw or "+" in raw
     for field in raw.split("&"):
         if not field:
             continue
         name, _, value = field.partition("=")
-        if "%" in field or "+" in field:
+        if encoded:
             name = unquote_plus(name)
             value = unquote_plus(value)
         if name in lists:
             lists[name].append(value)
         else:
             lists[name] = [value]
-    # A MultiDict is a dict of lists: hand it ours as they are.
-    query: MultiDict[str, str] = MultiDict()
-    dict.update(query, lists)
-    return query
+    # A MultiDict stores its items as {name: [values]}: hand it ours as they are.
+    params = QueryParams.__new__(QueryParams)
+    dict.update(params, lists)
+    return params
 
 
-class RequestHeaders(EnvironHeaders):
-    """The request headers, read straight from the environ's ``HTTP_*`` keys.
+class RequestHeaders(Mapping[str, str]):
+    """The request headers, read straight from the environ: case-insensitive, read-only.
 
-    The server turns each header ``User-Agent: x`` into ``HTTP_USER_AGENT``
-    (Content-Type and Content-Length lose the prefix), so looking a header
-    up is one dict lookup.
+    The server has already turned each header line into an environ key:
+    ``User-Agent: x`` became ``HTTP_USER_AGENT`` (upper case, ``-`` as
+    ``_``, an ``HTTP_`` prefix), except Content-Type and Content-Length,
+    which lost the prefix. A repeated header arrives joined with ", ".
+    Looking a header up is therefore one dict lookup.
     """
 
-    def get(self, key: str, default: Any = None, type: Any = None) -> Any:  # type: ignore[override]
+    __slots__ = ("environ",)
+
+    def __init__(self, environ: dict[str, Any]) -> None:
+        self.environ = environ
+
+    def __getitem__(self, name: str) -> str:
+        value = self.environ.get(environ_key(name))
+        if value is None:
+            raise KeyError(name)
+        return str(value)
+
+    def get(self, name: str, default: Any = None) -> Any:
         """Return a header's value, or ``default`` when the client didn't send it."""
-        if type is not None:
-            return super().get(key, default, type)
-        name = key.upper().replace("-", "_")
-        if name != "CONTENT_TYPE" and name != "CONTENT_LENGTH":
-            name = "HTTP_" + name
-        value = self.environ.get(name)
+        value = self.environ.get(_environ_keys.get(name) or environ_key(name))
         return default if value is None else value
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and environ_key(name) in self.environ
+
+    def __iter__(self) -> Iterator[str]:
+        for key in self.environ:
+            if key.startswith("HTTP_"):
+                yield key[5:].replace("_", "-").title()
+            elif key in ("CONTENT_TYPE", "CONTENT_LENGTH") and self.environ[key]:
+                yield key.replace("_", "-").title()
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def __repr__(self) -> str:
+        return f"RequestHeaders({dict(self.items())!r})"
+
+
+#: Header names already translated to environ keys: most apps ask for a few.
+_environ_keys: dict[str, str] = {}
+
+
+def environ_key(name: str) -> str:
+    """Return the environ key a header arrives under: ``User-Agent`` → ``HTTP_USER_AGENT``."""
+    key = _environ_keys.get(name)
+    if key is None:
+        key = name.upper().replace("-", "_")
+        if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+            key = "HTTP_" + key
+        if len(_environ_keys) < 1000:
+            _environ_keys[name] = key
+    return key
 
 
 class Request:
     """One HTTP request: method, path, version, headers and body, read lazily."""
+
+    #: The route that matched, once routing has run.
+    route: Route | None = None
+    #: The converted path parameters, once routing has run.
+    path_params: Mapping[str, Any] = MappingProxyType({})
+    #: True once a multipart body was parsed into files, which need closing.
+    has_uploads = False
 
     def __init__(self, environ: dict[str, Any], app: Any = None) -> None:
         #: The WSGI environ the server built: the request's only real state.
@@ -127,10 +191,13 @@ class Request:
         self.app = app
         #: The request method, such as ``"GET"`` or ``"POST"``.
         self.method: str = environ.get("REQUEST_METHOD", "GET")
-        #: The route that matched, once routing has run.
-        self.route: Route | None = None
-        #: The converted path parameters, once routing has run.
-        self.path_params: dict[str, Any] = {}
+        #: The request headers: a read-only, case-insensitive view of the environ.
+        self.headers = RequestHeaders(environ)
+        raw_path = environ.get("PATH_INFO")
+        if raw_path and raw_path.isascii():
+            # The common case needs no decoding: set it now, and leave the
+            # lazy ``path`` below for paths that hold non-ASCII bytes.
+            self.path: str = raw_path
 
     def __repr__(self) -> str:
         return f"<Request {self.method} {self.environ.get('PATH_INFO', '')!r}>"
@@ -154,7 +221,7 @@ class Request:
             raise HTTPError(400, "the request path is not valid UTF-8") from None
 
     @cached
-    def query(self) -> MultiDict[str, str]:
+    def query(self) -> QueryParams:
         """The query string's parameters; a name may appear several times.
 
         Only ``&`` separates parameters (``;`` is part of a value), and
@@ -162,7 +229,7 @@ class Request:
         """
         raw: str = self.environ.get("QUERY_STRING", "")
         if not raw:
-            return MultiDict()
+            return QueryParams()
         if not raw.isascii():
             raw = raw.encode("latin-1").decode("utf-8", "replace")
         return parse_query(raw)
@@ -173,11 +240,6 @@ class Request:
         return str(self.environ.get("SERVER_PROTOCOL", "HTTP/1.0"))
 
     # -- headers --------------------------------------------------------------------
-
-    @cached
-    def headers(self) -> RequestHeaders:
-        """The request headers: read-only, names case-insensitive."""
-        return RequestHeaders(self.environ)
 
     @cached
     def content_type(self) -> str | None:
@@ -351,15 +413,9 @@ class Request:
         """Uploaded files of a multipart form, by field name."""
         return self._form_and_files[1]
 
-    @property
-    def holds_files(self) -> bool:
-        """True once a multipart body was parsed: its uploads need closing."""
-        parsed = self.__dict__.get("_form_and_files")
-        return parsed is not None and bool(parsed[1])
-
     def close(self) -> None:
         """Close the uploaded files (werkzeug spools large ones to temporary files)."""
-        if self.holds_files:
+        if self.has_uploads:
             for upload in self.files.values():
                 upload.close()
 
@@ -385,4 +441,5 @@ class Request:
             ) from None
         except ValueError as error:
             raise HTTPError(400, f"the form body is malformed: {error}") from None
+        self.has_uploads = bool(files)
         return form, files

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime, timedelta
 from http import HTTPStatus
-from typing import IO, Any, Literal
+from typing import IO, Any, Literal, NoReturn
 
 from werkzeug.http import dump_cookie
 
@@ -25,7 +25,7 @@ Body = bytes | str | Iterable[bytes] | Iterable[str] | IO[bytes]
 HeaderSource = Mapping[str, Any] | Iterable[tuple[str, Any]] | None
 
 #: "404 Not Found" for every status code the standard library knows, built once.
-_STATUS_LINES = {status.value: f"{status.value} {status.phrase}" for status in HTTPStatus}
+STATUS_LINES = {status.value: f"{status.value} {status.phrase}" for status in HTTPStatus}
 
 #: A header name is an HTTP token (RFC 9110, section 5.6.2).
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
@@ -42,13 +42,27 @@ NO_BODY_STATUSES = frozenset({204, 304})
 
 def reason_phrase(status: int) -> str:
     """Return the reason phrase for a status code: 404 → ``"Not Found"``."""
-    line = _STATUS_LINES.get(status)
+    line = STATUS_LINES.get(status)
     return line[4:] if line is not None else "Unknown Status"
 
 
 def status_line(status: int) -> str:
     """Return the status as WSGI wants it: ``"404 Not Found"``."""
-    return _STATUS_LINES.get(status) or f"{status} Unknown Status"
+    line = STATUS_LINES.get(status)
+    if line is None:
+        if type(status) is not int or not 100 <= status <= 999:
+            _reject_status(status)
+        line = f"{status} Unknown Status"
+    return line
+
+
+def _normalise_body(body: Body) -> bytes | Iterable[bytes] | Iterable[str] | IO[bytes]:
+    """Encode a str body as UTF-8 and copy a bytearray; leave iterables and files."""
+    if isinstance(body, str):
+        return body.encode()
+    if isinstance(body, (bytearray, memoryview)):
+        return bytes(body)
+    return body
 
 
 def check_header(name: str, value: Any) -> str:
@@ -76,7 +90,7 @@ def check_header(name: str, value: Any) -> str:
     return text
 
 
-def _reject_status(status: object) -> None:
+def _reject_status(status: object) -> NoReturn:
     raise ValueError(f"a status code is an int from 100 to 999, got {status!r}")
 
 
@@ -89,14 +103,48 @@ class ResponseHeaders:
 
     __slots__ = ("_items",)
 
-    def __init__(self, headers: HeaderSource = None) -> None:
+    def __init__(
+        self,
+        headers: HeaderSource = None,
+        content_type: str | None = None,
+        *,
+        replace_content_type: bool = True,
+    ) -> None:
+        """Start from a mapping or a list of pairs, and a Content-Type.
+
+        ``content_type`` replaces a Content-Type in ``headers``, or with
+        ``replace_content_type=False`` is only a default for when they have none.
+        """
         self._items: list[tuple[str, str]] = []
+        typed = False
         if type(headers) is dict:
-            # A dict's names are distinct already: nothing to replace.
+            # A dict's names are distinct already: add without looking for duplicates.
             for name, value in headers.items():
-                self._items.append((name, check_header(name, value)))
+                # The fast path of check_header, inlined: a name seen before and
+                # printable ASCII, which holds no CR, LF or NUL to break the line.
+                if not (
+                    type(value) is str
+                    and value.isascii()
+                    and value.isprintable()
+                    and name in _checked_names
+                ):
+                    value = check_header(name, value)
+                if len(name) == 12 and name.lower() == "content-type":
+                    typed = True
+                    if content_type is not None and replace_content_type:
+                        continue
+                self._items.append((name, value))
         elif headers:
             self.update(headers)
+            typed = "Content-Type" in self
+            if typed and content_type is not None and replace_content_type:
+                del self["Content-Type"]
+        if content_type is not None and (replace_content_type or not typed):
+            if not (
+                type(content_type) is str and content_type.isascii() and content_type.isprintable()
+            ):
+                content_type = check_header("Content-Type", content_type)
+            self._items.append(("Content-Type", content_type))
 
     def update(self, headers: HeaderSource) -> None:
         """Set each header of a mapping or a list of pairs, replacing earlier values."""
@@ -189,55 +237,29 @@ class Response:
     ) -> None:
         if type(status) is not int or not 100 <= status <= 999:
             _reject_status(status)
-        self._status = status
-        self.headers = ResponseHeaders(headers)
-        if type(body) is bytes:
-            self._body: bytes | Iterable[bytes] | Iterable[str] | IO[bytes] = body
+        #: The status code, such as 200 or 404.
+        self.status = status
+        #: The body: bytes, or an iterable of bytes or str chunks, or a binary file.
+        self.body: bytes | Iterable[bytes] | Iterable[str] | IO[bytes] = (
+            body if type(body) is bytes else _normalise_body(body)
+        )
+        if content_type is not None:
+            self.headers = ResponseHeaders(headers, content_type)
+        elif status in NO_BODY_STATUSES:
+            self.headers = ResponseHeaders(headers)
         else:
-            self.body = body
-        if content_type is None:
-            if status in NO_BODY_STATUSES or (headers and "Content-Type" in self.headers):
-                return
-            content_type = _HTML if isinstance(body, str) else _BINARY
-        elif headers:
-            self.headers["Content-Type"] = content_type
-            return
-        self.headers.add("Content-Type", content_type)
-
-    @property
-    def status(self) -> int:
-        """The status code, such as 200 or 404."""
-        return self._status
-
-    @status.setter
-    def status(self, status: int) -> None:
-        if type(status) is not int or not 100 <= status <= 999:
-            _reject_status(status)
-        self._status = status
+            default = _HTML if isinstance(body, str) else _BINARY
+            self.headers = ResponseHeaders(headers, default, replace_content_type=False)
 
     @property
     def reason(self) -> str:
         """The reason phrase of the status, such as ``"Not Found"``."""
-        return reason_phrase(self._status)
+        return reason_phrase(self.status)
 
     @property
     def status_line(self) -> str:
         """Status code and reason phrase, as WSGI wants them: ``"404 Not Found"``."""
-        return status_line(self._status)
-
-    @property
-    def body(self) -> bytes | Iterable[bytes] | Iterable[str] | IO[bytes]:
-        """The body: bytes, or an iterable of chunks, or a binary file object."""
-        return self._body
-
-    @body.setter
-    def body(self, body: Body) -> None:
-        if isinstance(body, str):
-            self._body = body.encode()
-        elif isinstance(body, (bytearray, memoryview)):
-            self._body = bytes(body)
-        else:
-            self._body = body
+        return status_line(self.status)
 
     @property
     def content_type(self) -> str | None:

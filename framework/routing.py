@@ -586,15 +586,16 @@ class Router:
 
         Paths that end at a node without ``method`` add their methods to ``allowed``.
         """
+        end = len(segments)
         # Walk down static segments without recursing while there is nothing
         # to come back to: a node without dynamic children leaves no choice.
-        while index < len(segments) and not node.has_dynamic:
+        while index < end and not node.has_dynamic:
             next_node = node.static.get(segments[index])
             if next_node is None:
                 return None
             node = next_node
             index += 1
-        if index == len(segments):
+        if index == end:
             route = node.dispatch.get(method)
             if route is not None:
                 return Match(route, dict(params))

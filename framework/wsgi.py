@@ -25,7 +25,7 @@ from typing import IO, Any, Protocol, cast
 from werkzeug.wsgi import ClosingIterator
 
 from .request import Request
-from .response import NO_BODY_STATUSES, Response, status_line
+from .response import NO_BODY_STATUSES, STATUS_LINES, Response, status_line
 
 logger = logging.getLogger("framework")
 
@@ -55,8 +55,15 @@ def handle(app: Application, environ: Environ, start_response: StartResponse) ->
         # Another WSGI application, such as werkzeug's send_file() response.
         body = response(environ, start_response)
     else:
-        body = send(response, environ, start_response)
-    if request.holds_files:
+        try:
+            body = send(response, environ, start_response)
+        except Exception:
+            # The response itself is broken (a status set to "404" as text, say):
+            # a programming error, so log it and answer a bare 500.
+            logger.exception("could not send the response to %s", request)
+            start_response(_ERROR_STATUS, list(_ERROR_HEADERS), sys.exc_info())
+            body = [_ERROR_BODY]
+    if request.has_uploads:
         # Uploads stay open until the server is done with the body, which
         # may still read them while streaming.
         return ClosingIterator(body, [request.close])
@@ -72,37 +79,43 @@ def send(response: Response, environ: Environ, start_response: StartResponse) ->
     ``sendfile``); any other iterable is streamed chunk by chunk.
     """
     body = response.body
-    headers = response.headers.items()
     status = response.status
-    no_body = status in NO_BODY_STATUSES or environ.get("REQUEST_METHOD") == "HEAD"
+    line = STATUS_LINES.get(status) or status_line(status)
+    headers = response.headers.items()
+    no_body = status in NO_BODY_STATUSES or environ["REQUEST_METHOD"] == "HEAD"
+    if isinstance(body, str):
+        # Assigned after the Response was made: bodies must be bytes on the wire.
+        body = body.encode()
     if isinstance(body, bytes):
         if status not in NO_BODY_STATUSES:
-            headers = _with_content_length(headers, len(body))
-        start_response(response.status_line, headers)
+            # A buffered body has a known length: say it, so the client knows
+            # where the body ends and the connection can be kept alive.
+            for name, _ in headers:
+                # len() first: most names can't be "content-length", and that is cheap.
+                if len(name) == 14 and name.lower() == "content-length":
+                    headers = _without_content_length(headers)
+                    break
+            headers.append(("Content-Length", str(len(body))))
+        start_response(line, headers)
         return [] if no_body else [body]
     if hasattr(body, "read"):
         file = cast(IO[bytes], body)
-        return _send_file(response, file, headers, no_body, environ, start_response)
-    start_response(response.status_line, headers)
+        return _send_file(line, status, file, headers, no_body, environ, start_response)
+    start_response(line, headers)
     if no_body:
         _close(body)
         return []
     return StreamingBody(body, start_response)
 
 
-def _with_content_length(headers: list[tuple[str, str]], length: int) -> list[tuple[str, str]]:
-    """Add the Content-Length we measured, replacing any the view set."""
-    for name, _ in headers:
-        # len() first: most names can't be "content-length", and that test is cheap.
-        if len(name) == 14 and name.lower() == "content-length":
-            headers = [item for item in headers if item[0].lower() != "content-length"]
-            break
-    headers.append(("Content-Length", str(length)))
-    return headers
+def _without_content_length(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Drop a Content-Length the view set: the one we measure is the truth."""
+    return [item for item in headers if item[0].lower() != "content-length"]
 
 
 def _send_file(
-    response: Response,
+    line: str,
+    status: int,
     file: IO[bytes],
     headers: list[tuple[str, str]],
     no_body: bool,
@@ -110,9 +123,10 @@ def _send_file(
     start_response: StartResponse,
 ) -> Iterable[bytes]:
     size = _remaining_size(file)
-    if size is not None and response.status not in NO_BODY_STATUSES:
-        headers = _with_content_length(headers, size)
-    start_response(response.status_line, headers)
+    if size is not None and status not in NO_BODY_STATUSES:
+        headers = _without_content_length(headers)
+        headers.append(("Content-Length", str(size)))
+    start_response(line, headers)
     if no_body:
         file.close()
         return []

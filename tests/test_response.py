@@ -169,3 +169,8 @@ def test_redirect_refuses_other_statuses_and_header_injection() -> None:
         redirect("/", 200)
     with pytest.raises(ValueError, match="header 'Location'"):
         redirect("/x\r\nSet-Cookie: a=1")
+
+
+def test_header_name_must_be_a_string() -> None:
+    with pytest.raises(ValueError, match="invalid header name 1"):
+        Response("x", headers={1: "v"})  # type: ignore[dict-item]

@@ -309,3 +309,20 @@ def test_uploaded_files_are_closed_after_the_response(tmp_path: Path) -> None:
     _, body = serve(app, "/upload", method="POST", data={"f": (big, "big.bin")})
     assert body == b"ok"
     assert uploads and all(upload.stream.closed for upload in uploads)
+
+
+def test_a_broken_response_is_a_logged_500(caplog: pytest.LogCaptureFixture) -> None:
+    app = App(__name__)
+
+    @app.get("/")
+    def view(request: Request) -> Response:
+        response = Response("x")
+        response.status = "404"  # type: ignore[assignment]
+        return response
+
+    with caplog.at_level(logging.ERROR, logger="framework"):
+        exchange, body = serve(app)
+    assert exchange.status == "500 Internal Server Error"
+    assert body == b"500 Internal Server Error\n"
+    assert "could not send the response" in caplog.text
+    assert "status code is an int from 100 to 999, got '404'" in caplog.text
