@@ -84,8 +84,8 @@ class _Segment(abc.ABC):
     plain: bool = False
 
     @abc.abstractmethod
-    def match(self, text: str) -> tuple[tuple[str, Any], ...] | None:
-        """Return the (name, value) pairs this text gives, or None if it doesn't fit."""
+    def match(self, text: str) -> dict[str, Any] | None:
+        """Return the parameters this text gives, by name, or None if it doesn't fit."""
 
     def sort_key(self) -> tuple[int, int]:
         return (self.rank, 0)
@@ -104,14 +104,14 @@ class _Parameter(_Segment):
         self.rank = 3 if self.plain else 2
         self.key = ("param", name, type(converter))
 
-    def match(self, text: str) -> tuple[tuple[str, Any], ...] | None:
+    def match(self, text: str) -> dict[str, Any] | None:
         if self.plain:
             # "[^/]+" on a segment, which never holds "/": any non-empty text.
-            return ((self.name, text),) if text else None
+            return {self.name: text} if text else None
         if self.regex.fullmatch(text) is None:
             return None
         try:
-            return ((self.name, self.converter.to_python(text)),)
+            return {self.name: self.converter.to_python(text)}
         except ValueError:
             return None
 
@@ -145,15 +145,15 @@ class _Mixed(_Segment):
         # More literal text is more specific, so it is tried first.
         return (self.rank, -self.literal_length)
 
-    def match(self, text: str) -> tuple[tuple[str, Any], ...] | None:
+    def match(self, text: str) -> dict[str, Any] | None:
         found = self.regex.fullmatch(text)
         if found is None:
             return None
         try:
-            return tuple(
-                (name, converter.to_python(found.group(group)))
+            return {
+                name: converter.to_python(found.group(group))
                 for group, name, converter in self.parameters
-            )
+            }
         except ValueError:
             return None
 
@@ -564,7 +564,7 @@ class Router:
                 return Match(route, {})
         segments = path[1:].split("/") if path else [""]
         allowed: set[str] = set()
-        found = self._walk(self._root, segments, 0, method, [], allowed)
+        found = self._walk(self._root, segments, 0, method, {}, allowed)
         if found is not None:
             return found
         if allowed:
@@ -579,7 +579,7 @@ class Router:
         segments: list[str],
         index: int,
         method: str,
-        params: list[tuple[str, Any]],
+        params: dict[str, Any],
         allowed: set[str],
     ) -> Match | None:
         """Match ``segments[index:]`` below ``node``, depth first, in priority order.
@@ -598,7 +598,7 @@ class Router:
         if index == end:
             route = node.dispatch.get(method)
             if route is not None:
-                return Match(route, dict(params))
+                return Match(route, params)
             allowed.update(node.allowed)
             return None
         segment = segments[index]
@@ -612,12 +612,12 @@ class Router:
                 # The common case, inlined: "[^/]+" takes any non-empty segment.
                 if not segment:
                     continue
-                values = [*params, (matcher.name, segment)]
+                values = {**params, matcher.name: segment}
             else:
                 converted = matcher.match(segment)
                 if converted is None:
                     continue
-                values = [*params, *converted]
+                values = {**params, **converted}
             found = self._walk(child, segments, index + 1, method, values, allowed)
             if found is not None:
                 return found
@@ -627,7 +627,7 @@ class Router:
                 converted = rest.match(remainder)
                 if converted is None:
                     continue
-                found = self._walk(child, [], 0, method, [*params, *converted], allowed)
+                found = self._walk(child, [], 0, method, {**params, **converted}, allowed)
                 if found is not None:
                     return found
         return None
@@ -641,7 +641,7 @@ class Router:
         if path.endswith("/") or path.startswith("//"):
             return False
         allowed: set[str] = set()
-        self._walk(self._root, [*segments, ""], 0, "", [], allowed)
+        self._walk(self._root, [*segments, ""], 0, "", {}, allowed)
         return bool(allowed)
 
     # -- building URLs -------------------------------------------------------------
