@@ -71,10 +71,8 @@ def _limit_ok(user_agent: str | None, limit: str | None) -> bool:
     return bool(user_agent) and limit is not None and limit.isdigit() and int(limit) > 0
 
 
-# --------------------------------------------------------------------------------------
 # Contenders.  Each factory imports its framework lazily and returns a WSGI callable,
 # so a missing or broken framework only removes that one contender.
-# --------------------------------------------------------------------------------------
 
 
 def make_ours() -> WSGIApp:
@@ -189,9 +187,7 @@ CONTENDERS: dict[str, tuple[Callable[[], WSGIApp], str | None]] = {
 REFERENCE = "falcon"
 
 
-# --------------------------------------------------------------------------------------
 # Harness
-# --------------------------------------------------------------------------------------
 
 
 def _write(data: bytes) -> None:  # the legacy write() callable; nobody should use it

@@ -86,8 +86,6 @@ class App:
     def __repr__(self) -> str:
         return f"<App {self.import_name!r}>"
 
-    # -- registration --------------------------------------------------------------
-
     @property
     def routes(self) -> list[Route]:
         """Every route, in registration order."""
@@ -169,13 +167,9 @@ class App:
 
         return TestClient(self)
 
-    # -- WSGI ------------------------------------------------------------------------
-
     #: The WSGI entry point, ``app(environ, start_response)``: the adapter
     #: itself, bound to this app.
     __call__ = wsgi.handle
-
-    # -- dispatch ----------------------------------------------------------------------
 
     def dispatch(self, request: Request) -> Response | wsgi.WSGIApp:
         """Turn a request into a response, whatever happens on the way."""
@@ -296,24 +290,25 @@ def make_response(value: Any, source: Callable[..., Any]) -> Response | wsgi.WSG
     """
     if isinstance(value, Response):
         return value
-    if isinstance(value, (str, bytes)):
-        return Response(value)
-    if isinstance(value, (dict, list)):
-        return Response.json(value)
+    if isinstance(value, (str, bytes, dict, list)):
+        return _body_response(value, 200)
     if isinstance(value, tuple) and len(value) in (2, 3):
         body, status, *headers = value
-        if isinstance(body, tuple) or type(status) is not int or not 100 <= status <= 999:
+        if type(status) is not int or not 100 <= status <= 999:
             raise TypeError(
                 f"view {_name(source)} returned a tuple {_abbreviate(value)}; write "
                 "(body, status) or (body, status, headers) with an int status from 100 to 999"
             )
-        response = make_response(body, source)
-        if not isinstance(response, Response):
+        if isinstance(body, Response):
+            response = body
+            response.status = status
+        elif isinstance(body, (str, bytes, dict, list)):
+            response = _body_response(body, status)
+        else:
             raise TypeError(
-                f"view {_name(source)} returned a WSGI application in a tuple; "
-                "a status can only go with a body"
+                f"view {_name(source)} returned a tuple {_abbreviate(value)}; its body must "
+                "be a str, bytes, dict, list or Response"
             )
-        response.status = status
         if headers:
             response.headers.update(headers[0])
         return response
@@ -323,6 +318,13 @@ def make_response(value: Any, source: Callable[..., Any]) -> Response | wsgi.WSG
         f"view {_name(source)} returned {_abbreviate(value)} ({type(value).__name__}); "
         f"return {_RETURN_TYPES}"
     )
+
+
+def _body_response(body: str | bytes | dict[Any, Any] | list[Any], status: int) -> Response:
+    """A str is HTML, bytes are binary, a dict or list is JSON."""
+    if isinstance(body, (dict, list)):
+        return Response.json(body, status)
+    return Response(body, status)
 
 
 def _name(function: Callable[..., Any]) -> str:

@@ -202,8 +202,6 @@ class Request:
     def __repr__(self) -> str:
         return f"<Request {self.method} {self.environ.get('PATH_INFO', '')!r}>"
 
-    # -- the request line ---------------------------------------------------------
-
     @cached
     def path(self) -> str:
         """The path, percent-decoded and read as UTF-8: ``/caf%C3%A9`` is ``"/café"``.
@@ -239,8 +237,6 @@ class Request:
         """The HTTP version of the request line, such as ``"HTTP/1.1"``."""
         return str(self.environ.get("SERVER_PROTOCOL", "HTTP/1.0"))
 
-    # -- headers --------------------------------------------------------------------
-
     @cached
     def content_type(self) -> str | None:
         """The Content-Type header as sent, such as ``"application/json"``, or None."""
@@ -267,8 +263,6 @@ class Request:
         """The cookies the client sent, by name."""
         return parse_cookie(self.environ.get("HTTP_COOKIE"))
 
-    # -- where the request came from and went to -------------------------------------
-
     @cached
     def scheme(self) -> str:
         """``"http"`` or ``"https"``, as the server saw the connection."""
@@ -277,8 +271,9 @@ class Request:
     @cached
     def host(self) -> str:
         """The host (and port, when not the scheme's default) the client asked for."""
-        port = self.environ.get("SERVER_PORT")
-        server = (self.environ.get("SERVER_NAME", ""), int(port) if port else None)
+        port = self.environ.get("SERVER_PORT", "")
+        # A server on a Unix socket has no port number to give.
+        server = (self.environ.get("SERVER_NAME", ""), int(port) if port.isdigit() else None)
         return get_host(self.scheme, self.environ.get("HTTP_HOST"), server)
 
     @cached
@@ -292,8 +287,6 @@ class Request:
     def remote_addr(self) -> str | None:
         """The client's address as the server saw it (a proxy's, behind one)."""
         return self.environ.get("REMOTE_ADDR")
-
-    # -- the body ---------------------------------------------------------------------
 
     @property
     def body(self) -> bytes:

@@ -65,9 +65,6 @@ class URLBuildError(LookupError):
     """``url_for`` could not build a URL: unknown name or missing parameter."""
 
 
-# -- segments of a pattern ---------------------------------------------------
-
-
 class _Segment(abc.ABC):
     """One ``/``-separated piece of a pattern that holds parameters.
 
@@ -121,7 +118,7 @@ class _Mixed(_Segment):
 
     rank = 1
 
-    def __init__(self, parts: Sequence[str | tuple[str, Converter]]) -> None:
+    def __init__(self, parts: Sequence[UrlPart]) -> None:
         regex = []
         self.parameters: list[tuple[str, str, Converter]] = []
         literal_length = 0
@@ -168,9 +165,6 @@ class _Rest(_Parameter):
         self.key = ("rest", name, type(converter))
 
 
-# -- routes -------------------------------------------------------------------
-
-
 class Route:
     """One entry of the routing table: methods and a path pattern, mapped to a view."""
 
@@ -181,7 +175,7 @@ class Route:
         name: str,
         view: View,
         segments: Sequence[str | _Segment],
-        url_parts: Sequence[str | tuple[str, Converter]],
+        url_parts: Sequence[UrlPart],
     ) -> None:
         #: The methods this route was registered for (HEAD and OPTIONS are
         #: answered automatically and are not listed unless given).
@@ -261,9 +255,6 @@ class NotFound:
 _NOT_FOUND = NotFound()
 
 
-# -- the tree -------------------------------------------------------------------
-
-
 class _Node:
     """A point in the tree: what comes after the segments that lead here."""
 
@@ -273,7 +264,8 @@ class _Node:
         self.static: dict[str, _Node] = {}
         self.dynamic: list[tuple[_Segment, _Node]] = []
         self.rest: list[tuple[_Rest, _Node]] = []
-        #: False while only static children exist: matching need not backtrack here.
+        #: False while all children are static: matching has no choice to make
+        #: here, so it need not remember the node to come back to.
         self.has_dynamic = False
         #: Routes whose pattern ends here, by the method they were registered for.
         self.routes: dict[str, Route] = {}
@@ -285,7 +277,9 @@ class _Node:
     def child(self, segment: str | _Segment) -> _Node:
         """Return the child for this segment, adding it in priority order if new."""
         if isinstance(segment, str):
-            return self.static.setdefault(segment, _Node())
+            if segment not in self.static:
+                self.static[segment] = _Node()
+            return self.static[segment]
         edges: list[Any] = self.rest if isinstance(segment, _Rest) else self.dynamic
         for existing, child in edges:
             if existing.key == segment.key:
@@ -319,9 +313,6 @@ def _view_name(view: View) -> str:
     return f"{getattr(view, '__module__', '?')}.{getattr(view, '__qualname__', view)!s}"
 
 
-# -- the router -----------------------------------------------------------------
-
-
 class Router:
     """A routing table: register routes, match requests, build URLs.
 
@@ -340,8 +331,6 @@ class Router:
         self._by_name: dict[str, Route] = {}
         self._static_paths: dict[str, _Node] = {}
         self._included_in: str | None = None
-
-    # -- registration -----------------------------------------------------------
 
     def add_converter(self, name: str, converter: type[Converter]) -> None:
         """Make ``<name:param>`` available in the patterns of this router."""
@@ -477,7 +466,7 @@ class Router:
         if not isinstance(pattern, str) or not pattern.startswith("/"):
             raise RouteError(f"route pattern {pattern!r} must be a string starting with '/'")
         segments: list[str | _Segment] = []
-        url_parts: list[str | tuple[str, Converter]] = []
+        url_parts: list[UrlPart] = []
         seen: set[str] = set()
         pieces = pattern[1:].split("/")
         for index, piece in enumerate(pieces):
@@ -512,10 +501,8 @@ class Router:
                 segments.append(_Mixed(parts))
         return segments, _merge_text(url_parts)
 
-    def _parse_segment(
-        self, pattern: str, piece: str, seen: set[str]
-    ) -> list[str | tuple[str, Converter]]:
-        parts: list[str | tuple[str, Converter]] = []
+    def _parse_segment(self, pattern: str, piece: str, seen: set[str]) -> list[UrlPart]:
+        parts: list[UrlPart] = []
         position = 0
         for found in _PARAMETER.finditer(piece):
             text = piece[position : found.start()]
@@ -553,8 +540,6 @@ class Router:
             parts.append(rest)
         return parts
 
-    # -- matching ----------------------------------------------------------------
-
     def match(self, method: str, path: str) -> Match | MethodNotAllowed | NotFound:
         """Find the route for ``method`` and ``path`` (already percent-decoded)."""
         node = self._static_paths.get(path)
@@ -562,7 +547,12 @@ class Router:
             route = node.dispatch.get(method)
             if route is not None:
                 return Match(route, {})
-        segments = path[1:].split("/") if path else [""]
+        if not path.startswith("/"):
+            # "" is the root; anything else (the "*" of "OPTIONS *") names no route.
+            if path:
+                return _NOT_FOUND
+            path = "/"
+        segments = path[1:].split("/")
         allowed: set[str] = set()
         found = self._walk(self._root, segments, 0, method, {}, allowed)
         if found is not None:
@@ -644,8 +634,6 @@ class Router:
         self._walk(self._root, [*segments, ""], 0, "", {}, allowed)
         return bool(allowed)
 
-    # -- building URLs -------------------------------------------------------------
-
     def url_for(self, name: str, /, **params: Any) -> str:
         """Build the path of the route called ``name``; extra keywords form the query."""
         route = self._by_name.get(name)
@@ -660,9 +648,9 @@ class Router:
         return path
 
 
-def _merge_text(parts: list[str | tuple[str, Converter]]) -> list[str | tuple[str, Converter]]:
+def _merge_text(parts: list[UrlPart]) -> list[UrlPart]:
     """Join neighbouring text parts, so URL building appends fewer pieces."""
-    merged: list[str | tuple[str, Converter]] = []
+    merged: list[UrlPart] = []
     for part in parts:
         if isinstance(part, str) and merged and isinstance(merged[-1], str):
             merged[-1] += part

@@ -83,9 +83,9 @@ def send(response: Response, environ: Environ, start_response: StartResponse) ->
     line = STATUS_LINES.get(status) or status_line(status)
     headers = response.headers.items()
     no_body = status in NO_BODY_STATUSES or environ["REQUEST_METHOD"] == "HEAD"
-    if isinstance(body, str):
-        # Assigned after the Response was made: bodies must be bytes on the wire.
-        body = body.encode()
+    if not isinstance(body, bytes) and isinstance(body, (str, bytearray, memoryview)):
+        # Assigned after the Response was made: the wire wants bytes.
+        body = body.encode() if isinstance(body, str) else bytes(body)
     if isinstance(body, bytes):
         if status not in NO_BODY_STATUSES:
             # A buffered body has a known length: say it, so the client knows

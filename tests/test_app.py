@@ -12,14 +12,13 @@ from werkzeug.test import Client
 from framework import App, HTTPError, Request, Response, Router, abort
 from framework.testing import TestClient
 
-# -- what a view may return ----------------------------------------------------------
-
 RETURN_CASES = [
     pytest.param("<b>hi</b>", 200, "text/html; charset=utf-8", b"<b>hi</b>", {}, id="str"),
     pytest.param(b"\x00", 200, "application/octet-stream", b"\x00", {}, id="bytes"),
     pytest.param({"a": 1}, 200, "application/json", b'{"a":1}', {}, id="dict"),
     pytest.param([1, "x"], 200, "application/json", b'[1,"x"]', {}, id="list"),
     pytest.param(("made", 201), 201, "text/html; charset=utf-8", b"made", {}, id="body-status"),
+    pytest.param(("", 204), 204, None, b"", {}, id="no-content-has-no-type"),
     pytest.param(
         ({"e": 1}, 422, {"X-Why": "bad"}),
         422,
@@ -53,7 +52,7 @@ def test_view_return_values(
     client: TestClient,
     value: Any,
     status: int,
-    content_type: str,
+    content_type: str | None,
     body: bytes,
     headers: dict[str, str],
 ) -> None:
@@ -63,7 +62,7 @@ def test_view_return_values(
 
     response = client.get("/")
     assert response.status_code == status
-    assert response.headers["Content-Type"] == content_type
+    assert response.headers.get("Content-Type") == content_type
     assert response.data == body
     for name, header in headers.items():
         assert response.headers[name] == header
@@ -87,6 +86,7 @@ def test_wsgi_app_return_value(app: App, client: TestClient) -> None:
         (None, r"view (tests\.)?test_app\..*\.view returned None \(NoneType\); return a str"),
         (42, r"returned 42 \(int\)"),
         (("x", "200"), "with an int status"),
+        ((None, 200), "its body must be a str, bytes, dict, list or Response"),
         (("x", 200, {}, "extra"), r"returned \('x', 200, \{\}, 'extra'\)"),
     ],
 )
@@ -104,9 +104,6 @@ def test_bad_return_value_is_a_type_error_naming_the_view(
     assert record.exc_info is not None and record.exc_info[0] is TypeError
     assert re.search(message, str(record.exc_info[1]))
     assert "TypeError" not in response.get_data(as_text=True)
-
-
-# -- routing through the app ------------------------------------------------------------
 
 
 @pytest.fixture
@@ -222,9 +219,6 @@ def test_included_router_is_served(app: App) -> None:
     assert client.post("/v1/items/9").headers["Allow"] == "GET, HEAD, OPTIONS"
 
 
-# -- hooks ------------------------------------------------------------------------------------
-
-
 def test_hooks_run_in_order_and_after_hooks_see_the_response(app: App) -> None:
     calls = []
 
@@ -298,9 +292,6 @@ def test_after_request_returning_none_is_a_500_naming_the_hook(
         response = app.test_client().get("/")
     assert response.status_code == 500
     assert "after_request hook" in caplog.text and "forgetful" in caplog.text
-
-
-# -- error handlers -------------------------------------------------------------------------
 
 
 class AppError(Exception):
@@ -442,9 +433,6 @@ def test_errorhandler_keys_are_checked(app: App) -> None:
     app.errorhandler(404)(lambda request, error: "x")
     with pytest.raises(ValueError, match="registered twice"):
         app.errorhandler(404)(lambda request, error: "y")
-
-
-# -- configuration and the rest ----------------------------------------------------------------
 
 
 def test_default_config(app: App) -> None:

@@ -161,9 +161,6 @@ def server() -> Iterator[Server]:
         yield srv
 
 
-# --- clients ---------------------------------------------------------------------------
-
-
 def request(
     server: Server,
     method: str,
@@ -260,9 +257,6 @@ def assert_still_serving(server: Server) -> None:
     reply = request(server, "GET", "/users/7")
     assert reply.status == 200
     assert reply.json() == {"id": 7, "name": "user-7"}
-
-
-# --- ordinary requests -----------------------------------------------------------------
 
 
 def test_hello(server: Server) -> None:
@@ -405,9 +399,6 @@ def test_multipart_file_upload(server: Server) -> None:
     assert files["blob"]["sha256"] == hashlib.sha256(binary).hexdigest()
 
 
-# --- request bodies at and over the limit ------------------------------------------------
-
-
 def test_body_at_the_limit_is_accepted(server: Server) -> None:
     reply = request(
         server,
@@ -491,9 +482,6 @@ def test_body_shorter_than_content_length_is_400(server: Server) -> None:
         reply = read_reply(sock, "POST")
     assert_html_error(reply, 400, "Bad Request")
     assert_still_serving(server)
-
-
-# --- error pages -----------------------------------------------------------------------
 
 
 def test_unhandled_exception_is_500_without_traceback(server: Server) -> None:

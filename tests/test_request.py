@@ -81,9 +81,6 @@ def echo_app() -> App:
     return app
 
 
-# -- the request line and headers ----------------------------------------------------
-
-
 def test_attributes_of_a_plain_get() -> None:
     request = make_request(
         path="/caf%C3%A9/menu",
@@ -189,9 +186,6 @@ def test_route_and_path_params_are_set(app: App) -> None:
     assert response.json == {"route": "user", "params": {"user_id": 7}}
 
 
-# -- bodies -----------------------------------------------------------------------------
-
-
 def test_body_with_content_length(echo_app: App) -> None:
     response = echo_app.test_client().post("/body", data=b"x" * 1000)
     assert response.status_code == 200
@@ -275,8 +269,6 @@ def test_a_failed_body_read_fails_the_same_way_again() -> None:
         assert caught.value.status == 400
 
 
-# -- JSON -----------------------------------------------------------------------------------
-
 JSON_CASES = [
     pytest.param(b'{"a": [1, 2]}', "application/json", 200, '{"json":{"a":[1,2]}}', id="valid"),
     pytest.param(b'"\xc3\xa9"', "application/vnd.api+json", 200, '{"json":"\u00e9"}', id="+json"),
@@ -326,9 +318,6 @@ def test_json_body_over_the_limit_is_413(echo_app: App) -> None:
     body = json.dumps(["x" * 2000]).encode()
     response = echo_app.test_client().post("/json", data=body, content_type="application/json")
     assert response.status_code == 413
-
-
-# -- forms and uploads ----------------------------------------------------------------------
 
 
 def test_urlencoded_form(echo_app: App) -> None:

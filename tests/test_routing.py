@@ -34,8 +34,6 @@ def matched(router: Router, path: str, method: str = "GET") -> tuple[str, dict[s
     return result.route.name, result.params
 
 
-# -- which route wins -------------------------------------------------------------
-
 PRIORITY_CASES = [
     pytest.param(["/users/<name>", "/users/me"], "/users/me", ("r1", {}), id="static-beats-param"),
     pytest.param(
@@ -145,8 +143,6 @@ def test_priority_does_not_depend_on_registration_order(order: int) -> None:
     assert router.match("GET", "/x/a/b").route.pattern == "/x/<path:p>"  # type: ignore[union-attr]
 
 
-# -- converters -------------------------------------------------------------------
-
 CONVERTER_CASES = [
     pytest.param("/n/<int:v>", "/n/42", 42, id="int"),
     pytest.param("/n/<int:v>", "/n/-1", None, id="int-rejects-negative"),
@@ -240,7 +236,10 @@ def test_add_converter_rejects_bad_regex() -> None:
         Router().add_converter("broken", Broken)
 
 
-# -- 404, 405, methods ------------------------------------------------------------
+def test_paths_that_do_not_start_with_a_slash() -> None:
+    router = table("/")
+    assert isinstance(router.match("GET", ""), Match)
+    assert isinstance(router.match("OPTIONS", "*"), NotFound)
 
 
 def test_unknown_path_is_not_found() -> None:
@@ -280,9 +279,6 @@ def test_methods_are_normalised_to_upper_case() -> None:
     assert matched(router, "/a", "POST")[0] == "r0"
 
 
-# -- trailing slashes --------------------------------------------------------------
-
-
 def test_missing_trailing_slash_redirects() -> None:
     result = table("/docs/").match("GET", "/docs")
     assert isinstance(result, NotFound)
@@ -309,8 +305,6 @@ def test_no_redirect_that_would_leave_the_site() -> None:
     assert isinstance(result, NotFound)
     assert result.redirect_to is None
 
-
-# -- registration errors -------------------------------------------------------------
 
 BAD_PATTERNS = [
     pytest.param("users", "must be a string starting with '/'", id="no-leading-slash"),
@@ -366,9 +360,6 @@ def test_view_must_be_callable() -> None:
         Router().add_route("/a", "not a view")  # type: ignore[arg-type]
 
 
-# -- included routers ----------------------------------------------------------------
-
-
 def test_included_router_gets_prefix_and_dotted_names() -> None:
     api = Router(name="api")
     api.add_route("/items/<item_id>", view_named("item"))
@@ -404,9 +395,6 @@ def test_router_names_and_prefixes_are_checked() -> None:
         Router(name="a.b")
     with pytest.raises(RouteError, match="must start with '/'"):
         Router().include(Router(name="x"), prefix="v1")
-
-
-# -- building URLs ---------------------------------------------------------------------
 
 
 def test_url_for_formats_encodes_and_adds_query() -> None:
@@ -455,9 +443,6 @@ def test_url_for_round_trips_through_match(pattern: str, params: dict[str, Any])
     url = router.url_for("r0", **params)
     # A server percent-decodes the path before the app sees it.
     assert matched(router, unquote(url)) == ("r0", params)
-
-
-# -- matching cost ------------------------------------------------------------------------
 
 
 def test_matching_does_not_scan_the_route_list() -> None:

@@ -137,6 +137,12 @@ def wsgi_app(tmp_path: Path, tracked: list[Tracked]) -> App:
     def no_content(request: Request) -> Response:
         return Response(status=204)
 
+    @app.get("/body-set-later")
+    def body_set_later(request: Request) -> Response:
+        response = Response(b"", content_type="text/plain")
+        response.body = bytearray(b"late ") if request.query.get("kind") else "caf\u00e9"
+        return response
+
     @app.get("/length-set-by-view")
     def wrong_length(request: Request) -> Response:
         return Response(b"abc", headers={"Content-Length": "99"})
@@ -149,6 +155,15 @@ def test_buffered_body_has_content_length(wsgi_app: App) -> None:
     assert exchange.status == "200 OK"
     assert exchange.headers["Content-Length"] == str(len("caf\u00e9".encode()))
     assert body == "caf\u00e9".encode()
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"), [("", "caf\u00e9".encode()), ("kind=bytearray", b"late ")]
+)
+def test_body_assigned_later_is_sent_as_bytes(wsgi_app: App, query: str, expected: bytes) -> None:
+    exchange, body = serve(wsgi_app, "/body-set-later", query_string=query)
+    assert body == expected
+    assert exchange.headers["Content-Length"] == str(len(expected))
 
 
 def test_content_length_is_measured_not_trusted(wsgi_app: App) -> None:
