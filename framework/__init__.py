@@ -8,6 +8,7 @@ The public names live here; each comes from the module that does one job::
     errors.py    HTTPError, abort and error pages
     wsgi.py      the WSGI adapter
     app.py       App: registration and dispatch
+    templating.py  render, with Jinja2
 """
 
 from .app import App
@@ -16,6 +17,7 @@ from .errors import HTTPError, abort
 from .request import Request
 from .response import Response, redirect
 from .routing import Route, Router
+from .templating import render
 
 __all__ = [
     "App",
@@ -27,4 +29,5 @@ __all__ = [
     "Router",
     "abort",
     "redirect",
+    "render",
 ]

@@ -161,6 +161,17 @@ class App:
 
         return register
 
+    @property
+    def templates(self) -> Any:
+        """The Jinja2 environment ``render`` uses, made on first use (for filters, globals)."""
+        environment = self.__dict__.get("_templates")
+        if environment is None:
+            from .templating import create_environment, folder_of
+
+            environment = create_environment(folder_of(self.import_name, self.template_folder))
+            self.__dict__["_templates"] = environment
+        return environment
+
     def test_client(self) -> Any:
         """Return a werkzeug test client that checks every exchange against PEP 3333."""
         from .testing import TestClient
