@@ -61,6 +61,8 @@ def wants_json(accept: str | None) -> bool:
     """
     if not accept or "json" not in accept:
         return False
+    if accept == "application/json":
+        return True  # what API clients send; no need to weigh preferences
     offers = parse_accept_header(accept, MIMEAccept)
     return offers.best_match(["text/html", "application/json"]) == "application/json"
 
