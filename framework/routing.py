@@ -547,14 +547,15 @@ class Router:
             route = node.dispatch.get(method)
             if route is not None:
                 return Match(route, {})
-        if not path.startswith("/"):
-            # "" is the root; anything else (the "*" of "OPTIONS *") names no route.
-            if path:
-                return _NOT_FOUND
-            path = "/"
-        segments = path[1:].split("/")
+        segments = path.split("/")
+        if segments[0]:
+            # Not a path at all, such as the "*" of "OPTIONS *".
+            return _NOT_FOUND
+        if len(segments) == 1:
+            segments.append("")  # "" is the root, "/"
+        # segments[0] is the empty text before the first "/": start after it.
         allowed: set[str] = set()
-        found = self._walk(self._root, segments, 0, method, {}, allowed)
+        found = self._walk(self._root, segments, 1, method, {}, allowed)
         if found is not None:
             return found
         if allowed:
@@ -631,7 +632,7 @@ class Router:
         if path.endswith("/") or path.startswith("//"):
             return False
         allowed: set[str] = set()
-        self._walk(self._root, [*segments, ""], 0, "", {}, allowed)
+        self._walk(self._root, [*segments, ""], 1, "", {}, allowed)
         return bool(allowed)
 
     def url_for(self, name: str, /, **params: Any) -> str:
