@@ -23,7 +23,7 @@ from urllib.parse import quote
 
 from . import wsgi
 from .errors import HTTPError, error_response
-from .request import DEFAULT_LIMITS, Request
+from .request import DEFAULT_LIMITS, Request, cached
 from .response import Response
 from .routing import Match, MethodNotAllowed, NotFound, Route, Router, View
 
@@ -161,16 +161,12 @@ class App:
 
         return register
 
-    @property
+    @cached
     def templates(self) -> Any:
         """The Jinja2 environment ``render`` uses, made on first use (for filters, globals)."""
-        environment = self.__dict__.get("_templates")
-        if environment is None:
-            from .templating import create_environment, folder_of
+        from .templating import create_environment, folder_of
 
-            environment = create_environment(folder_of(self.import_name, self.template_folder))
-            self.__dict__["_templates"] = environment
-        return environment
+        return create_environment(folder_of(self.import_name, self.template_folder))
 
     def test_client(self) -> Any:
         """Return a werkzeug test client that checks every exchange against PEP 3333."""

@@ -138,7 +138,7 @@ class RequestHeaders(Mapping[str, str]):
 
     def get(self, name: str, default: Any = None) -> Any:
         """Return a header's value, or ``default`` when the client didn't send it."""
-        value = self.environ.get(_environ_keys.get(name) or environ_key(name))
+        value = self.environ.get(environ_key(name))
         return default if value is None else value
 
     def __contains__(self, name: object) -> bool:

@@ -25,7 +25,7 @@ Body = bytes | str | Iterable[bytes] | Iterable[str] | IO[bytes]
 HeaderSource = Mapping[str, Any] | Iterable[tuple[str, Any]] | None
 
 #: "404 Not Found" for every status code the standard library knows, built once.
-STATUS_LINES = {status.value: f"{status.value} {status.phrase}" for status in HTTPStatus}
+_STATUS_LINES = {status.value: f"{status.value} {status.phrase}" for status in HTTPStatus}
 
 #: A header name is an HTTP token (RFC 9110, section 5.6.2).
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
@@ -42,13 +42,13 @@ NO_BODY_STATUSES = frozenset({204, 304})
 
 def reason_phrase(status: int) -> str:
     """Return the reason phrase for a status code: 404 → ``"Not Found"``."""
-    line = STATUS_LINES.get(status)
+    line = _STATUS_LINES.get(status)
     return line[4:] if line is not None else "Unknown Status"
 
 
 def status_line(status: int) -> str:
     """Return the status as WSGI wants it: ``"404 Not Found"``."""
-    line = STATUS_LINES.get(status)
+    line = _STATUS_LINES.get(status)
     if line is None:
         if type(status) is not int or not 100 <= status <= 999:
             _reject_status(status)
@@ -56,7 +56,7 @@ def status_line(status: int) -> str:
     return line
 
 
-def _normalise_body(body: Body) -> bytes | Iterable[bytes] | Iterable[str] | IO[bytes]:
+def normalise_body(body: Body) -> bytes | Iterable[bytes] | Iterable[str] | IO[bytes]:
     """Encode a str body as UTF-8 and copy a bytearray; leave iterables and files."""
     if isinstance(body, str):
         return body.encode()
@@ -241,7 +241,7 @@ class Response:
         self.status = status
         #: The body: bytes, or an iterable of bytes or str chunks, or a binary file.
         self.body: bytes | Iterable[bytes] | Iterable[str] | IO[bytes] = (
-            body if type(body) is bytes else _normalise_body(body)
+            body if type(body) is bytes else normalise_body(body)
         )
         if content_type is not None:
             self.headers = ResponseHeaders(headers, content_type)

@@ -12,6 +12,7 @@ renders none never pays for it.
 from __future__ import annotations
 
 import os
+import sys
 from typing import TYPE_CHECKING, Any
 
 from .response import Response
@@ -49,8 +50,6 @@ def render(request: Request, template: str, /, **context: Any) -> Response:
 
 def folder_of(import_name: str, folder: str) -> str:
     """Return ``folder`` relative to the module or package named ``import_name``."""
-    import sys
-
     module = sys.modules.get(import_name)
     path = getattr(module, "__file__", None)
     root = os.path.dirname(os.path.abspath(path)) if path else os.getcwd()

@@ -25,7 +25,7 @@ from typing import IO, Any, Protocol, cast
 from werkzeug.wsgi import ClosingIterator
 
 from .request import Request
-from .response import NO_BODY_STATUSES, STATUS_LINES, Response, status_line
+from .response import NO_BODY_STATUSES, Response, normalise_body, status_line
 
 logger = logging.getLogger("framework")
 
@@ -80,12 +80,12 @@ def send(response: Response, environ: Environ, start_response: StartResponse) ->
     """
     body = response.body
     status = response.status
-    line = STATUS_LINES.get(status) or status_line(status)
+    line = status_line(status)
     headers = response.headers.items()
     no_body = status in NO_BODY_STATUSES or environ["REQUEST_METHOD"] == "HEAD"
-    if not isinstance(body, bytes) and isinstance(body, (str, bytearray, memoryview)):
-        # Assigned after the Response was made: the wire wants bytes.
-        body = body.encode() if isinstance(body, str) else bytes(body)
+    if type(body) is not bytes:
+        # A body assigned after the Response was made may still be text.
+        body = normalise_body(body)
     if isinstance(body, bytes):
         if status not in NO_BODY_STATUSES:
             # A buffered body has a known length: say it, so the client knows
