@@ -5,10 +5,14 @@ requests through them. Dispatch is a chain of small steps, each one part of
 the request's life::
 
     dispatch            never raises: every outcome becomes a response
-      _respond          before_request hooks, then routing and the view
-        _route          the routing table's answer: a view, 405, 404 or 308
+      _respond          routing, then the before_request hooks and the view
+        _unrouted       no route for this method and path: 405, 404 or 308
       _handle_error     an exception becomes a response (error handlers, 500)
       _after_request    after_request hooks see every response
+      save_session      a session that was read adds its cookie headers
+
+Hooks and error handlers belong to scopes (``framework.hooks``): the app's
+apply to every request, a router's to the requests routed into it.
 
 The WSGI side (environ in, status and body out) lives in ``framework.wsgi``.
 """
@@ -16,23 +20,24 @@ The WSGI side (environ in, status and body out) lives in ``framework.wsgi``.
 from __future__ import annotations
 
 import logging
+import os
+import sys
 import traceback
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import quote
 
 from . import wsgi
 from .errors import HTTPError, error_response
+from .hooks import HookRegistry, Hooks, Scopes, find_handler, find_status_handler
 from .request import DEFAULT_LIMITS, Request, cached
 from .response import Response
 from .routing import Match, MethodNotAllowed, NotFound, Route, Router, View
+from .sessions import save_session
+from .static import static_view
 
 logger = logging.getLogger("framework")
 
-BeforeHook = Callable[[Request], Any]
-AfterHook = Callable[[Request, Any], Any]
-ErrorHandler = Callable[[Request, Any], Any]
-F = TypeVar("F", bound=Callable[..., Any])
 
 #: Characters kept as they are when a decoded path goes back into a URL.
 _PATH_SAFE = "/!$&'()*+,;=:@"
@@ -48,13 +53,15 @@ def default_config() -> dict[str, Any]:
     return {
         "DEBUG": False,
         "SECRET_KEY": None,
+        "SECRET_KEY_FALLBACKS": [],
         **DEFAULT_LIMITS,
         "SESSION_COOKIE_NAME": "session",
         "SESSION_MAX_AGE": 31 * 24 * 60 * 60,
+        "STATIC_MAX_AGE": None,
     }
 
 
-class App:
+class App(HookRegistry):
     """A web application: a routing table plus hooks, error handlers and config.
 
     ``App(__name__)`` is the WSGI application too: hand it to any WSGI
@@ -78,10 +85,17 @@ class App:
         self.config: dict[str, Any] = default_config()
         #: The app's routing table.
         self.router = Router()
-        self._before: list[BeforeHook] = []
-        self._after: list[AfterHook] = []
-        self._status_handlers: dict[int, ErrorHandler] = {}
-        self._exception_handlers: dict[type[BaseException], ErrorHandler] = {}
+        #: The app's hooks and error handlers, which apply to every request:
+        #: those of its routing table.
+        self.hooks = self.router.hooks
+        if static_folder is not None:
+            folder = folder_of(import_name, static_folder)
+            if os.path.isdir(folder):
+                self.router.add_route(
+                    static_url_path.rstrip("/") + "/<path:filename>",
+                    static_view(folder),
+                    name="static",
+                )
 
     def __repr__(self) -> str:
         return f"<App {self.import_name!r}>"
@@ -129,42 +143,10 @@ class App:
         """Build the path of a named route; extra keywords become the query string."""
         return self.router.url_for(name, **params)
 
-    def before_request(self, hook: F) -> F:
-        """Run ``hook(request)`` before each view; a non-None return answers instead."""
-        self._before.append(hook)
-        return hook
-
-    def after_request(self, hook: F) -> F:
-        """Run ``hook(request, response)`` on each response; it returns the response."""
-        self._after.append(hook)
-        return hook
-
-    def errorhandler(self, key: int | type[BaseException]) -> Callable[[F], F]:
-        """Answer an error status (``404``) or an exception class with ``fn(request, error)``.
-
-        For exceptions, the handler of the nearest base class wins.
-        """
-        if isinstance(key, int) and not isinstance(key, bool) and 400 <= key <= 599:
-            table: dict[Any, ErrorHandler] = self._status_handlers
-        elif isinstance(key, type) and issubclass(key, Exception):
-            table = self._exception_handlers
-        else:
-            raise TypeError(
-                f"errorhandler({key!r}): give a status code from 400 to 599 or an exception class"
-            )
-
-        def register(handler: F) -> F:
-            if key in table:
-                raise ValueError(f"errorhandler({key!r}) is registered twice")
-            table[key] = handler
-            return handler
-
-        return register
-
     @cached
     def templates(self) -> Any:
         """The Jinja2 environment ``render`` uses, made on first use (for filters, globals)."""
-        from .templating import create_environment, folder_of
+        from .templating import create_environment
 
         return create_environment(folder_of(self.import_name, self.template_folder))
 
@@ -182,31 +164,47 @@ class App:
         """Turn a request into a response, whatever happens on the way."""
         try:
             try:
-                response = self._respond(request) if self._before else self._route(request)
+                response = self._respond(request)
             except Exception as error:
                 response = self._handle_error(request, error)
-            if self._after:
-                response = self._after_request(request, response)
+            route = request.route
+            for scope in route.scopes if route is not None else self._scopes(request):
+                if scope.after:
+                    response = self._after_request(request, response)
+                    break
+            if "session" in request.__dict__:
+                response = save_session(request, response)
             return response
         except Exception as error:
-            # An error handler or an after_request hook failed: a bare 500.
+            # An error handler, an after_request hook or the session failed.
             return self._internal_error(request, error)
 
     def _respond(self, request: Request) -> Response | wsgi.WSGIApp:
-        for hook in self._before:
-            early = hook(request)
-            if early is not None:
-                return make_response(early, hook)
-        return self._route(request)
-
-    def _route(self, request: Request) -> Response | wsgi.WSGIApp:
+        """Route the request, then run the before_request hooks and the view."""
         result = self.router.match(request.method, request.path)
         if type(result) is Match:
-            request.route = result.route
+            route = result.route
+            request.route = route
             request.path_params = result.params
-            view = result.route.view
+            for scope in route.scopes:
+                if scope.before:
+                    early = _before_request(scope, request)
+                    if early is not None:
+                        return early
+            view = route.view
             value = view(request, **result.params)
             return value if type(value) is Response else make_response(value, view)
+        for scope in self._scopes(request):
+            if scope.before:
+                early = _before_request(scope, request)
+                if early is not None:
+                    return early
+        return self._unrouted(request, result)  # type: ignore[arg-type]
+
+    def _unrouted(
+        self, request: Request, result: MethodNotAllowed | NotFound
+    ) -> Response | wsgi.WSGIApp:
+        """Answer a path no route takes for this method: 405, 404 or a 308 redirect."""
         if isinstance(result, MethodNotAllowed):
             allow = ", ".join(sorted(result.allowed))
             if request.method == "OPTIONS":
@@ -214,9 +212,19 @@ class App:
             raise HTTPError(
                 405, f"{request.method} is not allowed here; try {allow}", {"Allow": allow}
             )
-        if isinstance(result, NotFound) and result.redirect_to is not None:
+        if result.redirect_to is not None:
             return self._slash_redirect(request, result.redirect_to)
         raise HTTPError(404)
+
+    def _scopes(self, request: Request) -> Scopes:
+        """The hooks that apply to this request: its route's, or its path's."""
+        if request.route is not None:
+            return request.route.scopes
+        try:
+            path = request.path
+        except HTTPError:
+            return (self.hooks,)
+        return self.router.scopes_for(path)
 
     def _slash_redirect(self, request: Request, path: str) -> Response:
         """Send ``/docs`` to ``/docs/`` with a 308, which keeps the method and body."""
@@ -229,49 +237,43 @@ class App:
         )
 
     def _handle_error(self, request: Request, error: Exception) -> Response | wsgi.WSGIApp:
-        """Answer an exception: the matching error handler, else an error page."""
-        if isinstance(error, HTTPError):
-            handler = self._status_handlers.get(error.status) or self._handler_for(error)
-            if handler is None:
-                return self._error_page(request, error)
+        """Answer an exception: the innermost matching error handler, else an error page."""
+        scopes = self._scopes(request)
+        handler = find_handler(scopes, error)
+        if handler is not None:
             response = make_response(handler(request, error), handler)
-            if isinstance(response, Response):
+            if isinstance(error, HTTPError) and isinstance(response, Response):
+                # A 405 must still say what would work, whoever wrote the page.
                 for name, value in error.headers.items():
                     response.headers.setdefault(name, value)
             return response
-        handler = self._handler_for(error)
-        if handler is not None:
-            return make_response(handler(request, error), handler)
+        if isinstance(error, HTTPError):
+            return self._error_page(request, error)
         logger.error(
             "unhandled exception for %s %s", request.method, _describe(request), exc_info=error
         )
         http_error = HTTPError(500)
         http_error.__cause__ = error
-        handler = self._status_handlers.get(500)
+        handler = find_status_handler(scopes, 500)
         if handler is not None:
             return make_response(handler(request, http_error), handler)
         return self._error_page(request, http_error, error)
 
-    def _handler_for(self, error: Exception) -> ErrorHandler | None:
-        for cls in type(error).__mro__:
-            handler = self._exception_handlers.get(cls)
-            if handler is not None:
-                return handler
-        return None
-
     def _after_request(self, request: Request, response: Any) -> Any:
-        for hook in reversed(self._after):
-            response = hook(request, response)
-            if response is None:
-                raise TypeError(
-                    f"after_request hook {_name(hook)} returned None; "
-                    "return the response it was given (or a new one)"
-                )
+        """Run the after_request hooks, innermost scope first, last registered first."""
+        for scope in reversed(self._scopes(request)):
+            for hook in reversed(scope.after):
+                response = hook(request, response)
+                if response is None:
+                    raise TypeError(
+                        f"after_request hook {_name(hook)} returned None; "
+                        "return the response it was given (or a new one)"
+                    )
         return response
 
     def _internal_error(self, request: Request, error: Exception) -> Response:
         logger.error(
-            "error while handling an error for %s %s",
+            "error while finishing the response to %s %s",
             request.method,
             _describe(request),
             exc_info=error,
@@ -287,6 +289,15 @@ class App:
         return error_response(
             error, accept=request.environ.get("HTTP_ACCEPT"), debug_detail=debug_detail
         )
+
+
+def _before_request(scope: Hooks, request: Request) -> Response | wsgi.WSGIApp | None:
+    """Run one scope's before_request hooks; the first non-None return answers."""
+    for hook in scope.before:
+        early = hook(request)
+        if early is not None:
+            return make_response(early, hook)
+    return None
 
 
 def make_response(value: Any, source: Callable[..., Any]) -> Response | wsgi.WSGIApp:
@@ -332,6 +343,14 @@ def _body_response(body: str | bytes | dict[Any, Any] | list[Any], status: int) 
     if isinstance(body, (dict, list)):
         return Response.json(body, status)
     return Response(body, status)
+
+
+def folder_of(import_name: str, folder: str) -> str:
+    """Return ``folder`` relative to the module or package named ``import_name``."""
+    module = sys.modules.get(import_name)
+    path = getattr(module, "__file__", None)
+    root = os.path.dirname(os.path.abspath(path)) if path else os.getcwd()
+    return os.path.join(root, folder)
 
 
 def _name(function: Callable[..., Any]) -> str:

@@ -32,6 +32,7 @@ from .errors import HTTPError
 
 if TYPE_CHECKING:
     from .routing import Route
+    from .sessions import Session
 
 logger = logging.getLogger("framework")
 
@@ -262,6 +263,17 @@ class Request:
     def cookies(self) -> MultiDict[str, str]:
         """The cookies the client sent, by name."""
         return parse_cookie(self.environ.get("HTTP_COOKIE"))
+
+    @cached
+    def session(self) -> Session:
+        """The session: a dict the app keeps in a signed cookie (``framework.sessions``).
+
+        Needs ``app.config["SECRET_KEY"]``. A changed session is sent back
+        with the response.
+        """
+        from .sessions import load_session
+
+        return load_session(self)
 
     @cached
     def scheme(self) -> str:

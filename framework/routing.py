@@ -26,7 +26,6 @@ candidate, so ``/users/me/edit`` still reaches ``/users/<name>/edit`` when
 
 from __future__ import annotations
 
-import abc
 import difflib
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -34,10 +33,10 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from .converters import DEFAULT_CONVERTERS, Converter
+from .hooks import HookRegistry, Hooks, Scopes
+from .patterns import Rest, RouteError, Segment, UrlPart, parse_pattern
 
 View = Callable[..., Any]
-#: A piece of a pattern for building URLs: literal text, or (name, converter).
-UrlPart = str | tuple[str, Converter]
 
 #: Characters left as they are when a parameter is put into a URL path:
 #: RFC 3986 allows the sub-delimiters, ":" and "@" in a path segment.
@@ -46,123 +45,9 @@ _SEGMENT_SAFE = "!$&'()*+,;=:@"
 #: Methods are HTTP tokens; we accept the usual upper-case spelling.
 _METHOD = re.compile(r"[A-Z][A-Z0-9_-]*")
 
-_PARAMETER = re.compile(
-    r"""
-    <                                               # a parameter opens with "<"
-    (?:(?P<converter>[A-Za-z_][A-Za-z0-9_]*):)?     # an optional converter name and ":"
-    (?P<name>[A-Za-z_][A-Za-z0-9_]*)                # the name, a Python identifier
-    >                                               # and closes with ">"
-    """,
-    re.VERBOSE,
-)
-
-
-class RouteError(ValueError):
-    """A route could not be registered: the message names it and says why."""
-
 
 class URLBuildError(LookupError):
     """``url_for`` could not build a URL: unknown name or missing parameter."""
-
-
-class _Segment(abc.ABC):
-    """One ``/``-separated piece of a pattern that holds parameters.
-
-    ``key`` identifies equal segments, so routes that share a prefix such as
-    ``/repos/<owner>/<repo>`` share the same branch of the tree.
-    """
-
-    #: Priority among the dynamic children of a node: lower is tried first.
-    rank: int = 0
-    key: tuple[Any, ...] = ()
-    #: The parameter's name, for segments that are one plain parameter.
-    name: str = ""
-    #: True for a plain ``<name>``, which takes any non-empty segment.
-    plain: bool = False
-
-    @abc.abstractmethod
-    def match(self, text: str) -> dict[str, Any] | None:
-        """Return the parameters this text gives, by name, or None if it doesn't fit."""
-
-    def sort_key(self) -> tuple[int, int]:
-        return (self.rank, 0)
-
-
-class _Parameter(_Segment):
-    """A whole segment that is one parameter: ``<name>`` or ``<int:id>``."""
-
-    def __init__(self, name: str, converter: Converter) -> None:
-        self.name = name
-        self.converter = converter
-        self.plain = type(converter).regex == Converter.regex and (
-            type(converter).to_python is Converter.to_python
-        )
-        self.regex = re.compile(converter.regex)
-        self.rank = 3 if self.plain else 2
-        self.key = ("param", name, type(converter))
-
-    def match(self, text: str) -> dict[str, Any] | None:
-        if self.plain:
-            # "[^/]+" on a segment, which never holds "/": any non-empty text.
-            return {self.name: text} if text else None
-        if self.regex.fullmatch(text) is None:
-            return None
-        try:
-            return {self.name: self.converter.to_python(text)}
-        except ValueError:
-            return None
-
-
-class _Mixed(_Segment):
-    """A segment mixing text and parameters: ``<name>.<ext>``, ``report-<int:year>.csv``."""
-
-    rank = 1
-
-    def __init__(self, parts: Sequence[UrlPart]) -> None:
-        regex = []
-        self.parameters: list[tuple[str, str, Converter]] = []
-        literal_length = 0
-        for part in parts:
-            if isinstance(part, str):
-                regex.append(re.escape(part))
-                literal_length += len(part)
-            else:
-                name, converter = part
-                group = f"p{len(self.parameters)}"
-                regex.append(f"(?P<{group}>{converter.regex})")
-                self.parameters.append((group, name, converter))
-        self.regex = re.compile("".join(regex))
-        self.literal_length = literal_length
-        self.key = (
-            "mixed",
-            tuple(p if isinstance(p, str) else (p[0], type(p[1])) for p in parts),
-        )
-
-    def sort_key(self) -> tuple[int, int]:
-        # More literal text is more specific, so it is tried first.
-        return (self.rank, -self.literal_length)
-
-    def match(self, text: str) -> dict[str, Any] | None:
-        found = self.regex.fullmatch(text)
-        if found is None:
-            return None
-        try:
-            return {
-                name: converter.to_python(found.group(group))
-                for group, name, converter in self.parameters
-            }
-        except ValueError:
-            return None
-
-
-class _Rest(_Parameter):
-    """A last segment whose parameter takes the rest of the path: ``<path:rest>``."""
-
-    def __init__(self, name: str, converter: Converter) -> None:
-        super().__init__(name, converter)
-        self.plain = False
-        self.rank = 4
-        self.key = ("rest", name, type(converter))
 
 
 class Route:
@@ -174,8 +59,9 @@ class Route:
         pattern: str,
         name: str,
         view: View,
-        segments: Sequence[str | _Segment],
+        segments: Sequence[str | Segment],
         url_parts: Sequence[UrlPart],
+        scopes: Scopes = (),
     ) -> None:
         #: The methods this route was registered for (HEAD and OPTIONS are
         #: answered automatically and are not listed unless given).
@@ -189,6 +75,9 @@ class Route:
         self.segments = tuple(segments)
         self.url_parts = tuple(url_parts)
         self.parameter_names = frozenset(p[0] for p in url_parts if not isinstance(p, str))
+        #: The hooks that apply to this route: the app's, then each router's
+        #: it was included through, the one it was registered on last.
+        self.scopes = scopes
 
     def __repr__(self) -> str:
         methods = ",".join(sorted(self.methods))
@@ -262,8 +151,8 @@ class _Node:
 
     def __init__(self) -> None:
         self.static: dict[str, _Node] = {}
-        self.dynamic: list[tuple[_Segment, _Node]] = []
-        self.rest: list[tuple[_Rest, _Node]] = []
+        self.dynamic: list[tuple[Segment, _Node]] = []
+        self.rest: list[tuple[Rest, _Node]] = []
         #: False while all children are static: matching has no choice to make
         #: here, so it need not remember the node to come back to.
         self.has_dynamic = False
@@ -274,13 +163,13 @@ class _Node:
         #: The Allow header's methods for a path that ends here.
         self.allowed: frozenset[str] = frozenset()
 
-    def child(self, segment: str | _Segment) -> _Node:
+    def child(self, segment: str | Segment) -> _Node:
         """Return the child for this segment, adding it in priority order if new."""
         if isinstance(segment, str):
             if segment not in self.static:
                 self.static[segment] = _Node()
             return self.static[segment]
-        edges: list[Any] = self.rest if isinstance(segment, _Rest) else self.dynamic
+        edges: list[Any] = self.rest if isinstance(segment, Rest) else self.dynamic
         for existing, child in edges:
             if existing.key == segment.key:
                 return child  # type: ignore[no-any-return]
@@ -313,7 +202,7 @@ def _view_name(view: View) -> str:
     return f"{getattr(view, '__module__', '?')}.{getattr(view, '__qualname__', view)!s}"
 
 
-class Router:
+class Router(HookRegistry):
     """A routing table: register routes, match requests, build URLs.
 
     An ``App`` has one; a ``Router`` of your own groups routes that an app
@@ -331,6 +220,11 @@ class Router:
         self._by_name: dict[str, Route] = {}
         self._static_paths: dict[str, _Node] = {}
         self._included_in: str | None = None
+        #: This router's hooks and error handlers (see ``framework.hooks``).
+        self.hooks = Hooks()
+        #: (prefix segments, scopes) of each router included under a prefix,
+        #: so that a 404 or 405 under the prefix is that router's.
+        self._mounts: list[tuple[tuple[str | Segment, ...], Scopes]] = []
 
     def add_converter(self, name: str, converter: type[Converter]) -> None:
         """Make ``<name:param>`` available in the patterns of this router."""
@@ -357,7 +251,7 @@ class Router:
         """Register a view for some methods on a path pattern and return its Route."""
         if not callable(view):
             raise TypeError(f"route {pattern!r}: the view must be callable, got {view!r}")
-        segments, url_parts = self._parse(pattern)
+        segments, url_parts = parse_pattern(pattern, self.converters)
         route = Route(
             methods=self._check_methods(pattern, methods),
             pattern=pattern,
@@ -365,6 +259,7 @@ class Router:
             view=view,
             segments=segments,
             url_parts=url_parts,
+            scopes=(self.hooks,),
         )
         self._insert(route)
         return route
@@ -404,14 +299,23 @@ class Router:
         """Add every route of ``router`` under ``prefix``, named ``router.name + "." + name``.
 
         The routes are copied now: register them on ``router`` before including it.
+        Its hooks and error handlers keep applying to them, and to any other
+        path under ``prefix``.
         """
         if router is self:
             raise RouteError("a router cannot include itself")
+        prefix_segments: list[str | Segment] = []
+        prefix_parts: list[UrlPart] = []
         if prefix:
             if not prefix.startswith("/"):
                 raise RouteError(f"include prefix {prefix!r} must start with '/'")
             prefix = prefix.rstrip("/")
-        prefix_segments, prefix_parts = self._parse(prefix) if prefix else ([], [])
+            prefix_segments, prefix_parts = parse_pattern(prefix, self.converters)
+            if any(isinstance(segment, Rest) for segment in prefix_segments):
+                raise RouteError(
+                    f"include prefix {prefix!r} takes the rest of the path, so nothing could "
+                    "come after it; use a one-segment parameter such as <name> instead"
+                )
         for route in router.routes:
             self._insert(
                 Route(
@@ -421,8 +325,13 @@ class Router:
                     view=route.view,
                     segments=[*prefix_segments, *route.segments],
                     url_parts=[*prefix_parts, *route.url_parts],
+                    scopes=(self.hooks, *route.scopes),
                 )
             )
+        for segments, scopes in router._mounts:
+            self._mounts.append(((*prefix_segments, *segments), (self.hooks, *scopes)))
+        if prefix_segments:
+            self._mounts.append((tuple(prefix_segments), (self.hooks, router.hooks)))
         router._included_in = self.name or "an app"
 
     def _check_methods(self, pattern: str, methods: Iterable[str]) -> frozenset[str]:
@@ -460,85 +369,6 @@ class Router:
             self._static_paths["/" + "/".join(route.segments)] = node  # type: ignore[arg-type]
         self._by_name[route.name] = route
         self.routes.append(route)
-
-    def _parse(self, pattern: str) -> tuple[list[str | _Segment], list[UrlPart]]:
-        """Split a pattern into tree segments and URL-building parts, checking it."""
-        if not isinstance(pattern, str) or not pattern.startswith("/"):
-            raise RouteError(f"route pattern {pattern!r} must be a string starting with '/'")
-        segments: list[str | _Segment] = []
-        url_parts: list[UrlPart] = []
-        seen: set[str] = set()
-        pieces = pattern[1:].split("/")
-        for index, piece in enumerate(pieces):
-            if piece == "" and index != len(pieces) - 1:
-                raise RouteError(
-                    f"route pattern {pattern!r} has an empty segment ('//'); "
-                    "remove the extra slash"
-                )
-            parts = self._parse_segment(pattern, piece, seen)
-            url_parts.append("/")
-            url_parts.extend(parts)
-            if len(parts) == 1 and not isinstance(parts[0], str):
-                name, converter = parts[0]
-                if converter.spans_segments:
-                    if index != len(pieces) - 1:
-                        raise RouteError(
-                            f"route pattern {pattern!r}: <{name}> takes the rest of the path, "
-                            "so it must be the last segment"
-                        )
-                    segments.append(_Rest(name, converter))
-                else:
-                    segments.append(_Parameter(name, converter))
-            elif all(isinstance(part, str) for part in parts):
-                segments.append(piece)
-            else:
-                for part in parts:
-                    if not isinstance(part, str) and part[1].spans_segments:
-                        raise RouteError(
-                            f"route pattern {pattern!r}: <{part[0]}> takes the rest of the "
-                            "path, so it must be a whole segment of its own"
-                        )
-                segments.append(_Mixed(parts))
-        return segments, _merge_text(url_parts)
-
-    def _parse_segment(self, pattern: str, piece: str, seen: set[str]) -> list[UrlPart]:
-        parts: list[UrlPart] = []
-        position = 0
-        for found in _PARAMETER.finditer(piece):
-            text = piece[position : found.start()]
-            if "<" in text or ">" in text:
-                break
-            if text:
-                parts.append(text)
-            elif parts:
-                raise RouteError(
-                    f"route pattern {pattern!r}: two parameters touch in {piece!r}; put some "
-                    "text between them so the router knows where one ends"
-                )
-            name = found["name"]
-            if name in seen:
-                raise RouteError(
-                    f"route pattern {pattern!r} uses the parameter name {name!r} twice; rename one"
-                )
-            seen.add(name)
-            converter_name = found["converter"] or "string"
-            if converter_name not in self.converters:
-                known = ", ".join(sorted(self.converters))
-                raise RouteError(
-                    f"route pattern {pattern!r}: unknown converter {converter_name!r} "
-                    f"(known: {known}); register it with add_converter()"
-                )
-            parts.append((name, self.converters[converter_name]()))
-            position = found.end()
-        rest = piece[position:]
-        if "<" in rest or ">" in rest:
-            raise RouteError(
-                f"route pattern {pattern!r}: malformed parameter in {piece!r}; write "
-                "<name> or <converter:name> with a Python identifier as the name"
-            )
-        if rest:
-            parts.append(rest)
-        return parts
 
     def match(self, method: str, path: str) -> Match | MethodNotAllowed | NotFound:
         """Find the route for ``method`` and ``path`` (already percent-decoded)."""
@@ -635,6 +465,21 @@ class Router:
         self._walk(self._root, [*segments, ""], 1, "", {}, allowed)
         return bool(allowed)
 
+    def scopes_for(self, path: str) -> Scopes:
+        """Return the scopes a path belongs to when no route matched it.
+
+        That is this router's, and those of the router included under the
+        longest prefix the path starts with: ``/api/nope`` is the api router's 404.
+        """
+        best: Scopes = (self.hooks,)
+        longest = 0
+        if self._mounts:
+            texts = path.split("/")[1:]
+            for segments, scopes in self._mounts:
+                if longest < len(segments) <= len(texts) and _starts_with(texts, segments):
+                    best, longest = scopes, len(segments)
+        return best
+
     def url_for(self, name: str, /, **params: Any) -> str:
         """Build the path of the route called ``name``; extra keywords form the query."""
         route = self._by_name.get(name)
@@ -649,12 +494,12 @@ class Router:
         return path
 
 
-def _merge_text(parts: list[UrlPart]) -> list[UrlPart]:
-    """Join neighbouring text parts, so URL building appends fewer pieces."""
-    merged: list[UrlPart] = []
-    for part in parts:
-        if isinstance(part, str) and merged and isinstance(merged[-1], str):
-            merged[-1] += part
-        else:
-            merged.append(part)
-    return merged
+def _starts_with(texts: list[str], segments: Sequence[str | Segment]) -> bool:
+    """Tell whether the path segments ``texts`` begin with what ``segments`` match."""
+    for segment, text in zip(segments, texts, strict=False):
+        if isinstance(segment, str):
+            if segment != text:
+                return False
+        elif segment.match(text) is None:
+            return False
+    return True

@@ -2,55 +2,120 @@
 
 ``render(request, "page.html", title="Hi")`` loads ``page.html`` from the
 app's template folder, fills it in, and returns a Response. Autoescaping is
-on for HTML, XML and SVG templates: a value such as ``<script>`` is written
-as ``&lt;script&gt;``, so text from users cannot become markup.
+on for HTML, XML and SVG templates and for template strings: a value such as
+``<script>`` is written as ``&lt;script&gt;``, so text from users cannot
+become markup. To put data into a ``<script>``, use the ``tojson`` filter,
+which also escapes ``<``, ``>``, ``&`` and ``'``.
+
+Every template sees ``request``, ``url_for``, ``session`` and
+``get_flashed_messages``, the last three bound to the request being
+rendered. The session is read only if the template uses it.
 
 Jinja2 is imported the first time a template is rendered, so an app that
-renders none never pays for it.
+renders none never pays for it. With ``DEBUG`` on, a template edited on
+disk is reloaded on its next use.
 """
 
 from __future__ import annotations
 
-import os
-import sys
+import functools
 from typing import TYPE_CHECKING, Any
 
 from .response import Response
+from .sessions import get_flashed_messages
 
 if TYPE_CHECKING:
     import jinja2
 
     from .request import Request
 
+_AUTOESCAPED = ["html", "htm", "xml", "svg"]
 
-def create_environment(template_folder: str) -> jinja2.Environment:
+
+def create_environment(template_folder: str, *, auto_reload: bool = False) -> jinja2.Environment:
     """Build the Jinja2 environment that loads templates from ``template_folder``."""
     import jinja2
 
-    return jinja2.Environment(
+    environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(template_folder),
-        autoescape=jinja2.select_autoescape(["html", "htm", "xml", "svg"]),
+        autoescape=jinja2.select_autoescape(_AUTOESCAPED, default_for_string=True),
+        auto_reload=auto_reload,
     )
+    environment.context_class = _request_context()
+    return environment
 
 
 def render(request: Request, template: str, /, **context: Any) -> Response:
-    """Render ``template`` with ``context`` into an HTML response.
+    """Render the template file ``template`` with ``context`` into an HTML response."""
+    import jinja2
 
-    Every template also sees ``request`` and ``url_for`` (the app's).
-    """
+    environment = _environment(request)
+    try:
+        page = environment.get_template(template).render(_context(request, context))
+    except jinja2.TemplateNotFound as error:
+        raise _explain_not_found(environment, error) from error
+    return Response(page, content_type="text/html; charset=utf-8")
+
+
+def render_string(request: Request, source: str, /, **context: Any) -> Response:
+    """Render a template given as text (autoescaped as HTML) into an HTML response."""
+    environment = _environment(request)
+    page = environment.from_string(source).render(_context(request, context))
+    return Response(page, content_type="text/html; charset=utf-8")
+
+
+def _environment(request: Request) -> jinja2.Environment:
     app = request.app
     if app is None:
         raise RuntimeError("render() needs a request that belongs to an App")
     environment: jinja2.Environment = app.templates
-    page = environment.get_template(template).render(
-        {"request": request, "url_for": app.url_for, **context}
+    # Checking a template's file for changes costs a stat() per render:
+    # worth it while developing, not in production.
+    environment.auto_reload = bool(app.config.get("DEBUG"))
+    return environment
+
+
+def _context(request: Request, context: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "request": request,
+        "url_for": request.app.url_for,
+        "get_flashed_messages": functools.partial(get_flashed_messages, request),
+        **context,
+    }
+
+
+def _explain_not_found(
+    environment: jinja2.Environment, error: jinja2.TemplateNotFound
+) -> jinja2.TemplateNotFound:
+    """Say which folders were searched, the first thing to check."""
+    import jinja2
+
+    name = str(error.name)
+    loader = environment.loader
+    folders = getattr(loader, "searchpath", [])
+    searched = ", ".join(map(str, folders)) or "(no folder)"
+    return jinja2.TemplateNotFound(
+        name,
+        message=(
+            f"template {name!r} not found; searched {searched}. Put the file there, or "
+            "pass template_folder= to App(...) (relative to the app's module)"
+        ),
     )
-    return Response(page, content_type="text/html; charset=utf-8")
 
 
-def folder_of(import_name: str, folder: str) -> str:
-    """Return ``folder`` relative to the module or package named ``import_name``."""
-    module = sys.modules.get(import_name)
-    path = getattr(module, "__file__", None)
-    root = os.path.dirname(os.path.abspath(path)) if path else os.getcwd()
-    return os.path.join(root, folder)
+@functools.cache
+def _request_context() -> type[jinja2.runtime.Context]:
+    """The template context class: it finds ``session`` on the request when used."""
+    from jinja2.runtime import Context
+    from jinja2.utils import missing
+
+    class RequestContext(Context):
+        def resolve_or_missing(self, key: str) -> Any:
+            value = super().resolve_or_missing(key)
+            if value is missing and key == "session":
+                request = self.parent.get("request")
+                session = getattr(request, "session", missing)
+                return session
+            return value
+
+    return RequestContext

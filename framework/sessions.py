@@ -1,0 +1,287 @@
+"""Sessions and flash messages: state kept in a signed cookie.
+
+HTTP is stateless: each request arrives on its own, and nothing in it says
+"this is the user who logged in a minute ago" unless the client sends it.
+A cookie is how the client sends it: the server answers with a
+``Set-Cookie`` header, and the browser repeats the cookie on every later
+request to the site.
+
+Here the session data itself travels in the cookie, as JSON, signed with the
+app's ``SECRET_KEY`` (by itsdangerous, an HMAC with a timestamp). The client
+can read the data but not change it: a changed cookie no longer matches its
+signature and is ignored. So keep secrets out of the session, and keep it
+small: browsers drop cookies over about 4 KB.
+
+A flash message is a message stored in the session for the next page to
+show once ("Link created"), typically across a redirect.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from werkzeug.http import dump_cookie
+
+from .response import Response
+
+if TYPE_CHECKING:
+    from itsdangerous import URLSafeTimedSerializer
+
+    from .request import Request
+    from .wsgi import StartResponse, WSGIApp
+
+#: Browsers keep a cookie only if its Set-Cookie value fits in about 4 KB
+#: (RFC 6265 asks them to keep at least 4096 bytes per cookie).
+MAX_COOKIE_SIZE = 4093
+
+#: Sets the signatures of sessions apart from anything else signed with the key.
+_SALT = "framework.session"
+_FLASHES = "_flashes"
+#: Where the flashed messages taken out of the session wait for the rest of
+#: the request: the environ is the request's state.
+_FLASHES_READ = "framework.flashes"
+
+
+class SessionError(RuntimeError):
+    """The session cannot work as configured or as used: the message says why."""
+
+
+class Session(dict[str, Any]):
+    """The session's data: a dict that knows whether it was changed.
+
+    Only a changed session is sent back as a cookie. Changing a value in
+    place (``session["cart"].append(item)``) is not seen: assign the value
+    again, or set ``session.modified = True``.
+    """
+
+    def __init__(self, data: dict[str, Any] | None = None) -> None:
+        super().__init__(data or {})
+        #: True once the data changed during this request.
+        self.modified = False
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.modified = True
+        super().__setitem__(key, value)
+
+    def __delitem__(self, key: str) -> None:
+        self.modified = True
+        super().__delitem__(key)
+
+    def clear(self) -> None:
+        """Remove everything: the next response deletes the cookie."""
+        self.modified = True
+        super().clear()
+
+    def pop(self, key: str, *default: Any) -> Any:
+        """Remove ``key`` and return its value (or ``default``)."""
+        self.modified = True
+        return super().pop(key, *default)
+
+    def popitem(self) -> tuple[str, Any]:
+        """Remove and return the last item added."""
+        self.modified = True
+        return super().popitem()
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        """Return ``session[key]``, storing ``default`` there first if missing."""
+        if key not in self:
+            self.modified = True
+        return super().setdefault(key, default)
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        """Add the items of a mapping or of keyword arguments."""
+        self.modified = True
+        super().update(*args, **kwargs)
+
+
+def load_session(request: Request) -> Session:
+    """Read the session from the request's cookie.
+
+    A cookie that is missing, too large, malformed, tampered with or older
+    than ``SESSION_MAX_AGE`` gives an empty session: a client can always
+    start over, and never causes an error.
+    """
+    from itsdangerous import BadData
+
+    config = _config(request)
+    serializer = _serializer(_signing_keys(config))
+    cookie = request.cookies.get(config["SESSION_COOKIE_NAME"])
+    if not cookie or len(cookie) > MAX_COOKIE_SIZE:
+        return Session()
+    try:
+        data = serializer.loads(cookie, max_age=config["SESSION_MAX_AGE"])
+    except BadData:
+        return Session()
+    return Session(data) if isinstance(data, dict) else Session()
+
+
+def save_session(request: Request, response: Response | WSGIApp) -> Response | WSGIApp:
+    """Add the session's headers to the response: Vary, and Set-Cookie if it changed.
+
+    A page built from the session differs from one user to the next, so
+    every response that read it says ``Vary: Cookie``: a shared cache must
+    not hand one user's page to another.
+    """
+    session: Session = request.__dict__["session"]
+    headers = [("Vary", "Cookie")]
+    if session.modified:
+        cookie = _session_cookie(request, session)
+        if cookie is not None:
+            headers.append(("Set-Cookie", cookie))
+    if not isinstance(response, Response):
+        return _with_headers(response, headers)
+    for name, value in headers:
+        if name == "Vary":
+            _add_vary(response, value)
+        else:
+            response.headers.add(name, value)
+    return response
+
+
+def _session_cookie(request: Request, session: Session) -> str | None:
+    """Return the Set-Cookie value that stores (or deletes) the session."""
+    config = _config(request)
+    name = config["SESSION_COOKIE_NAME"]
+    secure = request.scheme == "https"
+    if not session:
+        if name not in request.cookies:
+            return None
+        return dump_cookie(
+            name, "", max_age=0, expires=0, path="/", secure=secure, httponly=True, samesite="Lax"
+        )
+    try:
+        value = _serializer(_signing_keys(config)).dumps(dict(session))
+    except TypeError as error:
+        raise SessionError(
+            f"the session holds a value JSON cannot store ({error}); keep to str, int, "
+            "float, bool, None, and lists and dicts of them"
+        ) from None
+    max_age = config["SESSION_MAX_AGE"]
+    cookie = dump_cookie(
+        name,
+        value,
+        max_age=max_age,
+        path="/",
+        secure=secure,
+        httponly=True,
+        samesite="Lax",
+        max_size=0,
+    )
+    if len(cookie) > MAX_COOKIE_SIZE:
+        raise SessionError(
+            f"the session cookie would be {len(cookie)} bytes, and browsers drop cookies "
+            f"over {MAX_COOKIE_SIZE}; store less in the session (an id rather than the "
+            "record it names) and keep the rest on the server"
+        )
+    return cookie
+
+
+def _add_vary(response: Response, field: str) -> None:
+    """Add ``field`` to the response's Vary header, unless it is listed already."""
+    current = response.headers.get("Vary")
+    if not current:
+        response.headers["Vary"] = field
+        return
+    listed = {item.strip().lower() for item in current.split(",")}
+    if field.lower() not in listed and "*" not in listed:
+        response.headers["Vary"] = f"{current}, {field}"
+
+
+def _with_headers(app: WSGIApp, extra: list[tuple[str, str]]) -> WSGIApp:
+    """Wrap a WSGI app so that its response carries ``extra`` headers too."""
+
+    def with_headers(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            return start_response(status, [*headers, *extra], exc_info)
+
+        return app(environ, start)
+
+    return with_headers
+
+
+def _config(request: Request) -> dict[str, Any]:
+    app = request.app
+    if app is None:
+        raise SessionError("request.session needs a request that belongs to an App")
+    config: dict[str, Any] = app.config
+    return config
+
+
+def _signing_keys(config: dict[str, Any]) -> tuple[str | bytes, ...]:
+    """Return the keys that verify a session, the one that signs last.
+
+    Keys in ``SECRET_KEY_FALLBACKS`` (oldest first) still verify cookies
+    signed before the key was changed; only ``SECRET_KEY`` signs.
+    """
+    secret_key = config.get("SECRET_KEY")
+    if not secret_key:
+        raise SessionError(
+            "sessions need a secret key to sign the cookie: set app.config['SECRET_KEY'] "
+            "to a long random string kept out of the source, such as the output of "
+            "python -c 'import secrets; print(secrets.token_hex(32))'"
+        )
+    return (*config.get("SECRET_KEY_FALLBACKS", ()), secret_key)
+
+
+@functools.lru_cache(maxsize=16)
+def _serializer(keys: tuple[str | bytes, ...]) -> URLSafeTimedSerializer:
+    """A serializer that signs with the last key and verifies with any of them."""
+    from itsdangerous import URLSafeTimedSerializer
+
+    return URLSafeTimedSerializer(list(keys), salt=_SALT, serializer=_CompactJSON)  # type: ignore[arg-type]
+
+
+class _CompactJSON:
+    """JSON without spaces: every byte of a cookie travels with every request."""
+
+    @staticmethod
+    def dumps(value: Any) -> str:
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+    @staticmethod
+    def loads(text: str | bytes) -> Any:
+        return json.loads(text)
+
+
+def flash(request: Request, message: str, category: str = "message") -> None:
+    """Keep ``message`` in the session for the next page to show once.
+
+    ``category`` (such as ``"error"``) lets the page style messages apart.
+    """
+    flashes = request.session.get(_FLASHES, [])
+    request.session[_FLASHES] = [*flashes, [category, message]]
+
+
+def get_flashed_messages(
+    request: Request, with_categories: bool = False, category_filter: Iterable[str] = ()
+) -> list[Any]:
+    """Take the flashed messages out of the session and return them.
+
+    They are removed from the session, so they show once; within the same
+    request, every call returns the same messages. ``with_categories``
+    gives ``(category, message)`` pairs; ``category_filter`` keeps only
+    those categories.
+    """
+    flashes: list[tuple[str, str]] | None = request.environ.get(_FLASHES_READ)
+    if flashes is None:
+        stored = request.session.pop(_FLASHES) if _FLASHES in request.session else []
+        flashes = [(str(category), str(message)) for category, message in _pairs(stored)]
+        request.environ[_FLASHES_READ] = flashes
+    wanted = set(category_filter)
+    if wanted:
+        flashes = [pair for pair in flashes if pair[0] in wanted]
+    if with_categories:
+        return list(flashes)
+    return [message for _, message in flashes]
+
+
+def _pairs(stored: Any) -> list[tuple[Any, Any]]:
+    """The well-formed [category, message] pairs of what the session held."""
+    if not isinstance(stored, list):
+        return []
+    return [
+        (item[0], item[1]) for item in stored if isinstance(item, (list, tuple)) and len(item) == 2
+    ]
