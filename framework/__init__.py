@@ -2,13 +2,17 @@
 
 The public names live here; each comes from the module that does one job::
 
-    routing.py   the routing table (Router, Route, Converter)
-    request.py   Request, a lazy view of the WSGI environ
-    response.py  Response and redirect
-    errors.py    HTTPError, abort and error pages
-    wsgi.py      the WSGI adapter
-    app.py       App: registration and dispatch
-    templating.py  render, with Jinja2
+    routing.py     the routing table (Router, Route); patterns.py parses patterns
+    converters.py  Converter and the built-in <int:...>, <path:...>, ...
+    request.py     Request, a lazy view of the WSGI environ
+    response.py    Response and redirect
+    errors.py      HTTPError, abort and error pages
+    hooks.py       before/after_request hooks and error handlers, by scope
+    wsgi.py        the WSGI adapter
+    app.py         App: registration and dispatch
+    templating.py  render and render_string, with Jinja2
+    sessions.py    signed-cookie sessions, flash and get_flashed_messages
+    static.py      static files
 """
 
 from .app import App
@@ -17,7 +21,8 @@ from .errors import HTTPError, abort
 from .request import Request
 from .response import Response, redirect
 from .routing import Route, Router
-from .templating import render
+from .sessions import flash, get_flashed_messages
+from .templating import render, render_string
 
 __all__ = [
     "App",
@@ -28,6 +33,9 @@ __all__ = [
     "Route",
     "Router",
     "abort",
+    "flash",
+    "get_flashed_messages",
     "redirect",
     "render",
+    "render_string",
 ]

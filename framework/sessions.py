@@ -96,6 +96,10 @@ class Session(dict[str, Any]):
         self.modified = True
         super().update(*args, **kwargs)
 
+    def __ior__(self, other: Any) -> Session:  # type: ignore[override,misc]
+        self.update(other)
+        return self
+
 
 def load_session(request: Request) -> Session:
     """Read the session from the request's cookie.
@@ -154,7 +158,8 @@ def _session_cookie(request: Request, session: Session) -> str | None:
         )
     try:
         value = _serializer(_signing_keys(config)).dumps(dict(session))
-    except TypeError as error:
+    except (TypeError, ValueError) as error:
+        # TypeError: a value JSON has no form for; ValueError: a circular one.
         raise SessionError(
             f"the session holds a value JSON cannot store ({error}); keep to str, int, "
             "float, bool, None, and lists and dicts of them"

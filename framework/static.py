@@ -24,7 +24,7 @@ out of the folder is refused with a 404 before any file is opened.
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from werkzeug.exceptions import NotFound, RequestedRangeNotSatisfiable
 from werkzeug.utils import send_from_directory
@@ -40,6 +40,11 @@ if TYPE_CHECKING:
 #: What a 304 repeats of the 200 it stands for (RFC 9110, section 15.4.5).
 _NOT_MODIFIED = frozenset(
     {"Cache-Control", "Content-Location", "Date", "ETag", "Expires", "Last-Modified", "Vary"}
+)
+
+#: Request headers that make a request conditional on the file's version.
+_PRECONDITIONS = frozenset(
+    {"HTTP_IF_MATCH", "HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_UNMODIFIED_SINCE"}
 )
 
 
@@ -69,6 +74,19 @@ def send_static(
     # so to sendfile where the server has it).
     environ = dict(request.environ)
     environ.pop("wsgi.file_wrapper", None)
+    if "HTTP_RANGE" in environ and not _PRECONDITIONS.isdisjoint(environ):
+        # Preconditions come before Range (RFC 9110, section 13.2.2): a
+        # client whose copy is current gets a 304, not a part of the file.
+        without_range = {key: value for key, value in environ.items() if key != "HTTP_RANGE"}
+        whole = _send(folder, filename, without_range, max_age)
+        if whole.status != 200:
+            return whole
+        _close(whole)
+    return _send(folder, filename, environ, max_age)
+
+
+def _send(folder: str, filename: str, environ: dict[str, Any], max_age: int | None) -> Response:
+    """Let werkzeug answer for the file, and turn its answer into our Response."""
     try:
         sent = send_from_directory(folder, filename, environ, max_age=max_age)
     except NotFound:
@@ -85,14 +103,20 @@ def send_static(
         sent.close()
         kept = [(name, value) for name, value in sent.headers.items() if name in _NOT_MODIFIED]
         return Response(status=304, headers=kept)
-    body = sent.response
-    if isinstance(body, FileWrapper):
-        body = body.file
     if sent.status_code == 412:
         # An If-Match the file no longer matches: say so, and send nothing.
         sent.close()
         raise HTTPError(412, "the file has changed since the version the client named")
+    body = sent.response
+    if isinstance(body, FileWrapper):
+        body = body.file
     return Response(body, sent.status_code, list(sent.headers.items()))
+
+
+def _close(response: Response) -> None:
+    close = getattr(response.body, "close", None)
+    if close is not None:
+        close()
 
 
 def is_safe_name(filename: str) -> bool:

@@ -7,12 +7,13 @@ gunicorn imports it as ``e2e_app:app`` (with this directory on ``PYTHONPATH``);
 import hashlib
 from typing import Any
 
-from framework import App, Request, Response, abort
+from framework import App, HTTPError, Request, Response, Router, abort
 
 MAX_BODY_SIZE = 1024 * 1024
 
-app = App(__name__)
+app = App(__name__, static_folder="e2e_static")
 app.config["MAX_BODY_SIZE"] = MAX_BODY_SIZE
+app.config["SECRET_KEY"] = "end-to-end tests only"
 
 
 @app.get("/")
@@ -75,3 +76,25 @@ def boom(request: Request) -> str:
 def forbidden(request: Request) -> str:
     abort(403, "members only")
     return "unreachable"
+
+
+@app.post("/visits")
+def visit(request: Request) -> dict[str, Any]:
+    request.session["visits"] = request.session.get("visits", 0) + 1
+    return {"visits": request.session["visits"]}
+
+
+api = Router(name="api")
+
+
+@api.get("/things/<int:thing_id>")
+def thing(request: Request, thing_id: int) -> dict[str, Any]:
+    return {"thing": thing_id}
+
+
+@api.errorhandler(HTTPError)
+def api_error(request: Request, error: HTTPError) -> Any:
+    return {"api_error": error.status}, error.status
+
+
+app.include(api, prefix="/api")

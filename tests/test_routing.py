@@ -306,27 +306,6 @@ def test_no_redirect_that_would_leave_the_site() -> None:
     assert result.redirect_to is None
 
 
-BAD_PATTERNS = [
-    pytest.param("users", "must be a string starting with '/'", id="no-leading-slash"),
-    pytest.param("/a//b", "empty segment", id="empty-segment"),
-    pytest.param("/a/<int:id", "malformed parameter", id="unclosed"),
-    pytest.param("/a/<1x>", "malformed parameter", id="bad-name"),
-    pytest.param("/a/<x>>", "malformed parameter", id="stray-bracket"),
-    pytest.param("/a/<nope:x>", "unknown converter 'nope'", id="unknown-converter"),
-    pytest.param("/a/<x>/<int:x>", "parameter name 'x' twice", id="duplicate-parameter"),
-    pytest.param("/a/<x><y>", "two parameters touch", id="adjacent-parameters"),
-    pytest.param("/a/<path:p>/b", "must be the last segment", id="path-not-last"),
-    pytest.param("/a/x-<path:p>", "whole segment", id="path-in-mixed-segment"),
-]
-
-
-@pytest.mark.parametrize(("pattern", "message"), BAD_PATTERNS)
-def test_bad_patterns_are_refused_with_a_message_naming_them(pattern: str, message: str) -> None:
-    with pytest.raises(RouteError, match=message) as caught:
-        Router().add_route(pattern, view_named("v"))
-    assert repr(pattern) in str(caught.value)
-
-
 def test_same_method_and_pattern_twice_is_an_error() -> None:
     router = table("/a")
     with pytest.raises(RouteError, match="GET /a is registered twice") as caught:
@@ -395,6 +374,65 @@ def test_router_names_and_prefixes_are_checked() -> None:
         Router(name="a.b")
     with pytest.raises(RouteError, match="must start with '/'"):
         Router().include(Router(name="x"), prefix="v1")
+    with pytest.raises(RouteError, match="takes the rest of the path"):
+        Router().include(Router(name="x"), prefix="/files/<path:rest>")
+
+
+def test_prefix_with_a_parameter_passes_it_to_the_view() -> None:
+    posts = Router(name="posts")
+    posts.add_route("/<int:post_id>", view_named("show"))
+    app = App(__name__)
+    app.include(posts, prefix="/users/<int:user_id>/posts")
+    result = app.router.match("GET", "/users/3/posts/9")
+    assert isinstance(result, Match) and result.params == {"user_id": 3, "post_id": 9}
+    assert app.url_for("posts.show", user_id=3, post_id=9) == "/users/3/posts/9"
+
+
+def test_a_router_under_a_prefix_answers_404_and_405_like_the_app() -> None:
+    api = Router(name="api")
+    api.add_route("/items", view_named("items"), ["GET", "POST"])
+    app = App(__name__)
+    app.include(api, prefix="/api")
+    result = app.router.match("DELETE", "/api/items")
+    assert isinstance(result, MethodNotAllowed)
+    assert result.allowed == {"GET", "HEAD", "POST", "OPTIONS"}
+    assert isinstance(app.router.match("GET", "/api/nothing"), NotFound)
+    assert app.router.match("GET", "/api/items/").redirect_to is None  # type: ignore[union-attr]
+
+
+ROUTER_SCOPE_CASES = [
+    pytest.param("/api/items/1", ("app", "api"), id="under-prefix"),
+    pytest.param("/api", ("app", "api"), id="the-prefix-itself"),
+    pytest.param("/api/v2/things/x", ("app", "api", "v2"), id="nested-prefix-wins"),
+    pytest.param("/api/v2", ("app", "api", "v2"), id="nested-prefix-itself"),
+    pytest.param("/apix/items", ("app",), id="prefix-is-whole-segments"),
+    pytest.param("/users/7/posts/x", ("app", "posts"), id="parameter-in-prefix"),
+    pytest.param("/users/me/posts/x", ("app",), id="parameter-rejects-segment"),
+    pytest.param("/elsewhere", ("app",), id="outside-every-prefix"),
+    pytest.param("/flat/x", ("app",), id="router-without-prefix-owns-nothing"),
+]
+
+
+@pytest.mark.parametrize(("path", "owners"), ROUTER_SCOPE_CASES)
+def test_an_unmatched_path_belongs_to_the_innermost_router_prefix(
+    path: str, owners: tuple[str, ...]
+) -> None:
+    app = App(__name__)
+    names = {id(app.hooks): "app"}
+    api, v2, posts, flat = (
+        Router(name="api"),
+        Router(name="v2"),
+        Router(name="posts"),
+        Router(name="flat"),
+    )
+    for router in (api, v2, posts, flat):
+        names[id(router.hooks)] = router.name or ""
+    api.include(v2, prefix="/v2")
+    app.include(api, prefix="/api")
+    app.include(posts, prefix="/users/<int:user_id>/posts")
+    app.include(flat)
+    scopes = app.router.scopes_for(path)
+    assert tuple(names[id(scope)] for scope in scopes) == owners
 
 
 def test_url_for_formats_encodes_and_adds_query() -> None:

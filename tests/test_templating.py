@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
+import jinja2
 import pytest
 
-from framework import App, Request, render
+from framework import App, Request, flash, redirect, render, render_string
 
 
 @pytest.fixture
@@ -57,3 +60,149 @@ def test_jinja2_is_not_imported_until_a_template_is_rendered() -> None:
     code = "import framework, sys; print('jinja2' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.stdout.strip() == "False"
+
+
+def test_jinja2_is_imported_by_the_first_render(tmp_path: Path) -> None:
+    (tmp_path / "t.html").write_text("hi", encoding="utf-8")
+    code = (
+        "import sys; from framework import App, render\n"
+        f"app = App('x', template_folder={str(tmp_path)!r})\n"
+        "app.get('/')(lambda request: render(request, 't.html'))\n"
+        "before = 'jinja2' in sys.modules\n"
+        "body = app.test_client().get('/').data\n"
+        "print(before, 'jinja2' in sys.modules, body)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout.strip() == "False True b'hi'", result.stderr
+
+
+AUTOESCAPE_CASES = [
+    pytest.param("page.html", id="html"),
+    pytest.param("page.htm", id="htm"),
+    pytest.param("page.xml", id="xml"),
+    pytest.param("page.svg", id="svg"),
+]
+
+
+@pytest.mark.parametrize("template", AUTOESCAPE_CASES)
+def test_markup_templates_escape_quotes_and_tags(tmp_path: Path, template: str) -> None:
+    (tmp_path / template).write_text("<a title='{{ value }}'>{{ value }}</a>", encoding="utf-8")
+    app = App(__name__, template_folder=str(tmp_path))
+    app.get("/")(lambda request: render(request, template, value="'><script>x</script>"))
+    body = app.test_client().get("/").get_data(as_text=True)
+    assert "<script>" not in body
+    assert body == (
+        "<a title='&#39;&gt;&lt;script&gt;x&lt;/script&gt;'>"
+        "&#39;&gt;&lt;script&gt;x&lt;/script&gt;</a>"
+    )
+
+
+def test_template_strings_are_escaped_as_html(app: App) -> None:
+    @app.get("/")
+    def page(request: Request) -> object:
+        return render_string(request, "<p>{{ text }}</p>", text="<i>")
+
+    response = app.test_client().get("/")
+    assert response.data == b"<p>&lt;i&gt;</p>"
+    assert response.headers["Content-Type"] == "text/html; charset=utf-8"
+
+
+def test_tojson_is_safe_inside_a_script(app: App) -> None:
+    @app.get("/")
+    def page(request: Request) -> object:
+        return render_string(
+            request,
+            "<script>const data = {{ data|tojson }};</script>",
+            data={"text": "</script><script>alert('x')</script>", "amp": "&"},
+        )
+
+    body = app.test_client().get("/").get_data(as_text=True)
+    assert body.count("</script>") == 1
+    payload = body.removeprefix("<script>const data = ").removesuffix(";</script>")
+    assert json.loads(payload) == {"text": "</script><script>alert('x')</script>", "amp": "&"}
+
+
+def test_session_and_flashes_are_available_in_templates(app: App) -> None:
+    app.config["SECRET_KEY"] = "test key"
+    layout = (
+        "{% for category, message in get_flashed_messages(with_categories=true) %}"
+        "[{{ category }}: {{ message }}]{% endfor %}"
+        "user={{ session.get('user', 'nobody') }}"
+    )
+
+    @app.post("/login")
+    def login(request: Request) -> object:
+        request.session["user"] = "<ann>"
+        flash(request, "Welcome", "success")
+        return redirect("/", 303)
+
+    @app.get("/")
+    def home(request: Request) -> object:
+        return render_string(request, layout)
+
+    client = app.test_client()
+    assert client.get("/").data == b"user=nobody"
+    client.post("/login")
+    assert client.get("/").data == b"[success: Welcome]user=&lt;ann&gt;"
+    assert client.get("/").data == b"user=&lt;ann&gt;"
+
+
+def test_a_template_that_does_not_use_the_session_does_not_read_it(app: App) -> None:
+    # No SECRET_KEY: reading the session would fail, so the page proves it wasn't read.
+    @app.get("/")
+    def home(request: Request) -> object:
+        return render_string(request, "{{ request.path }}")
+
+    response = app.test_client().get("/")
+    assert response.data == b"/"
+    assert "Vary" not in response.headers
+
+
+def test_app_templates_takes_filters_and_globals(app: App) -> None:
+    app.templates.filters["shout"] = lambda text: text.upper() + "!"
+    app.templates.globals["site_name"] = "Links"
+
+    @app.get("/")
+    def home(request: Request) -> object:
+        return render_string(request, "{{ site_name }}: {{ 'hi'|shout }}")
+
+    assert app.test_client().get("/").data == b"Links: HI!"
+
+
+@pytest.mark.parametrize(("debug", "expected"), [(True, b"v2"), (False, b"v1")])
+def test_debug_reloads_edited_templates(tmp_path: Path, debug: bool, expected: bytes) -> None:
+    template = tmp_path / "page.html"
+    template.write_text("v1", encoding="utf-8")
+    app = App(__name__, template_folder=str(tmp_path))
+    app.config["DEBUG"] = debug
+    app.get("/")(lambda request: render(request, "page.html"))
+    client = app.test_client()
+    assert client.get("/").data == b"v1"
+    template.write_text("v2", encoding="utf-8")
+    # Jinja compares modification times, and a fast machine may write twice
+    # within one tick of the file system clock.
+    os.utime(template, (template.stat().st_atime, template.stat().st_mtime + 10))
+    assert client.get("/").data == expected
+
+
+def test_missing_template_names_the_folders_searched(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = App(__name__, template_folder=str(tmp_path / "templates"))
+    app.get("/")(lambda request: render(request, "nope.html"))
+    response = app.test_client().get("/")
+    assert response.status_code == 500
+    error = caplog.records[-1].exc_info[1]  # type: ignore[index]
+    assert isinstance(error, jinja2.TemplateNotFound)
+    assert str(error) == (
+        f"template 'nope.html' not found; searched {tmp_path / 'templates'}. Put the file "
+        "there, or pass template_folder= to App(...) (relative to the app's module)"
+    )
+
+
+def test_missing_included_template_is_named(tmp_path: Path) -> None:
+    (tmp_path / "page.html").write_text("{% include 'part.html' %}", encoding="utf-8")
+    app = App(__name__, template_folder=str(tmp_path))
+    request = Request({"REQUEST_METHOD": "GET", "PATH_INFO": "/"}, app)
+    with pytest.raises(jinja2.TemplateNotFound, match=r"template 'part.html' not found; searched"):
+        render(request, "page.html")
