@@ -228,7 +228,10 @@ def _signing_keys(config: dict[str, Any]) -> tuple[str | bytes, ...]:
             "to a long random string kept out of the source, such as the output of "
             "python -c 'import secrets; print(secrets.token_hex(32))'"
         )
-    return (*config.get("SECRET_KEY_FALLBACKS", ()), secret_key)
+    fallbacks = config.get("SECRET_KEY_FALLBACKS") or ()
+    if isinstance(fallbacks, (str, bytes)):
+        fallbacks = (fallbacks,)  # one old key given on its own, not in a list
+    return (*fallbacks, secret_key)
 
 
 @functools.lru_cache(maxsize=16)

@@ -392,6 +392,13 @@ def test_old_key_in_fallbacks_still_verifies(app: App, client: TestClient) -> No
     assert client.get("/show").json == {"user": "bob"}
 
 
+def test_a_single_fallback_key_given_as_a_string_works(app: App, client: TestClient) -> None:
+    client.post("/login")
+    app.config["SECRET_KEY"] = "new-key"
+    app.config["SECRET_KEY_FALLBACKS"] = KEY
+    assert client.get("/show").json == {"user": "ann"}
+
+
 def test_old_key_without_fallback_is_forgotten(app: App, client: TestClient) -> None:
     client.post("/login")
     app.config["SECRET_KEY"] = "new-key"
