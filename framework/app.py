@@ -24,11 +24,15 @@ import os
 import sys
 import traceback
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from . import wsgi
 from .errors import HTTPError, error_response
+
+if TYPE_CHECKING:
+    from .checks import RouteProblem
+
 from .hooks import HookRegistry, Hooks, Scopes, find_handler, find_status_handler
 from .request import DEFAULT_LIMITS, Request, cached
 from .response import Response
@@ -58,6 +62,7 @@ def default_config() -> dict[str, Any]:
         "SESSION_COOKIE_NAME": "session",
         "SESSION_MAX_AGE": 31 * 24 * 60 * 60,
         "STATIC_MAX_AGE": None,
+        "PROPAGATE_EXCEPTIONS": False,
     }
 
 
@@ -143,6 +148,15 @@ class App(HookRegistry):
         """Build the path of a named route; extra keywords become the query string."""
         return self.router.url_for(name, **params)
 
+    def check_routes(self) -> list[RouteProblem]:
+        """Return the problems in the routing table: unreachable routes, duplicates.
+
+        Each problem names the routes involved; ``framework routes`` prints them.
+        """
+        from .checks import check_routes
+
+        return check_routes(self.router)
+
     @cached
     def templates(self) -> Any:
         """The Jinja2 environment ``render`` uses, made on first use (for filters, globals)."""
@@ -177,6 +191,8 @@ class App(HookRegistry):
             return response
         except Exception as error:
             # An error handler, an after_request hook or the session failed.
+            if self.config.get("PROPAGATE_EXCEPTIONS"):
+                raise
             return self._internal_error(request, error)
 
     def _respond(self, request: Request) -> Response | wsgi.WSGIApp:
@@ -209,12 +225,21 @@ class App(HookRegistry):
             allow = ", ".join(sorted(result.allowed))
             if request.method == "OPTIONS":
                 return Response(status=204, headers={"Allow": allow})
-            raise HTTPError(
-                405, f"{request.method} is not allowed here; try {allow}", {"Allow": allow}
-            )
+            detail = f"{request.method} is not allowed here; try {allow}"
+            raise HTTPError(405, self._with_hints(request, detail), {"Allow": allow})
         if result.redirect_to is not None:
             return self._slash_redirect(request, result.redirect_to)
-        raise HTTPError(404)
+        raise HTTPError(404, self._with_hints(request, None))
+
+    def _with_hints(self, request: Request, detail: str | None) -> str | None:
+        """In DEBUG, add the router's near misses to a 404 or 405 page."""
+        if not self.config.get("DEBUG"):
+            return detail
+        hints = self.router.explain(request.method, request.path).hints
+        if not hints:
+            return detail
+        lead = detail or f"no route matches {request.method} {request.path}"
+        return f"{lead}. Near misses: {'; '.join(hints)}"
 
     def _scopes(self, request: Request) -> Scopes:
         """The hooks that apply to this request: its route's, or its path's."""
@@ -249,6 +274,9 @@ class App(HookRegistry):
             return response
         if isinstance(error, HTTPError):
             return self._error_page(request, error)
+        if self.config.get("PROPAGATE_EXCEPTIONS"):
+            # For a debugger that shows the exception itself (framework run --debug).
+            raise error
         logger.error(
             "unhandled exception for %s %s", request.method, _describe(request), exc_info=error
         )

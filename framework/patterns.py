@@ -56,6 +56,8 @@ class Segment(abc.ABC):
     name: str = ""
     #: True for a plain ``<name>``, which takes any non-empty segment.
     plain: bool = False
+    #: The segment as the pattern wrote it, such as ``<int:user_id>``.
+    source: str = ""
 
     @abc.abstractmethod
     def match(self, text: str) -> dict[str, Any] | None:
@@ -171,9 +173,11 @@ def parse_pattern(
                         f"route pattern {pattern!r}: <{name}> takes the rest of the path, "
                         "so it must be the last segment"
                     )
-                segments.append(Rest(name, converter))
+                segment: Segment = Rest(name, converter)
             else:
-                segments.append(Parameter(name, converter))
+                segment = Parameter(name, converter)
+            segment.source = piece
+            segments.append(segment)
         elif all(isinstance(part, str) for part in parts):
             segments.append(piece)
         else:
@@ -183,7 +187,9 @@ def parse_pattern(
                         f"route pattern {pattern!r}: <{part[0]}> takes the rest of the "
                         "path, so it must be a whole segment of its own"
                     )
-            segments.append(Mixed(parts))
+            segment = Mixed(parts)
+            segment.source = piece
+            segments.append(segment)
     return segments, merge_text(url_parts)
 
 

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator, Mapping
 from io import BytesIO
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
-from urllib.parse import unquote_plus
+from urllib.parse import quote, unquote_plus
 
 from werkzeug.datastructures import FileStorage, ImmutableMultiDict, MultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -294,6 +294,24 @@ class Request:
         query = self.environ.get("QUERY_STRING", "").encode("latin-1")
         root = self.environ.get("SCRIPT_NAME", "").encode("latin-1").decode("utf-8", "replace")
         return get_current_url(self.scheme, self.host, root, self.path, query)
+
+    def to_wire(self) -> bytes:
+        """Return the request as it travels on the wire: request line, headers, blank line, body.
+
+        Rebuilt from the environ, so header names come back in Title-Case and
+        a header sent twice comes back as one line, its values joined with
+        ", ", as the server handed it over. Reads the body.
+        """
+        target = self.environ.get("RAW_URI") or self.environ.get("REQUEST_URI")
+        if not target:
+            raw_path = self.environ.get("SCRIPT_NAME", "") + self.environ.get("PATH_INFO", "")
+            target = quote(raw_path.encode("latin-1"), safe="/!$&'()*+,;=:@~")
+            if self.environ.get("QUERY_STRING"):
+                target += "?" + self.environ["QUERY_STRING"]
+        lines = [f"{self.method} {target} {self.version}"]
+        lines.extend(f"{name}: {value}" for name, value in self.headers.items())
+        head = "\r\n".join(lines) + "\r\n\r\n"
+        return head.encode("latin-1", "replace") + self.body
 
     @cached
     def remote_addr(self) -> str | None:

@@ -270,6 +270,29 @@ class Response:
     def content_type(self, value: str) -> None:
         self.headers["Content-Type"] = value
 
+    def to_wire(self) -> bytes:
+        """Return the response as it goes on the wire: status line, headers, blank line, body.
+
+        A streamed or file body is read into bytes first, and kept, so the
+        response can still be sent. A bytes body gets the Content-Length the
+        adapter would add.
+        """
+        body = self.body
+        if not isinstance(body, bytes):
+            if hasattr(body, "read"):
+                body = body.read()
+            else:
+                body = b"".join(
+                    chunk.encode() if isinstance(chunk, str) else chunk for chunk in body
+                )
+            self.body = body
+        elif self.status not in NO_BODY_STATUSES and "Content-Length" not in self.headers:
+            self.headers["Content-Length"] = str(len(body))
+        lines = [f"{self.version} {self.status_line}"]
+        lines.extend(f"{name}: {value}" for name, value in self.headers.items())
+        head = "\r\n".join(lines) + "\r\n\r\n"
+        return head.encode("latin-1") + body
+
     def set_cookie(
         self,
         key: str,

@@ -29,11 +29,15 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
 from .converters import DEFAULT_CONVERTERS, Converter
 from .hooks import HookRegistry, Hooks, Scopes
+
+if TYPE_CHECKING:
+    from .explain import Explanation
+
 from .patterns import Rest, RouteError, Segment, UrlPart, parse_pattern
 
 View = Callable[..., Any]
@@ -464,6 +468,12 @@ class Router(HookRegistry):
         allowed: set[str] = set()
         self._walk(self._root, [*segments, ""], 1, "", {}, allowed)
         return bool(allowed)
+
+    def explain(self, method: str, path: str) -> Explanation:
+        """Match ``method path`` and say why, step by step (``framework match`` prints it)."""
+        from .explain import explain
+
+        return explain(self, method, path)
 
     def scopes_for(self, path: str) -> Scopes:
         """Return the scopes a path belongs to when no route matched it.

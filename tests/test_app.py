@@ -478,3 +478,20 @@ def test_app_is_a_wsgi_callable(app: App) -> None:
     body = app(environ, lambda status, headers, exc_info=None: seen.append(status))
     assert seen == ["200 OK"]
     assert list(body) == [b"hi"]
+
+
+def test_propagate_exceptions_lets_a_debugger_see_them(app: App) -> None:
+    app.config["PROPAGATE_EXCEPTIONS"] = True
+
+    @app.get("/boom")
+    def boom(request: Request) -> str:
+        raise KeyError("for the debugger")
+
+    @app.get("/missing")
+    def missing(request: Request) -> str:
+        abort(404)
+
+    client = Client(app)
+    with pytest.raises(KeyError, match="for the debugger"):
+        client.get("/boom")
+    assert client.get("/missing").status_code == 404  # HTTP errors are still pages

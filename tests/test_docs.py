@@ -1,24 +1,94 @@
-"""Every Python example in the docs and the README runs, and its asserts hold.
+"""Every example in the docs and the README runs, and shows what it really does.
 
 A fenced block with a title (```html title="templates/page.html"```) is a
 file the page's examples use: it is written to the examples' working folder
 first. Untitled ```python blocks are run; one that defines ``test_``
 functions is run with pytest, as a user would run it.
+
+A ```console block holds a ``$ framework ...`` command and its output; the
+output must be exactly what the command prints. After changing a command
+or an app, ``python tests/test_docs.py --update`` rewrites the outputs.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
+import os
 import re
+import shlex
+import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "docs" / "examples"
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 FENCE = re.compile(
     r'^```(?P<language>[\w-]*)(?: title="(?P<title>[^"]+)")?\n(?P<code>.*?)^```',
     re.MULTILINE | re.DOTALL,
 )
+CONSOLE = re.compile(r"^```console\n\$ (?P<command>[^\n]*)\n(?P<output>.*?)^```", re.M | re.S)
+
+
+def run_command(command: str) -> str:
+    """Run a ``framework ...`` command as the page says, and return what it prints.
+
+    Commands about an app in docs/examples run there; the others run from
+    the repository root, where example_app lives.
+    """
+    from framework.cli import main
+
+    argv = shlex.split(command)
+    assert argv[0] == "framework", f"not a framework command: {command}"
+    app_module = argv[2].split(":")[0]
+    folder = EXAMPLES if (EXAMPLES / f"{app_module}.py").exists() else ROOT
+    out = io.StringIO()
+    previous = os.getcwd()
+    os.chdir(folder)
+    try:
+        with contextlib.redirect_stdout(out):
+            status = main(argv[1:])
+    finally:
+        os.chdir(previous)
+    assert status == 0, f"{command} exited with {status}"
+    return out.getvalue()
+
+
+def console_examples() -> list[object]:
+    found = []
+    for page in PAGES:
+        text = page.read_text(encoding="utf-8")
+        for block in CONSOLE.finditer(text):
+            if not block["command"].startswith("framework "):
+                continue
+            line = text.count("\n", 0, block.start()) + 2
+            found.append(
+                pytest.param(
+                    block["command"], block["output"], id=f"{page.relative_to(ROOT)}:{line}"
+                )
+            )
+    return found
+
+
+@pytest.mark.parametrize(("command", "output"), console_examples())
+def test_command_output_is_what_the_page_shows(command: str, output: str) -> None:
+    assert run_command(command) == output, "run: python tests/test_docs.py --update"
+
+
+def update_outputs() -> None:
+    """Rewrite the output of every console block from the command's real output."""
+    for page in PAGES:
+        text = page.read_text(encoding="utf-8")
+
+        def fill(block: re.Match[str]) -> str:
+            command = block["command"]
+            if not command.startswith("framework "):
+                return block[0]
+            return f"```console\n$ {command}\n{run_command(command)}```"
+
+        page.write_text(CONSOLE.sub(fill, text), encoding="utf-8")
 
 
 def examples() -> list[object]:
@@ -53,3 +123,8 @@ def test_example_runs(code: str, files: dict[str, str], pytester: pytest.Pyteste
 def test_every_page_has_examples() -> None:
     pages_with_examples = {str(param.id).split(":")[0] for param in examples()}  # type: ignore[attr-defined]
     assert pages_with_examples == {str(page.relative_to(ROOT)) for page in PAGES}
+
+
+if __name__ == "__main__" and sys.argv[1:] == ["--update"]:
+    sys.path.insert(0, str(ROOT))
+    update_outputs()

@@ -399,3 +399,29 @@ def test_text_uses_the_declared_charset() -> None:
         content_type="text/plain; charset=latin-1",
     )
     assert request.text == "caf\u00e9"
+
+
+def test_to_wire_rebuilds_the_request_as_sent() -> None:
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "SCRIPT_NAME": "",
+        "PATH_INFO": "/caf\u00c3\u00a9/a b",  # "/café/a b" as a server hands it over
+        "QUERY_STRING": "q=1&r=%20",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_HOST": "example.com",
+        "CONTENT_TYPE": "text/plain",
+        "CONTENT_LENGTH": "5",
+        "HTTP_X_TAGS": "a, b",
+        "wsgi.input": io.BytesIO(b"hello"),
+    }
+    request = Request(environ)
+    assert request.to_wire() == (
+        b"POST /caf%C3%A9/a%20b?q=1&r=%20 HTTP/1.1\r\nHost: example.com\r\n"
+        b"Content-Type: text/plain\r\nContent-Length: 5\r\nX-Tags: a, b\r\n\r\nhello"
+    )
+    assert request.body == b"hello"  # still readable after
+
+
+def test_to_wire_prefers_the_raw_request_target() -> None:
+    request = make_request(path="/a", environ_overrides={"RAW_URI": "/a?%7E=1"})
+    assert request.to_wire().startswith(b"GET /a?%7E=1 HTTP/1.1\r\n")

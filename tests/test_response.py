@@ -174,3 +174,21 @@ def test_redirect_refuses_other_statuses_and_header_injection() -> None:
 def test_header_name_must_be_a_string() -> None:
     with pytest.raises(ValueError, match="invalid header name 1"):
         Response("x", headers={1: "v"})  # type: ignore[dict-item]
+
+
+def test_to_wire_has_the_status_line_headers_and_body() -> None:
+    response = Response("hi", 201, {"X-A": "1"})
+    assert response.to_wire() == (
+        b"HTTP/1.1 201 Created\r\nX-A: 1\r\nContent-Type: text/html; charset=utf-8\r\n"
+        b"Content-Length: 2\r\n\r\nhi"
+    )
+
+
+def test_to_wire_reads_a_streamed_body_and_keeps_it() -> None:
+    response = Response(iter([b"a", "b"]), content_type="text/plain")
+    assert response.to_wire() == b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nab"
+    assert response.body == b"ab"
+
+
+def test_to_wire_of_a_204_has_no_length() -> None:
+    assert Response(status=204).to_wire() == b"HTTP/1.1 204 No Content\r\n\r\n"

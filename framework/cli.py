@@ -1,0 +1,384 @@
+"""The ``framework`` command: serve an app, and look inside it.
+
+::
+
+    framework run APP                  werkzeug's development server (--reload, --debug)
+    framework serve APP                gunicorn, for production
+    framework routes APP               the routing table, and its problems
+    framework match APP METHOD PATH    how the router decides, step by step
+    framework trace APP METHOD PATH    one request and its response, as on the wire
+
+``APP`` is ``module:attribute``, or ``module`` for its attribute ``app``,
+as gunicorn takes it; the current folder is searched first. The command
+also runs as ``python -m framework``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import ipaddress
+import json
+import os
+import re
+import sys
+import traceback
+from collections.abc import Sequence
+from typing import Any
+
+#: The exit status for a command that could not do its job: a bad APP, a
+#: refused option. (argparse uses it for bad arguments too.)
+EXIT_USAGE = 2
+
+_APP_SPEC = re.compile(r"[A-Za-z_][\w.]*(:[A-Za-z_]\w*)?")
+
+
+class CommandError(Exception):
+    """A problem to report in one line, exiting with status 2."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line ``argv`` (default: ``sys.argv[1:]``); return the exit status."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        status: int = args.command(args)
+    except CommandError as error:
+        print(f"framework {args.name}: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    return status
+
+
+def load_app(spec: str, *, debug: bool = False) -> Any:
+    """Import the app named by ``spec`` (``module:attribute`` or ``module``).
+
+    Raises CommandError with one clear line; with ``debug``, the module's own
+    traceback is printed first.
+    """
+    if not _APP_SPEC.fullmatch(spec):
+        raise CommandError(
+            f"{spec!r} is not an app: write module:attribute (such as example_app:app), "
+            "or just the module when the attribute is called app"
+        )
+    module_name, _, attribute = spec.partition(":")
+    attribute = attribute or "app"
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as error:
+        if error.name == module_name:
+            raise CommandError(
+                f"no module named {module_name!r} here ({os.getcwd()}) or on sys.path"
+            ) from None
+        _show_traceback(debug)
+        raise CommandError(_import_failure(module_name, error, debug)) from None
+    except Exception as error:
+        _show_traceback(debug)
+        raise CommandError(_import_failure(module_name, error, debug)) from None
+    if not hasattr(module, attribute):
+        apps = [name for name, value in vars(module).items() if _is_app(value)]
+        hint = f"; it has {', '.join(apps)}" if apps else ""
+        raise CommandError(f"module {module_name!r} has no attribute {attribute!r}{hint}")
+    app = getattr(module, attribute)
+    if not callable(app):
+        raise CommandError(f"{module_name}:{attribute} is not a WSGI app: it is {type(app)}")
+    return app
+
+
+def _import_failure(module_name: str, error: BaseException, debug: bool) -> str:
+    where = "" if debug else " (run with --debug for the traceback)"
+    return f"importing {module_name!r} failed: {type(error).__name__}: {error}{where}"
+
+
+def _show_traceback(debug: bool) -> None:
+    if debug:
+        traceback.print_exc()
+
+
+def _is_app(value: object) -> bool:
+    from .app import App
+
+    return isinstance(value, App)
+
+
+def _framework_app(args: argparse.Namespace) -> Any:
+    """Load the app and insist that it is a framework App (routes, match, trace)."""
+    app = load_app(args.app, debug=args.debug)
+    if not _is_app(app):
+        raise CommandError(
+            f"{args.app} is a WSGI app but not a framework App, so it has no routing "
+            f"table to show; {args.name} needs an App"
+        )
+    if args.debug:
+        app.config["DEBUG"] = True
+    return app
+
+
+def run(args: argparse.Namespace) -> int:
+    """``framework run``: the development server."""
+    from werkzeug.serving import run_simple
+
+    if args.debug and not _is_loopback(args.host):
+        raise CommandError(
+            f"refusing --debug on {args.host}: the interactive debugger runs any Python "
+            "typed into an error page, so it is only allowed on a loopback address "
+            "(127.0.0.1, ::1 or localhost); drop --debug or --host"
+        )
+    app = load_app(args.app, debug=args.debug)
+    if _is_app(app):
+        if args.debug:
+            app.config["DEBUG"] = True
+            # Let exceptions reach werkzeug's debugger instead of a 500 page.
+            app.config["PROPAGATE_EXCEPTIONS"] = True
+        _warn_about_routes(app)
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    print(f"Serving {args.app} at http://{host}:{args.port}/ (press CTRL+C to quit)", flush=True)
+    run_simple(
+        args.host,
+        args.port,
+        app,
+        use_reloader=args.reload,
+        use_debugger=args.debug,
+        threaded=True,
+    )
+    return 0
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def serve(args: argparse.Namespace) -> int:
+    """``framework serve``: gunicorn, started in this process."""
+    from gunicorn.app.base import BaseApplication
+
+    app = load_app(args.app, debug=args.debug)
+    settings: dict[str, Any] = {
+        "bind": args.bind or ["127.0.0.1:8000"],
+        "workers": args.workers,
+        "threads": args.threads,
+        "timeout": args.timeout,
+    }
+    if args.access_log:
+        settings["accesslog"] = "-"
+
+    class Server(BaseApplication):  # type: ignore[misc]
+        """gunicorn's application API: our settings, our already imported app."""
+
+        def load_config(self) -> None:
+            for key, value in settings.items():
+                self.cfg.set(key, value)
+            if "control_socket_disable" in self.cfg.settings:
+                # Recent gunicorn opens a management socket in the home folder:
+                # not something an app server should leave behind unasked.
+                self.cfg.set("control_socket_disable", True)
+
+        def load(self) -> Any:
+            return app
+
+    Server().run()
+    return 0
+
+
+def routes(args: argparse.Namespace) -> int:
+    """``framework routes``: the routing table, and its problems as warnings."""
+    from .explain import automatic_methods, match_order, view_name
+
+    app = _framework_app(args)
+    ordered = match_order(app.router) if args.sort == "match" else list(app.routes)
+    rows = []
+    for route in ordered:
+        automatic = automatic_methods(app.router, route)
+        rows.append(
+            {
+                "methods": sorted(route.methods),
+                "automatic": sorted(automatic),
+                "pattern": route.pattern,
+                "name": route.name,
+                "view": view_name(route.view),
+            }
+        )
+    problems = app.check_routes()
+    if args.json:
+        print(json.dumps({"routes": rows, "problems": [str(p) for p in problems]}, indent=2))
+    else:
+        print(_table(rows))
+        for problem in problems:
+            print(f"warning: {problem}", file=sys.stderr)
+    return 1 if args.strict and problems else 0
+
+
+def _table(rows: list[dict[str, Any]]) -> str:
+    header = ("METHODS", "PATTERN", "NAME", "VIEW")
+    cells = [
+        (
+            " ".join([*row["methods"], *(f"{method}*" for method in row["automatic"])]),
+            row["pattern"],
+            row["name"],
+            row["view"],
+        )
+        for row in rows
+    ]
+    widths = [max(len(line[column]) for line in [header, *cells]) for column in range(3)]
+    lines = [
+        "  ".join(text.ljust(width) for text, width in zip(line[:3], widths, strict=True))
+        + "  "
+        + line[3]
+        for line in [header, *cells]
+    ]
+    lines.append("* answered automatically")
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def _warn_about_routes(app: Any) -> None:
+    for problem in app.check_routes():
+        print(f"warning: {problem}", file=sys.stderr)
+
+
+def match(args: argparse.Namespace) -> int:
+    """``framework match``: explain the routing decision for one request."""
+    app = _framework_app(args)
+    print(app.router.explain(args.method.upper(), args.path))
+    return 0
+
+
+def trace(args: argparse.Namespace) -> int:
+    """``framework trace``: one request through the app, shown as on the wire."""
+    from .trace import format_exchange, run_exchange
+
+    app = _framework_app(args)
+    headers = [_header(text) for text in args.header]
+    body = b""
+    if args.json is not None:
+        try:
+            json.loads(args.json)
+        except ValueError as error:
+            raise CommandError(f"--json {args.json!r} is not JSON: {error}") from None
+        body = args.json.encode()
+        headers.append(("Content-Type", "application/json"))
+    elif args.data is not None:
+        body = _data(args.data)
+        if not any(name.lower() == "content-type" for name, _ in headers):
+            headers.append(("Content-Type", "application/x-www-form-urlencoded"))
+    exchange = run_exchange(app, args.method.upper(), args.path, headers, body)
+    color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    print(format_exchange(exchange, color=color))
+    return 0
+
+
+def _header(text: str) -> tuple[str, str]:
+    name, colon, value = text.partition(":")
+    if not colon or not name.strip():
+        raise CommandError(f"-H {text!r}: write a header as 'Name: value'")
+    return name.strip(), value.strip()
+
+
+def _data(text: str) -> bytes:
+    if not text.startswith("@"):
+        return text.encode()
+    try:
+        with open(text[1:], "rb") as file:
+            return file.read()
+    except OSError as error:
+        raise CommandError(f"-d {text}: cannot read the file: {error.strerror}") from None
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="framework",
+        description="Serve a framework app, and look inside it.",
+        epilog="APP is module:attribute, or module when the attribute is called app.",
+    )
+    commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
+
+    def command(name: str, handler: Any, summary: str, example: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(
+            name,
+            help=summary,
+            description=summary,
+            epilog=f"example:\n  {example}",
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        sub.set_defaults(command=handler, name=name)
+        sub.add_argument("app", metavar="APP", help="module:attribute, or module (for its app)")
+        sub.add_argument(
+            "--debug",
+            action="store_true",
+            help="set DEBUG, and show the traceback when the app fails to import",
+        )
+        return sub
+
+    sub = command(
+        "run",
+        run,
+        "Serve the app with werkzeug's development server.",
+        "framework run example_app --port 5000 --reload",
+    )
+    sub.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    sub.add_argument("--port", type=int, default=5000, help="port to listen on (default 5000)")
+    sub.add_argument("--reload", action="store_true", help="restart when a source file changes")
+
+    sub = command(
+        "serve",
+        serve,
+        "Serve the app with gunicorn, for production.",
+        "framework serve example_app --bind 0.0.0.0:8000 --workers 4",
+    )
+    sub.add_argument("--bind", action="append", help="address:port, repeatable (127.0.0.1:8000)")
+    sub.add_argument(
+        "--workers",
+        type=int,
+        default=(os.cpu_count() or 1) * 2 + 1,
+        help="worker processes (default: 2 per CPU, plus 1)",
+    )
+    sub.add_argument("--threads", type=int, default=1, help="threads per worker (default 1)")
+    sub.add_argument(
+        "--timeout", type=int, default=30, help="seconds before a silent worker is restarted"
+    )
+    sub.add_argument("--access-log", action="store_true", help="log each request to stdout")
+
+    sub = command(
+        "routes",
+        routes,
+        "List the routes, and warn about routes that can never be reached.",
+        "framework routes example_app --sort match",
+    )
+    sub.add_argument(
+        "--sort",
+        choices=["registration", "match"],
+        default="registration",
+        help="registration order (default), or the order in which matching meets them",
+    )
+    sub.add_argument("--json", action="store_true", help="print JSON, for tools")
+    sub.add_argument("--strict", action="store_true", help="exit with 1 if there are warnings")
+
+    sub = command(
+        "match",
+        match,
+        "Explain, step by step, how the router answers METHOD PATH.",
+        "framework match example_app GET /hello/world",
+    )
+    sub.add_argument("method", metavar="METHOD")
+    sub.add_argument("path", metavar="PATH", help="the path, percent-decoded, such as /users/3")
+
+    sub = command(
+        "trace",
+        trace,
+        "Run one request through the app and show both messages as on the wire.",
+        'framework trace example_app POST /api/greetings --json \'{"text": "hi"}\'',
+    )
+    sub.add_argument("method", metavar="METHOD")
+    sub.add_argument("path", metavar="PATH", help="the path, with a query string if any")
+    sub.add_argument(
+        "-H", "--header", action="append", default=[], help="a request header, 'Name: value'"
+    )
+    body = sub.add_mutually_exclusive_group()
+    body.add_argument("-d", "--data", help="the request body, or @file to read it from a file")
+    body.add_argument("--json", help="a JSON body (sets Content-Type: application/json)")
+    return parser

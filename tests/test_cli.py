@@ -1,0 +1,390 @@
+"""The framework command: run, serve, routes, match, trace, and its errors."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from framework.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+HOST = "127.0.0.1"
+START_TIMEOUT = 15.0
+STOP_TIMEOUT = 10.0
+
+
+@pytest.fixture
+def in_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Work in a temporary folder; forget the modules and sys.path entries made there."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    before = set(sys.modules)
+    yield tmp_path
+    for name in set(sys.modules) - before:
+        del sys.modules[name]
+
+
+SHADOWED_APP = """
+from framework import App
+
+app = App(__name__)
+
+@app.get("/items/<float:price>")
+def by_price(request, price):
+    return "price"
+
+@app.get("/items/<int:number>")
+def by_number(request, number):
+    return "number"
+"""
+
+
+def run_main(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    status = main(list(argv))
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def test_routes_table(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = run_main(capsys, "routes", "example_app")
+    assert (status, err) == (0, "")
+    assert out.splitlines() == [
+        "METHODS             PATTERN         NAME             VIEW",
+        "GET HEAD* OPTIONS*  /               index            example_app:index",
+        "GET HEAD* OPTIONS*  /hello/<name>   hello            example_app:hello",
+        "POST OPTIONS*       /greetings      add_greeting     example_app:add_greeting",
+        "GET HEAD* OPTIONS*  /api/greetings  list_greetings   example_app:list_greetings",
+        "POST OPTIONS*       /api/greetings  create_greeting  example_app:create_greeting",
+        "* answered automatically",
+    ]
+
+
+def test_routes_in_match_order(capsys: pytest.CaptureFixture[str]) -> None:
+    _, out, _ = run_main(capsys, "routes", "example_app:app", "--sort", "match")
+    patterns = [line.split()[-3] for line in out.splitlines()[1:-1]]
+    assert patterns == ["/", "/api/greetings", "/api/greetings", "/greetings", "/hello/<name>"]
+
+
+def test_routes_as_json(capsys: pytest.CaptureFixture[str]) -> None:
+    _, out, _ = run_main(capsys, "routes", "example_app", "--json")
+    document = json.loads(out)
+    assert document["problems"] == []
+    assert document["routes"][1] == {
+        "methods": ["GET"],
+        "automatic": ["HEAD", "OPTIONS"],
+        "pattern": "/hello/<name>",
+        "name": "hello",
+        "view": "example_app:hello",
+    }
+
+
+def test_routes_warns_and_strict_fails(
+    capsys: pytest.CaptureFixture[str], in_folder: Path
+) -> None:
+    (in_folder / "shadowed.py").write_text(SHADOWED_APP, encoding="utf-8")
+    status, out, err = run_main(capsys, "routes", "shadowed")
+    assert status == 0
+    assert "/items/<int:number>" in out
+    assert err == (
+        "warning: route 'by_number' (GET /items/<int:number>) can never be reached: route "
+        "'by_price' (GET /items/<float:price>) is tried first and matches every path it "
+        "matches\n"
+    )
+    assert run_main(capsys, "routes", "shadowed", "--strict")[0] == 1
+    assert run_main(capsys, "routes", "example_app", "--strict")[0] == 0
+
+
+def test_match_explains(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run_main(capsys, "match", "example_app", "get", "/hello/world")
+    assert status == 0
+    assert out == (
+        "GET /hello/world\n"
+        "segments: 'hello' / 'world'\n"
+        "\n"
+        "'hello': static segment matches\n"
+        "  'world': plain <name> matches, name='world'\n"
+        "  end of path: route 'hello' (GET /hello/<name>) answers GET\n"
+        "\n"
+        "result: route 'hello' (GET /hello/<name>), view example_app:hello\n"
+        "params: name='world'\n"
+    )
+
+
+def test_trace_shows_both_messages(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run_main(
+        capsys, "trace", "example_app", "POST", "/api/greetings", "--json", '{"text": "hi"}'
+    )
+    assert status == 0
+    assert "  POST /api/greetings HTTP/1.1    <- method, path, version" in out
+    assert "  Content-Type: application/json" in out
+    assert '  {"text": "hi"}                  <- body, 14 bytes' in out
+    assert "  result: route 'create_greeting' (POST /api/greetings)" in out
+    assert "  HTTP/1.1 201 Created            <- version, status code, status message" in out
+    assert "\x1b[" not in out  # not a terminal: no color
+
+
+def test_trace_headers_and_form_data(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    body_file = tmp_path / "body.txt"
+    body_file.write_bytes(b"text=from+a+file")
+    status, out, _ = run_main(
+        capsys,
+        "trace",
+        "example_app",
+        "POST",
+        "/greetings",
+        "-H",
+        "Accept: text/html",
+        "-d",
+        f"@{body_file}",
+    )
+    assert status == 0
+    assert "  Accept: text/html" in out
+    assert "  Content-Type: application/x-www-form-urlencoded" in out
+    assert "  text=from+a+file" in out
+    assert "  HTTP/1.1 303 See Other" in out
+
+
+ERROR_CASES = [
+    pytest.param(
+        ["routes", "not a spec"],
+        "framework routes: error: 'not a spec' is not an app: write module:attribute (such "
+        "as example_app:app), or just the module when the attribute is called app",
+        id="bad-spec",
+    ),
+    pytest.param(
+        ["match", "nowhere_to_be_found", "GET", "/"],
+        "framework match: error: no module named 'nowhere_to_be_found' here",
+        id="no-module",
+    ),
+    pytest.param(
+        ["routes", "example_app:application"],
+        "framework routes: error: module 'example_app' has no attribute 'application'; it has app",
+        id="no-attribute",
+    ),
+    pytest.param(
+        ["routes", "example_app:escape"],
+        "framework routes: error: example_app:escape is a WSGI app but not a framework App",
+        id="not-an-app",
+    ),
+    pytest.param(
+        ["trace", "example_app", "POST", "/", "--json", "{nope"],
+        "framework trace: error: --json '{nope' is not JSON",
+        id="bad-json",
+    ),
+    pytest.param(
+        ["trace", "example_app", "GET", "/", "-H", "no colon"],
+        "framework trace: error: -H 'no colon': write a header as 'Name: value'",
+        id="bad-header",
+    ),
+    pytest.param(
+        ["run", "example_app", "--host", "0.0.0.0", "--debug"],
+        "framework run: error: refusing --debug on 0.0.0.0: the interactive debugger runs any "
+        "Python typed into an error page",
+        id="debugger-off-loopback",
+    ),
+]
+
+
+@pytest.mark.parametrize(("argv", "message"), ERROR_CASES)
+def test_errors_are_one_line_and_exit_2(
+    capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    status, out, err = run_main(capsys, *argv)
+    assert status == 2
+    assert out == ""
+    assert err.startswith(message)
+    assert err.count("\n") == 1
+
+
+def test_an_import_error_in_the_app_is_one_line_unless_debug(
+    capsys: pytest.CaptureFixture[str], in_folder: Path
+) -> None:
+    (in_folder / "broken.py").write_text("import framework\nraise ValueError('oops')\n")
+    status, _, err = run_main(capsys, "routes", "broken")
+    assert status == 2
+    assert err == (
+        "framework routes: error: importing 'broken' failed: ValueError: oops "
+        "(run with --debug for the traceback)\n"
+    )
+    status, _, err = run_main(capsys, "routes", "broken", "--debug")
+    assert status == 2
+    assert "Traceback (most recent call last)" in err
+    assert 'broken.py", line 2' in err
+    assert err.endswith("importing 'broken' failed: ValueError: oops\n")
+
+
+def test_a_missing_dependency_of_the_app_is_named(
+    capsys: pytest.CaptureFixture[str], in_folder: Path
+) -> None:
+    (in_folder / "needs_more.py").write_text("import no_such_dependency\n")
+    status, _, err = run_main(capsys, "routes", "needs_more")
+    assert status == 2
+    assert "importing 'needs_more' failed: ModuleNotFoundError: No module named " in err
+    assert "'no_such_dependency'" in err
+
+
+@pytest.mark.parametrize("command", ["run", "serve", "routes", "match", "trace"])
+def test_every_command_has_help_with_an_example(
+    capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main([command, "--help"])
+    assert exited.value.code == 0
+    out = capsys.readouterr().out
+    assert f"usage: framework {command} " in out
+    assert f"example:\n  framework {command} example_app" in out
+
+
+def test_the_command_is_installed_and_runs_as_a_module() -> None:
+    script = Path(sys.executable).parent / "framework"
+    for command in ([str(script)], [sys.executable, "-m", "framework"]):
+        result = subprocess.run(
+            [*command, "match", "example_app", "GET", "/"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 0, result.stderr
+        assert "result: route 'index' (GET /)" in result.stdout
+
+
+def _wait_until_serving(proc: subprocess.Popen[bytes], port: int, log: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while True:
+        try:
+            with socket.create_connection((HOST, port), timeout=1.0):
+                return
+        except OSError:
+            if proc.poll() is not None:
+                pytest.fail(f"exited with {proc.returncode}:\n{log.read_text()}")
+            if time.monotonic() > deadline:
+                pytest.fail(f"nothing listening on {port}:\n{log.read_text()}")
+            time.sleep(0.05)
+
+
+def _get(port: int, path: str) -> tuple[int, bytes]:
+    conn = http.client.HTTPConnection(HOST, port, timeout=10.0)
+    try:
+        conn.request("GET", path)
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return int(probe.getsockname()[1])
+
+
+def _stop(proc: subprocess.Popen[bytes], sig: int) -> int:
+    if proc.poll() is None:
+        proc.send_signal(sig)
+        try:
+            return proc.wait(timeout=STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=STOP_TIMEOUT)
+            pytest.fail("the server did not stop")
+    return proc.returncode
+
+
+def test_run_serves_with_the_development_server(tmp_path: Path) -> None:
+    log = tmp_path / "run.log"
+    port = _free_port()
+    with log.open("wb") as output:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "framework", "run", "example_app", "--port", str(port)],
+            cwd=ROOT,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            _wait_until_serving(proc, port, log)
+            assert _get(port, "/hello/run") == (200, b"<h1>Hello, run!</h1>")
+        finally:
+            _stop(proc, signal.SIGINT)
+    assert f"Serving example_app at http://127.0.0.1:{port}/" in log.read_text()
+
+
+def test_serve_runs_gunicorn_and_stops_on_sigterm(tmp_path: Path) -> None:
+    log = tmp_path / "serve.log"
+    home = tmp_path / "home"
+    home.mkdir()
+    with socket.socket() as listener, log.open("wb") as output:
+        # gunicorn takes this very socket (fd://N): no race for the port.
+        listener.bind((HOST, 0))
+        port = int(listener.getsockname()[1])
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "framework",
+                "serve",
+                "example_app",
+                "--bind",
+                f"fd://{listener.fileno()}",
+                "--workers",
+                "2",
+                "--access-log",
+            ],
+            cwd=ROOT,
+            env={**os.environ, "HOME": str(home)},
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            pass_fds=(listener.fileno(),),
+            start_new_session=True,
+        )
+        listener.close()
+        try:
+            _wait_until_serving(proc, port, log)
+            assert _get(port, "/hello/gunicorn") == (200, b"<h1>Hello, gunicorn!</h1>")
+        finally:
+            status = _stop(proc, signal.SIGTERM)
+    text = log.read_text()
+    assert status == 0, text
+    assert "Starting gunicorn" in text
+    assert '"GET /hello/gunicorn HTTP/1.1" 200' in text  # the access log
+    assert "Shutting down: Master" in text
+    assert list(home.iterdir()) == []  # no control socket left in the home folder
+
+
+def test_run_wires_debug_reload_and_route_warnings(
+    capsys: pytest.CaptureFixture[str], in_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (in_folder / "shadowed.py").write_text(SHADOWED_APP, encoding="utf-8")
+    calls: list[dict[str, object]] = []
+
+    def fake_run_simple(host: str, port: int, app: object, **options: object) -> None:
+        calls.append({"host": host, "port": port, "app": app, **options})
+
+    monkeypatch.setattr("werkzeug.serving.run_simple", fake_run_simple)
+    status, out, err = run_main(capsys, "run", "shadowed", "--debug", "--reload", "--port", "5001")
+    assert status == 0
+    assert out == "Serving shadowed at http://127.0.0.1:5001/ (press CTRL+C to quit)\n"
+    assert err.startswith("warning: route 'by_number' (GET /items/<int:number>) can never")
+    [call] = calls
+    app = sys.modules["shadowed"].app
+    assert call == {
+        "host": "127.0.0.1",
+        "port": 5001,
+        "app": app,
+        "use_reloader": True,
+        "use_debugger": True,
+        "threaded": True,
+    }
+    assert app.config["DEBUG"] is True
+    assert app.config["PROPAGATE_EXCEPTIONS"] is True
