@@ -289,7 +289,7 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _stop(proc: subprocess.Popen[bytes], sig: int) -> int:
+def _stop(proc: subprocess.Popen[bytes], sig: int, log: Path) -> int:
     if proc.poll() is None:
         proc.send_signal(sig)
         try:
@@ -297,7 +297,7 @@ def _stop(proc: subprocess.Popen[bytes], sig: int) -> int:
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=STOP_TIMEOUT)
-            pytest.fail("the server did not stop")
+            pytest.fail(f"the server did not stop within {STOP_TIMEOUT}s:\n{log.read_text()}")
     return proc.returncode
 
 
@@ -316,7 +316,7 @@ def test_run_serves_with_the_development_server(tmp_path: Path) -> None:
             _wait_until_serving(proc, port, log)
             assert _get(port, "/hello/run") == (200, b"<h1>Hello, run!</h1>")
         finally:
-            _stop(proc, signal.SIGINT)
+            _stop(proc, signal.SIGINT, log)
     assert f"Serving example_app at http://127.0.0.1:{port}/" in log.read_text()
 
 
@@ -339,6 +339,10 @@ def test_serve_runs_gunicorn_and_stops_on_sigterm(tmp_path: Path) -> None:
                 f"fd://{listener.fileno()}",
                 "--workers",
                 "2",
+                # A sync worker that gets SIGTERM while it boots may only notice
+                # at its next poll, every timeout / 2 seconds: keep that short.
+                "--timeout",
+                "4",
                 "--access-log",
             ],
             cwd=ROOT,
@@ -353,7 +357,7 @@ def test_serve_runs_gunicorn_and_stops_on_sigterm(tmp_path: Path) -> None:
             _wait_until_serving(proc, port, log)
             assert _get(port, "/hello/gunicorn") == (200, b"<h1>Hello, gunicorn!</h1>")
         finally:
-            status = _stop(proc, signal.SIGTERM)
+            status = _stop(proc, signal.SIGTERM, log)
     text = log.read_text()
     assert status == 0, text
     assert "Starting gunicorn" in text
