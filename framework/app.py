@@ -220,16 +220,21 @@ class App(HookRegistry):
     def _unrouted(
         self, request: Request, result: MethodNotAllowed | NotFound
     ) -> Response | wsgi.WSGIApp:
-        """Answer a path no route takes for this method: 405, 404 or a 308 redirect."""
+        """Answer a path no route takes for this method: 405, 404 or a 308 redirect.
+
+        The 404 and 405 go straight to the error handling that a raised
+        HTTPError would reach, without the cost of raising it.
+        """
         if isinstance(result, MethodNotAllowed):
-            allow = ", ".join(sorted(result.allowed))
+            allow = result.allow
             if request.method == "OPTIONS":
                 return Response(status=204, headers={"Allow": allow})
             detail = f"{request.method} is not allowed here; try {allow}"
-            raise HTTPError(405, self._with_hints(request, detail), {"Allow": allow})
+            error = HTTPError(405, self._with_hints(request, detail), {"Allow": allow})
+            return self._handle_error(request, error)
         if result.redirect_to is not None:
             return self._slash_redirect(request, result.redirect_to)
-        raise HTTPError(404, self._with_hints(request, None))
+        return self._handle_error(request, HTTPError(404, self._with_hints(request, None)))
 
     def _with_hints(self, request: Request, detail: str | None) -> str | None:
         """In DEBUG, add the router's near misses to a 404 or 405 page."""

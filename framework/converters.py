@@ -8,8 +8,10 @@ and how a value becomes text again when a URL is built (``to_url``).
 
 from __future__ import annotations
 
-import uuid
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    import uuid
 
 
 class Converter:
@@ -74,7 +76,11 @@ class UUIDConverter(Converter):
     regex = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 
     def to_python(self, value: str) -> uuid.UUID:
-        return uuid.UUID(value)
+        # Imported here: the uuid module (and the platform module it loads)
+        # costs a little start-up time that apps without UUIDs needn't pay.
+        from uuid import UUID
+
+        return UUID(value)
 
 
 #: The converters every router knows; ``add_converter`` adds to a copy.

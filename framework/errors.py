@@ -18,6 +18,8 @@ from werkzeug.http import parse_accept_header
 
 from .response import Response, reason_phrase
 
+_HTML = "text/html; charset=utf-8"
+
 
 class HTTPError(Exception):
     """An HTTP error response, raised as an exception: ``raise HTTPError(404)``."""
@@ -84,11 +86,31 @@ def error_response(
             payload["traceback"] = debug_detail
         body = json.dumps({"error": payload}, default=str).encode()
         response = Response(body, error.status, content_type="application/json")
+    elif debug_detail is None and (error.detail is None or type(error.detail) is str):
+        response = Response(_cached_html_page(error), error.status, content_type=_HTML)
     else:
         response = Response(_html_page(error, debug_detail), error.status)
     for name, value in error.headers.items():
-        response.headers[name] = value
+        if name.lower() == "content-type":
+            response.headers[name] = value
+        else:
+            response.headers.add(name, value)
     return response
+
+
+#: Error pages already rendered, by (status, detail): most apps answer the
+#: same few errors again and again.
+_html_pages: dict[tuple[int, str | None], bytes] = {}
+
+
+def _cached_html_page(error: HTTPError) -> bytes:
+    key = (error.status, error.detail)
+    page = _html_pages.get(key)
+    if page is None:
+        page = _html_page(error, None).encode()
+        if len(_html_pages) < 256:
+            _html_pages[key] = page
+    return page
 
 
 def _html_page(error: HTTPError, debug_detail: str | None) -> str:

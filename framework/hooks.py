@@ -71,9 +71,10 @@ Scopes = tuple[Hooks, ...]
 def find_handler(scopes: Scopes, error: BaseException) -> ErrorHandler | None:
     """Return the handler of the innermost scope that has one for ``error``."""
     for scope in reversed(scopes):
-        handler = scope.handler_for(error)
-        if handler is not None:
-            return handler
+        if scope.status_handlers or scope.exception_handlers:
+            handler = scope.handler_for(error)
+            if handler is not None:
+                return handler
     return None
 
 

@@ -26,7 +26,6 @@ candidate, so ``/users/me/edit`` still reaches ``/users/<name>/edit`` when
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -124,11 +123,13 @@ class Match:
 class MethodNotAllowed:
     """The path exists, but not for this method: a 405 listing what would work."""
 
-    __slots__ = ("allowed",)
+    __slots__ = ("allow", "allowed")
 
-    def __init__(self, allowed: frozenset[str]) -> None:
+    def __init__(self, allowed: frozenset[str], allow: str | None = None) -> None:
         #: Every method the path accepts, HEAD and OPTIONS included.
         self.allowed = allowed
+        #: The same as the Allow header says it: ``"GET, HEAD, OPTIONS"``.
+        self.allow = allow if allow is not None else ", ".join(sorted(allowed))
 
 
 class NotFound:
@@ -151,7 +152,18 @@ _NOT_FOUND = NotFound()
 class _Node:
     """A point in the tree: what comes after the segments that lead here."""
 
-    __slots__ = ("allowed", "dispatch", "dynamic", "has_dynamic", "rest", "routes", "static")
+    __slots__ = (
+        "allow",
+        "allowed",
+        "dispatch",
+        "dynamic",
+        "forks",
+        "has_dynamic",
+        "plain",
+        "rest",
+        "routes",
+        "static",
+    )
 
     def __init__(self) -> None:
         self.static: dict[str, _Node] = {}
@@ -160,12 +172,18 @@ class _Node:
         #: False while all children are static: matching has no choice to make
         #: here, so it need not remember the node to come back to.
         self.has_dynamic = False
+        #: True when more than one dynamic branch could take the next segment.
+        self.forks = False
+        #: (name, child) when the only dynamic branch is a plain ``<name>``, the
+        #: most common case in real tables: matching takes it without a loop.
+        self.plain: tuple[str, _Node] | None = None
         #: Routes whose pattern ends here, by the method they were registered for.
         self.routes: dict[str, Route] = {}
         #: What a request method finds here: ``routes`` plus HEAD served by GET.
         self.dispatch: dict[str, Route] = {}
-        #: The Allow header's methods for a path that ends here.
+        #: The Allow header's methods for a path that ends here, and the header.
         self.allowed: frozenset[str] = frozenset()
+        self.allow = ""
 
     def child(self, segment: str | Segment) -> _Node:
         """Return the child for this segment, adding it in priority order if new."""
@@ -182,6 +200,9 @@ class _Node:
         edges.append((segment, node))
         # A stable sort keeps registration order among equals.
         edges.sort(key=lambda edge: edge[0].sort_key())
+        self.forks = len(self.dynamic) + len(self.rest) > 1
+        only = self.dynamic[0] if len(self.dynamic) == 1 and not self.rest else None
+        self.plain = (only[0].name, only[1]) if only is not None and only[0].plain else None
         return node
 
     def add(self, route: Route) -> None:
@@ -200,6 +221,7 @@ class _Node:
         if "GET" in self.routes and "HEAD" not in self.routes:
             self.dispatch["HEAD"] = self.routes["GET"]
         self.allowed = frozenset(self.dispatch) | {"OPTIONS"}
+        self.allow = ", ".join(sorted(self.allowed))
 
 
 def _view_name(view: View) -> str:
@@ -223,9 +245,13 @@ class Router(HookRegistry):
         self._root = _Node()
         self._by_name: dict[str, Route] = {}
         self._static_paths: dict[str, _Node] = {}
+        #: The segment counts of patterns that end with a slash, such as 2 for
+        #: "/docs/": only paths one segment shorter can need a redirect there.
+        self._slash_depths: set[int] = set()
         self._included_in: str | None = None
         #: This router's hooks and error handlers (see ``framework.hooks``).
         self.hooks = Hooks()
+        self._own_scopes: Scopes = (self.hooks,)
         #: (prefix segments, scopes) of each router included under a prefix,
         #: so that a 404 or 405 under the prefix is that router's.
         self._mounts: list[tuple[tuple[str | Segment, ...], Scopes]] = []
@@ -369,6 +395,8 @@ class Router(HookRegistry):
         for segment in route.segments:
             node = node.child(segment)
         node.add(route)
+        if len(route.segments) > 1 and route.segments[-1] == "":
+            self._slash_depths.add(len(route.segments))
         if all(isinstance(segment, str) for segment in route.segments):
             self._static_paths["/" + "/".join(route.segments)] = node  # type: ignore[arg-type]
         self._by_name[route.name] = route
@@ -381,22 +409,75 @@ class Router(HookRegistry):
             route = node.dispatch.get(method)
             if route is not None:
                 return Match(route, {})
-        segments = path.split("/")
-        if segments[0]:
-            # Not a path at all, such as the "*" of "OPTIONS *".
-            return _NOT_FOUND
-        if len(segments) == 1:
-            segments.append("")  # "" is the root, "/"
-        # segments[0] is the empty text before the first "/": start after it.
-        allowed: set[str] = set()
-        found = self._walk(self._root, segments, 1, method, {}, allowed)
-        if found is not None:
-            return found
-        if allowed:
-            return MethodNotAllowed(frozenset(allowed))
-        if self._exists_with_slash(path, segments):
+        if not path.startswith("/"):
+            if path:
+                # Not a path at all, such as the "*" of "OPTIONS *".
+                return _NOT_FOUND
+            path = "/"  # an empty PATH_INFO is the root of the app
+        # "/users/42" is the segments "users" and "42"; "/" is one empty segment.
+        segments = path[1:].split("/")
+        result = self._descend(method, segments)
+        if result is None:
+            # The path passed a fork: the full depth-first walk decides.
+            allowed: set[str] = set()
+            found = self._walk(self._root, segments, 0, method, {}, allowed)
+            if found is not None:
+                return found
+            result = MethodNotAllowed(frozenset(allowed)) if allowed else _NOT_FOUND
+        if result is _NOT_FOUND and self._exists_with_slash(path, segments):
             return NotFound(redirect_to=path + "/")
-        return _NOT_FOUND
+        return result
+
+    def _descend(
+        self, method: str, segments: list[str]
+    ) -> Match | MethodNotAllowed | NotFound | None:
+        """Follow, segment by segment, the first branch that takes the segment.
+
+        That is the path the depth-first walk below tries first, so if it
+        ends at a route for ``method``, that route is the answer. Most paths
+        in a real table never meet a fork (a static and a dynamic branch
+        that could both take the segment); for them a dead end is the answer
+        too, a 405 or a 404, and no walk with backtracking is needed. At a
+        fork this returns None when the first branch fails.
+        """
+        node = self._root
+        params: dict[str, Any] = {}
+        forked = False
+        for segment in segments:
+            child = node.static.get(segment)
+            if child is None:
+                plain = node.plain
+                if plain is not None and segment:
+                    params[plain[0]] = segment
+                    node = plain[1]
+                    continue
+                for matcher, branch in node.dynamic:
+                    if matcher.plain:
+                        if segment:
+                            params[matcher.name] = segment
+                            child = branch
+                            break
+                    else:
+                        converted = matcher.match(segment)
+                        if converted is not None:
+                            params.update(converted)
+                            child = branch
+                            break
+                else:
+                    if node.rest or forked:
+                        return None
+                    return _NOT_FOUND
+                if node.forks:
+                    forked = True
+            elif node.has_dynamic:
+                forked = True
+            node = child
+        route = node.dispatch.get(method)
+        if route is not None:
+            return Match(route, params)
+        if forked:
+            return None
+        return MethodNotAllowed(node.allowed, node.allow) if node.routes else _NOT_FOUND
 
     def _walk(
         self,
@@ -465,8 +546,10 @@ class Router(HookRegistry):
         """
         if path.endswith("/") or path.startswith("//"):
             return False
+        if len(segments) + 1 not in self._slash_depths:
+            return False
         allowed: set[str] = set()
-        self._walk(self._root, [*segments, ""], 1, "", {}, allowed)
+        self._walk(self._root, [*segments, ""], 0, "", {}, allowed)
         return bool(allowed)
 
     def explain(self, method: str, path: str) -> Explanation:
@@ -481,20 +564,23 @@ class Router(HookRegistry):
         That is this router's, and those of the router included under the
         longest prefix the path starts with: ``/api/nope`` is the api router's 404.
         """
-        best: Scopes = (self.hooks,)
+        if not self._mounts:
+            return self._own_scopes
+        best: Scopes = self._own_scopes
         longest = 0
-        if self._mounts:
-            texts = path.split("/")[1:]
-            for segments, scopes in self._mounts:
-                if longest < len(segments) <= len(texts) and _starts_with(texts, segments):
-                    best, longest = scopes, len(segments)
+        texts = path.split("/")[1:]
+        for segments, scopes in self._mounts:
+            if longest < len(segments) <= len(texts) and _starts_with(texts, segments):
+                best, longest = scopes, len(segments)
         return best
 
     def url_for(self, name: str, /, **params: Any) -> str:
         """Build the path of the route called ``name``; extra keywords form the query."""
         route = self._by_name.get(name)
         if route is None:
-            close = difflib.get_close_matches(name, self._by_name, n=3)
+            from difflib import get_close_matches
+
+            close = get_close_matches(name, self._by_name, n=3)
             hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
             raise URLBuildError(f"url_for: no route is named {name!r}{hint}")
         path = route.build_path(params)
