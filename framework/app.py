@@ -210,15 +210,16 @@ class App(HookRegistry):
             view = route.view
             value = view(request, **result.params)
             return value if type(value) is Response else make_response(value, view)
-        for scope in self._scopes(request):
+        scopes = self._scopes(request)
+        for scope in scopes:
             if scope.before:
                 early = _before_request(scope, request)
                 if early is not None:
                     return early
-        return self._unrouted(request, result)  # type: ignore[arg-type]
+        return self._unrouted(request, result, scopes)  # type: ignore[arg-type]
 
     def _unrouted(
-        self, request: Request, result: MethodNotAllowed | NotFound
+        self, request: Request, result: MethodNotAllowed | NotFound, scopes: Scopes
     ) -> Response | wsgi.WSGIApp:
         """Answer a path no route takes for this method: 405, 404 or a 308 redirect.
 
@@ -231,10 +232,11 @@ class App(HookRegistry):
                 return Response(status=204, headers={"Allow": allow})
             detail = f"{request.method} is not allowed here; try {allow}"
             error = HTTPError(405, self._with_hints(request, detail), {"Allow": allow})
-            return self._handle_error(request, error)
+            return self._handle_error(request, error, scopes)
         if result.redirect_to is not None:
             return self._slash_redirect(request, result.redirect_to)
-        return self._handle_error(request, HTTPError(404, self._with_hints(request, None)))
+        error = HTTPError(404, self._with_hints(request, None))
+        return self._handle_error(request, error, scopes)
 
     def _with_hints(self, request: Request, detail: str | None) -> str | None:
         """In DEBUG, add the router's near misses to a 404 or 405 page."""
@@ -266,9 +268,12 @@ class App(HookRegistry):
             f"Moved to {location}\n", 308, {"Location": location}, "text/plain; charset=utf-8"
         )
 
-    def _handle_error(self, request: Request, error: Exception) -> Response | wsgi.WSGIApp:
+    def _handle_error(
+        self, request: Request, error: Exception, scopes: Scopes | None = None
+    ) -> Response | wsgi.WSGIApp:
         """Answer an exception: the innermost matching error handler, else an error page."""
-        scopes = self._scopes(request)
+        if scopes is None:
+            scopes = self._scopes(request)
         handler = find_handler(scopes, error)
         if handler is not None:
             response = make_response(handler(request, error), handler)

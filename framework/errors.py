@@ -85,17 +85,12 @@ def error_response(
         if debug_detail is not None:
             payload["traceback"] = debug_detail
         body = json.dumps({"error": payload}, default=str).encode()
-        response = Response(body, error.status, content_type="application/json")
-    elif debug_detail is None and (error.detail is None or type(error.detail) is str):
-        response = Response(_cached_html_page(error), error.status, content_type=_HTML)
+        return Response(body, error.status, error.headers or None, "application/json")
+    if debug_detail is None and (error.detail is None or type(error.detail) is str):
+        page = _cached_html_page(error)
     else:
-        response = Response(_html_page(error, debug_detail), error.status)
-    for name, value in error.headers.items():
-        if name.lower() == "content-type":
-            response.headers[name] = value
-        else:
-            response.headers.add(name, value)
-    return response
+        page = _html_page(error, debug_detail).encode()
+    return Response(page, error.status, error.headers or None, _HTML)
 
 
 #: Error pages already rendered, by (status, detail): most apps answer the

@@ -403,43 +403,29 @@ class Router(HookRegistry):
         self.routes.append(route)
 
     def match(self, method: str, path: str) -> Match | MethodNotAllowed | NotFound:
-        """Find the route for ``method`` and ``path`` (already percent-decoded)."""
+        """Find the route for ``method`` and ``path`` (already percent-decoded).
+
+        A fully static path is one dict lookup. Otherwise matching first
+        follows the branch that the depth-first walk (``_walk``) would try
+        first: at each segment the static child if there is one, else the
+        first dynamic child that takes the segment. If that ends at a route
+        for the method, it is the answer. Most paths never pass a *fork*, a
+        point where another branch could have taken the segment too; for
+        them a dead end is the answer as well, a 405 or a 404. Only a path
+        that fails after a fork needs the full walk, with backtracking.
+        """
         node = self._static_paths.get(path)
         if node is not None:
             route = node.dispatch.get(method)
             if route is not None:
                 return Match(route, {})
-        if not path.startswith("/"):
+        if path[:1] != "/":
             if path:
                 # Not a path at all, such as the "*" of "OPTIONS *".
                 return _NOT_FOUND
             path = "/"  # an empty PATH_INFO is the root of the app
         # "/users/42" is the segments "users" and "42"; "/" is one empty segment.
         segments = path[1:].split("/")
-        result = self._descend(method, segments)
-        if result is None:
-            # The path passed a fork: the full depth-first walk decides.
-            allowed: set[str] = set()
-            found = self._walk(self._root, segments, 0, method, {}, allowed)
-            if found is not None:
-                return found
-            result = MethodNotAllowed(frozenset(allowed)) if allowed else _NOT_FOUND
-        if result is _NOT_FOUND and self._exists_with_slash(path, segments):
-            return NotFound(redirect_to=path + "/")
-        return result
-
-    def _descend(
-        self, method: str, segments: list[str]
-    ) -> Match | MethodNotAllowed | NotFound | None:
-        """Follow, segment by segment, the first branch that takes the segment.
-
-        That is the path the depth-first walk below tries first, so if it
-        ends at a route for ``method``, that route is the answer. Most paths
-        in a real table never meet a fork (a static and a dynamic branch
-        that could both take the segment); for them a dead end is the answer
-        too, a 405 or a 404, and no walk with backtracking is needed. At a
-        fork this returns None when the first branch fails.
-        """
         node = self._root
         params: dict[str, Any] = {}
         forked = False
@@ -451,22 +437,11 @@ class Router(HookRegistry):
                     params[plain[0]] = segment
                     node = plain[1]
                     continue
-                for matcher, branch in node.dynamic:
-                    if matcher.plain:
-                        if segment:
-                            params[matcher.name] = segment
-                            child = branch
-                            break
-                    else:
-                        converted = matcher.match(segment)
-                        if converted is not None:
-                            params.update(converted)
-                            child = branch
-                            break
-                else:
-                    if node.rest or forked:
-                        return None
-                    return _NOT_FOUND
+                child = _take_dynamic(node, segment, params) if node.dynamic else None
+                if child is None:
+                    if forked or node.rest:
+                        return self._backtrack(method, path, segments)
+                    return self._not_found(path, segments)
                 if node.forks:
                     forked = True
             elif node.has_dynamic:
@@ -476,8 +451,28 @@ class Router(HookRegistry):
         if route is not None:
             return Match(route, params)
         if forked:
-            return None
-        return MethodNotAllowed(node.allowed, node.allow) if node.routes else _NOT_FOUND
+            return self._backtrack(method, path, segments)
+        if node.routes:
+            return MethodNotAllowed(node.allowed, node.allow)
+        return self._not_found(path, segments)
+
+    def _backtrack(
+        self, method: str, path: str, segments: list[str]
+    ) -> Match | MethodNotAllowed | NotFound:
+        """Decide with the full depth-first walk, for a path that passed a fork."""
+        allowed: set[str] = set()
+        found = self._walk(self._root, segments, 0, method, {}, allowed)
+        if found is not None:
+            return found
+        if allowed:
+            return MethodNotAllowed(frozenset(allowed))
+        return self._not_found(path, segments)
+
+    def _not_found(self, path: str, segments: list[str]) -> NotFound:
+        """A 404, or a redirect when the same path with a trailing slash exists."""
+        if len(segments) + 1 in self._slash_depths and self._exists_with_slash(path, segments):
+            return NotFound(redirect_to=path + "/")
+        return _NOT_FOUND
 
     def _walk(
         self,
@@ -546,8 +541,6 @@ class Router(HookRegistry):
         """
         if path.endswith("/") or path.startswith("//"):
             return False
-        if len(segments) + 1 not in self._slash_depths:
-            return False
         allowed: set[str] = set()
         self._walk(self._root, [*segments, ""], 0, "", {}, allowed)
         return bool(allowed)
@@ -588,6 +581,21 @@ class Router(HookRegistry):
         if query:
             path += "?" + urlencode(query, doseq=True)
         return path
+
+
+def _take_dynamic(node: _Node, segment: str, params: dict[str, Any]) -> _Node | None:
+    """Return the first dynamic child of ``node`` that takes ``segment``, adding its values."""
+    for matcher, child in node.dynamic:
+        if matcher.plain:
+            if segment:
+                params[matcher.name] = segment
+                return child
+        else:
+            converted = matcher.match(segment)
+            if converted is not None:
+                params.update(converted)
+                return child
+    return None
 
 
 def _starts_with(texts: list[str], segments: Sequence[str | Segment]) -> bool:
