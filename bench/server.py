@@ -166,7 +166,8 @@ def _latency(output: str, percentile: str) -> float:
 
 def throughput(args: argparse.Namespace) -> dict[str, Any]:
     results: dict[str, Any] = {}
-    for setup_name, setup in SETUPS.items():
+    setups = {name: SETUPS[name] for name in args.setups}
+    for setup_name, setup in setups.items():
         for workload, body_bytes in WORKLOADS.items():
             with _servers(args.only, body_bytes, setup) as servers:
                 rounds: dict[str, list[dict[str, float]]] = {s.contender: [] for s in servers}
@@ -255,10 +256,16 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="wrk runs per contender")
     parser.add_argument("--connections", type=int, default=8, help="wrk's -c")
     parser.add_argument("--only", default=",".join(CONTENDERS), help="comma-separated")
+    parser.add_argument(
+        "--setups",
+        default=",".join(SETUPS),
+        help=f"comma-separated gunicorn set-ups (default: {','.join(SETUPS)})",
+    )
     parser.add_argument("--memory", action="store_true", help="measure worker RSS instead")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
     args = parser.parse_args()
     args.only = args.only.split(",")
+    args.setups = args.setups.split(",")
     if not args.memory and shutil.which("wrk") is None:
         sys.exit("wrk is not installed (Debian: apt-get install wrk)")
     results = memory(args) if args.memory else throughput(args)

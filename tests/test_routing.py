@@ -6,6 +6,8 @@ import uuid
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from framework import App, Converter, Router
 from framework.routing import Match, MethodNotAllowed, NotFound, RouteError, URLBuildError
@@ -500,3 +502,48 @@ def test_matching_does_not_scan_the_route_list() -> None:
         router.add_route(f"/r{index}/<counting:n>/x", view_named(f"v{index}"))
     assert matched(router, "/r4999/7/x") == ("v4999", {"n": 7})
     assert calls == ["7"]
+
+
+FORKED_TABLE = [
+    ("/", ["GET"]),
+    ("/users/me", ["GET"]),
+    ("/users/me/settings/", ["GET"]),
+    ("/users/<int:user_id>", ["GET", "PUT"]),
+    ("/users/<name>", ["GET"]),
+    ("/users/<name>/edit", ["GET", "POST"]),
+    ("/users/<name>/<path:rest>", ["GET"]),
+    ("/files/<path:rest>", ["GET"]),
+    ("/files/<name>.<ext>", ["GET"]),
+    ("/files/readme", ["DELETE"]),
+    ("/v<int:major>.<int:minor>/<name>", ["GET"]),
+    ("/<page>", ["GET"]),
+    ("/<page>/", ["POST"]),
+    ("/a/<x>/c", ["GET"]),
+    ("/a/<int:n>/d", ["DELETE"]),
+]
+FORKED_ROUTER = table(*FORKED_TABLE)
+PATH_PIECES = ["users", "me", "settings", "edit", "3", "abc", "files", "readme", "a.txt"]
+PATH_PIECES += ["v2.1", "", "a", "c", "d", "x", "caf\u00e9"]
+
+
+def outcome_key(result: object) -> tuple[object, ...]:
+    if isinstance(result, Match):
+        return ("match", result.route.name, tuple(sorted(result.params.items())))
+    if isinstance(result, MethodNotAllowed):
+        return ("405", result.allowed, result.allow)
+    assert isinstance(result, NotFound)
+    return ("404", result.redirect_to)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    method=st.sampled_from(["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"]),
+    pieces=st.lists(st.sampled_from(PATH_PIECES), min_size=1, max_size=4),
+)
+def test_the_quick_first_branch_agrees_with_the_full_walk(method: str, pieces: list[str]) -> None:
+    router = FORKED_ROUTER
+    path = "/" + "/".join(pieces)
+    quick = router.match(method, path)
+    # The reference: the depth-first walk with backtracking, for every path.
+    reference = router._backtrack(method, path, path[1:].split("/"))
+    assert outcome_key(quick) == outcome_key(reference)
