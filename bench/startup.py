@@ -25,7 +25,7 @@ import sys
 from pathlib import Path
 
 PACKAGES = ["framework", "werkzeug", "falcon", "bottle", "flask"]
-OPTIONAL = ["jinja2", "itsdangerous", "gunicorn", "werkzeug.formparser", "werkzeug.routing"]
+OPTIONAL = ["jinja2", "itsdangerous", "gunicorn", "werkzeug.routing", "uuid", "difflib"]
 
 
 def import_time_ms(package: str) -> float:
@@ -45,6 +45,20 @@ def import_time_ms(package: str) -> float:
 
 def loaded_by_import(package: str, modules: list[str]) -> list[str]:
     code = f"import sys, {package}; print(' '.join(m for m in {modules!r} if m in sys.modules))"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    return result.stdout.split()
+
+
+def added_beyond_werkzeug(package: str) -> list[str]:
+    """The modules ``import package`` loads that ``import werkzeug`` has not, its own aside."""
+    code = (
+        "import sys, werkzeug; floor = set(sys.modules); "
+        f"import {package}; "
+        f"print(' '.join(sorted(m for m in set(sys.modules) - floor "
+        f"if m.split('.')[0] != {package!r})))"
+    )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
@@ -73,8 +87,11 @@ def main() -> None:
     loaded = loaded_by_import("framework", OPTIONAL)
     among = ", ".join(OPTIONAL)
     print(f"\nloaded by 'import framework' among {among}: {', '.join(loaded) or 'none'}")
+    beyond = added_beyond_werkzeug("framework")
+    print(f"modules 'import framework' adds to 'import werkzeug': {', '.join(beyond) or 'none'}")
     if args.json:
-        args.json.write_text(json.dumps({"import_ms": medians, "loaded": loaded}, indent=2))
+        report = {"import_ms": medians, "loaded": loaded, "beyond_werkzeug": beyond}
+        args.json.write_text(json.dumps(report, indent=2))
 
 
 if __name__ == "__main__":
