@@ -1,70 +1,116 @@
-"""The example app: a small greeting service built with framework.
+"""The example app: a link shortener built with framework.
 
-Run it with gunicorn from the repository root::
+You give it a long URL; it gives you a short one, ``http://localhost:8000/<code>``,
+that redirects there and counts the visits. Run it with gunicorn::
 
-    gunicorn --bind 127.0.0.1:8000 example_app:app
+    gunicorn -c example_app/gunicorn.conf.py example_app:app
 
-A later version grows it into a link shortener; for now it shows the core:
-static and dynamic routes, a JSON API, a form, error pages and a hook.
+or while developing, with reloading on every change::
+
+    framework run example_app --reload
+
+``docs/tutorial.md`` builds it step by step; ``docs/deployment.md`` puts it
+behind nginx. The pages are here, the JSON API is in ``api.py``, storage in
+``storage.py`` and settings (all from environment variables) in ``settings.py``.
 """
 
 from __future__ import annotations
 
-from html import escape
 from typing import Any
 
-from framework import App, Request, Response, abort, redirect
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from framework import App, HTTPError, Request, Response, flash, redirect, render
+from framework.errors import error_response, wants_json
+
+from . import settings
+from .api import api, short_url
+from .storage import InvalidURL, Links, validate_url
 
 app = App(__name__)
+#: The link storage, shared by the pages and the API (as ``request.app.links``).
+app.links = Links(settings.database_path())  # type: ignore[attr-defined]
 
-#: Greetings posted through the form or the API, newest last (in memory: one
-#: process each, so every gunicorn worker keeps its own list).
-greetings: list[str] = []
+
+@app.before_request
+def open_storage(request: Request) -> None:
+    """On a process's first request: the secret key, the instance folder, the table."""
+    if app.config["SECRET_KEY"] is None:
+        app.config["SECRET_KEY"] = settings.secret_key()
+    app.links.ensure_schema()  # type: ignore[attr-defined]
 
 
 @app.get("/")
-def index(request: Request) -> str:
-    items = "".join(f"<li>{escape(text)}</li>" for text in greetings[-10:])
-    return (
-        "<!doctype html><title>framework example</title>"
-        "<h1>Hello from framework</h1>"
-        f'<p>Try <a href="{app.url_for("hello", name="world")}">a greeting</a>.</p>'
-        f'<form method="post" action="{app.url_for("add_greeting")}">'
-        '<input name="text" required> <button>Add</button></form>'
-        f"<ul>{items}</ul>"
-    )
+def index(request: Request) -> Response:
+    return home_page(request)
 
 
-@app.get("/hello/<name>", name="hello")
-def hello(request: Request, name: str) -> str:
-    return f"<h1>Hello, {escape(name)}!</h1>"
-
-
-@app.post("/greetings", name="add_greeting")
-def add_greeting(request: Request) -> Response:
-    text = request.form.get("text", "").strip()
-    if not text:
-        abort(400, "a greeting needs some text")
-    greetings.append(text)
+@app.post("/", name="shorten")
+def shorten(request: Request) -> Any:
+    """The form's POST: store the link, then redirect (303) to the page that lists it."""
+    text = request.form.get("url", "")
+    try:
+        url = validate_url(text)
+    except InvalidURL as error:
+        return home_page(request, error=str(error), url=text), 400
+    link = app.links.create(url)  # type: ignore[attr-defined]
+    flash(request, f"Your short link: {short_url(request, link.code)}", "success")
     return redirect(app.url_for("index"), 303)
 
 
-@app.get("/api/greetings")
-def list_greetings(request: Request) -> dict[str, Any]:
-    return {"greetings": greetings}
+def home_page(request: Request, *, error: str | None = None, url: str = "") -> Response:
+    recent = app.links.recent(10)  # type: ignore[attr-defined]
+    return render(request, "index.html", links=recent, error=error, url=url)
 
 
-@app.post("/api/greetings")
-def create_greeting(request: Request) -> tuple[dict[str, Any], int]:
-    data = request.json
-    if not isinstance(data, dict) or not isinstance(data.get("text"), str) or not data["text"]:
-        abort(422, 'send {"text": "..."} with a non-empty string')
-    greetings.append(data["text"])
-    return {"text": data["text"]}, 201
+@app.get("/about")
+def about(request: Request) -> Response:
+    """A static route beside /<code>: static segments are tried first, so it wins."""
+    return render(request, "about.html")
 
 
-@app.after_request
-def identify(request: Request, response: Any) -> Any:
-    if isinstance(response, Response):
-        response.headers["X-Powered-By"] = "framework"
-    return response
+@app.route("/inspect", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+def inspect(request: Request) -> Any:
+    """Your own request, taken apart: request line, headers, body."""
+    body = request.body
+    anatomy = {
+        "method": request.method,
+        "path": request.path,
+        "query": request.environ.get("QUERY_STRING", ""),
+        "version": request.version,
+        "headers": dict(request.headers.items()),
+        "body": body.decode("utf-8", "replace"),
+        "body_size": len(body),
+        "scheme": request.scheme,
+        "remote_addr": request.remote_addr,
+    }
+    if wants_json(request.headers.get("Accept")):
+        return anatomy
+    return render(request, "inspect.html", anatomy=anatomy)
+
+
+@app.get("/<code>", name="follow")
+def follow(request: Request, code: str) -> Response:
+    """The short link itself: count the visit and send the browser on (302)."""
+    url = app.links.visit(code)  # type: ignore[attr-defined]
+    if url is None:
+        raise HTTPError(404, f"No short link has the code {code!r}.")
+    return redirect(url, 302)
+
+
+@app.errorhandler(404)
+def not_found(request: Request, error: HTTPError) -> Response:
+    if wants_json(request.headers.get("Accept")):
+        return error_response(error, accept="application/json")
+    return render(request, "404.html", detail=error.detail), 404  # type: ignore[return-value]
+
+
+app.include(api, prefix="/api")
+
+#: What a server behind a proxy should run: the app, believing the proxy's
+#: X-Forwarded-For, -Proto and -Host headers (one hop each), through
+#: werkzeug's ProxyFix. Without a trusted proxy, the app itself.
+application: Any = app
+if settings.trusted_proxies():
+    hops = settings.trusted_proxies()
+    application = ProxyFix(app, x_for=hops, x_proto=hops, x_host=hops)

@@ -55,6 +55,7 @@ def static_view(folder: str) -> View:
         config = request.app.config if request.app is not None else {}
         return send_static(request, folder, filename, max_age=config.get("STATIC_MAX_AGE"))
 
+    static.__qualname__ = "static"  # how route listings name it: framework.static:static
     return static
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -59,12 +60,27 @@ def test_routes_table(capsys: pytest.CaptureFixture[str]) -> None:
     status, out, err = run_main(capsys, "routes", "example_app")
     assert (status, err) == (0, "")
     assert out.splitlines() == [
-        "METHODS             PATTERN         NAME             VIEW",
-        "GET HEAD* OPTIONS*  /               index            example_app:index",
-        "GET HEAD* OPTIONS*  /hello/<name>   hello            example_app:hello",
-        "POST OPTIONS*       /greetings      add_greeting     example_app:add_greeting",
-        "GET HEAD* OPTIONS*  /api/greetings  list_greetings   example_app:list_greetings",
-        "POST OPTIONS*       /api/greetings  create_greeting  example_app:create_greeting",
+        "METHODS                                   PATTERN                  NAME             VIEW",
+        "GET HEAD* OPTIONS*                        /static/<path:filename>  static           "
+        "framework.static:static",
+        "GET HEAD* OPTIONS*                        /                        index            "
+        "example_app:index",
+        "POST OPTIONS*                             /                        shorten          "
+        "example_app:shorten",
+        "GET HEAD* OPTIONS*                        /about                   about            "
+        "example_app:about",
+        "DELETE GET PATCH POST PUT HEAD* OPTIONS*  /inspect                 inspect          "
+        "example_app:inspect",
+        "GET HEAD* OPTIONS*                        /<code>                  follow           "
+        "example_app:follow",
+        "GET HEAD* OPTIONS*                        /api/links               api.list_links   "
+        "example_app.api:list_links",
+        "POST OPTIONS*                             /api/links               api.create_link  "
+        "example_app.api:create_link",
+        "GET HEAD* OPTIONS*                        /api/links/<code>        api.show_link    "
+        "example_app.api:show_link",
+        "DELETE OPTIONS*                           /api/links/<code>        api.delete_link  "
+        "example_app.api:delete_link",
         "* answered automatically",
     ]
 
@@ -72,19 +88,30 @@ def test_routes_table(capsys: pytest.CaptureFixture[str]) -> None:
 def test_routes_in_match_order(capsys: pytest.CaptureFixture[str]) -> None:
     _, out, _ = run_main(capsys, "routes", "example_app:app", "--sort", "match")
     patterns = [line.split()[-3] for line in out.splitlines()[1:-1]]
-    assert patterns == ["/", "/api/greetings", "/api/greetings", "/greetings", "/hello/<name>"]
+    assert patterns == [
+        "/",
+        "/",
+        "/about",
+        "/api/links",
+        "/api/links",
+        "/api/links/<code>",
+        "/api/links/<code>",
+        "/inspect",
+        "/static/<path:filename>",
+        "/<code>",
+    ]
 
 
 def test_routes_as_json(capsys: pytest.CaptureFixture[str]) -> None:
     _, out, _ = run_main(capsys, "routes", "example_app", "--json")
     document = json.loads(out)
     assert document["problems"] == []
-    assert document["routes"][1] == {
+    assert document["routes"][5] == {
         "methods": ["GET"],
         "automatic": ["HEAD", "OPTIONS"],
-        "pattern": "/hello/<name>",
-        "name": "hello",
-        "view": "example_app:hello",
+        "pattern": "/<code>",
+        "name": "follow",
+        "view": "example_app:follow",
     }
 
 
@@ -105,43 +132,46 @@ def test_routes_warns_and_strict_fails(
 
 
 def test_match_explains(capsys: pytest.CaptureFixture[str]) -> None:
-    status, out, _ = run_main(capsys, "match", "example_app", "get", "/hello/world")
+    status, out, _ = run_main(capsys, "match", "example_app", "get", "/abc123")
     assert status == 0
     assert out == (
-        "GET /hello/world\n"
-        "segments: 'hello' / 'world'\n"
+        "GET /abc123\n"
+        "segments: 'abc123'\n"
         "\n"
-        "'hello': static segment matches\n"
-        "  'world': plain <name> matches, name='world'\n"
-        "  end of path: route 'hello' (GET /hello/<name>) answers GET\n"
+        "'abc123': no static segment by that name here\n"
+        "'abc123': plain <code> matches, code='abc123'\n"
+        "end of path: route 'follow' (GET /<code>) answers GET\n"
         "\n"
-        "result: route 'hello' (GET /hello/<name>), view example_app:hello\n"
-        "params: name='world'\n"
+        "result: route 'follow' (GET /<code>), view example_app:follow\n"
+        "params: code='abc123'\n"
     )
 
 
 def test_trace_shows_both_messages(capsys: pytest.CaptureFixture[str]) -> None:
     status, out, _ = run_main(
-        capsys, "trace", "example_app", "POST", "/api/greetings", "--json", '{"text": "hi"}'
+        capsys, "trace", "example_app", "POST", "/api/links", "--json", '{"url": "https://x.org"}'
     )
     assert status == 0
-    assert "  POST /api/greetings HTTP/1.1    <- method, path, version" in out
+    assert re.search(r"^  POST /api/links HTTP/1.1 +<- method, path, version$", out, re.M)
     assert "  Content-Type: application/json" in out
-    assert '  {"text": "hi"}                  <- body, 14 bytes' in out
-    assert "  result: route 'create_greeting' (POST /api/greetings)" in out
-    assert "  HTTP/1.1 201 Created            <- version, status code, status message" in out
+    assert re.search(r'^  \{"url": "https://x.org"\} +<- body, 24 bytes$', out, re.M)
+    assert "  result: route 'api.create_link' (POST /api/links)" in out
+    assert re.search(
+        r"^  HTTP/1.1 201 Created +<- version, status code, status message$", out, re.M
+    )
+    assert re.search(r"^  Location: /api/links/\w{6} ", out, re.M)
     assert "\x1b[" not in out  # not a terminal: no color
 
 
 def test_trace_headers_and_form_data(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     body_file = tmp_path / "body.txt"
-    body_file.write_bytes(b"text=from+a+file")
+    body_file.write_bytes(b"url=https%3A%2F%2Fexample.com%2Ffrom-a-file")
     status, out, _ = run_main(
         capsys,
         "trace",
         "example_app",
         "POST",
-        "/greetings",
+        "/",
         "-H",
         "Accept: text/html",
         "-d",
@@ -150,7 +180,7 @@ def test_trace_headers_and_form_data(capsys: pytest.CaptureFixture[str], tmp_pat
     assert status == 0
     assert "  Accept: text/html" in out
     assert "  Content-Type: application/x-www-form-urlencoded" in out
-    assert "  text=from+a+file" in out
+    assert "  url=https%3A%2F%2Fexample.com%2Ffrom-a-file" in out
     assert "  HTTP/1.1 303 See Other" in out
 
 
@@ -167,13 +197,13 @@ ERROR_CASES = [
         id="no-module",
     ),
     pytest.param(
-        ["routes", "example_app:application"],
-        "framework routes: error: module 'example_app' has no attribute 'application'; it has app",
+        ["routes", "example_app:wsgi"],
+        "framework routes: error: module 'example_app' has no attribute 'wsgi'; it has app",
         id="no-attribute",
     ),
     pytest.param(
-        ["routes", "example_app:escape"],
-        "framework routes: error: example_app:escape is a WSGI app but not a framework App",
+        ["routes", "example_app:index"],
+        "framework routes: error: example_app:index is a WSGI app but not a framework App",
         id="not-an-app",
     ),
     pytest.param(
@@ -314,7 +344,9 @@ def test_run_serves_with_the_development_server(tmp_path: Path) -> None:
         )
         try:
             _wait_until_serving(proc, port, log)
-            assert _get(port, "/hello/run") == (200, b"<h1>Hello, run!</h1>")
+            status, body = _get(port, "/about")
+            assert status == 200
+            assert b"<h1>About</h1>" in body
         finally:
             _stop(proc, signal.SIGINT, log)
     assert f"Serving example_app at http://127.0.0.1:{port}/" in log.read_text()
@@ -355,13 +387,15 @@ def test_serve_runs_gunicorn_and_stops_on_sigterm(tmp_path: Path) -> None:
         listener.close()
         try:
             _wait_until_serving(proc, port, log)
-            assert _get(port, "/hello/gunicorn") == (200, b"<h1>Hello, gunicorn!</h1>")
+            status, body = _get(port, "/about")
+            assert status == 200
+            assert b"<h1>About</h1>" in body
         finally:
             status = _stop(proc, signal.SIGTERM, log)
     text = log.read_text()
     assert status == 0, text
     assert "Starting gunicorn" in text
-    assert '"GET /hello/gunicorn HTTP/1.1" 200' in text  # the access log
+    assert '"GET /about HTTP/1.1" 200' in text  # the access log
     assert "Shutting down: Master" in text
     assert list(home.iterdir()) == []  # no control socket left in the home folder
 

@@ -9,181 +9,31 @@ bodies, a body that is never sent, HEAD).
 import hashlib
 import http.client
 import json
-import os
-import signal
 import socket
-import subprocess
-import sys
-import tempfile
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
-from dataclasses import dataclass
-from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import pytest
+from servers import (
+    HOST,
+    IO_TIMEOUT,
+    TESTS_DIR,
+    Reply,
+    Server,
+    raw_connection,
+    request,
+    run_gunicorn,
+)
 
-TESTS_DIR = Path(__file__).resolve().parent
-ROOT = TESTS_DIR.parent
-HOST = "127.0.0.1"
 LIMIT = 1024 * 1024  # MAX_BODY_SIZE of tests/e2e_app.py
-START_TIMEOUT = 15.0  # seconds gunicorn gets to come up
-STOP_TIMEOUT = 10.0  # seconds gunicorn gets to stop after SIGTERM before SIGKILL
-IO_TIMEOUT = 10.0  # bound on every socket operation
 # RFC 9110 renamed 413; the older names are still what many libraries say.
 TOO_LARGE = ("Content Too Large", "Payload Too Large", "Request Entity Too Large")
-
-
-@dataclass
-class Reply:
-    status: int
-    reason: str
-    headers: http.client.HTTPMessage
-    body: bytes
-
-    def json(self) -> Any:
-        return json.loads(self.body)
-
-    @property
-    def text(self) -> str:
-        return self.body.decode("utf-8")
-
-
-@dataclass
-class Server:
-    port: int
-    log: IO[bytes]  # gunicorn's stdout and stderr
-
-    def output(self) -> str:
-        # pread: gunicorn shares this file's offset, so seeking it would garble the log.
-        fd = self.log.fileno()
-        return os.pread(fd, os.fstat(fd).st_size, 0).decode("utf-8", errors="replace")
-
-
-def _gunicorn_env() -> dict[str, str]:
-    env = dict(os.environ)
-    env.pop("GUNICORN_CMD_ARGS", None)
-    paths = [str(ROOT), str(TESTS_DIR)]
-    if env.get("PYTHONPATH"):
-        paths.append(env["PYTHONPATH"])
-    env["PYTHONPATH"] = os.pathsep.join(paths)
-    env["PYTHONUNBUFFERED"] = "1"
-    return env
-
-
-def _probe(port: int) -> bool:
-    """True once the server answers an HTTP request on ``port``."""
-    conn = http.client.HTTPConnection(HOST, port, timeout=2.0)
-    try:
-        conn.request("GET", "/")
-        conn.getresponse().read()
-    except (OSError, http.client.HTTPException):
-        return False
-    finally:
-        conn.close()
-    return True
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=STOP_TIMEOUT)
-    # gunicorn runs in its own session: take down a worker the master may have orphaned.
-    with suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, signal.SIGKILL)
-
-
-@contextmanager
-def run_gunicorn(app_spec: str, *extra_args: str) -> Iterator[Server]:
-    """Serve ``app_spec`` with a real gunicorn on a free loopback port; always stop it."""
-    with (
-        socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener,
-        tempfile.TemporaryFile() as log,
-    ):
-        # Port 0: the OS picks a free port. gunicorn inherits this very socket
-        # (--bind fd://N), so no other process can take the port in between.
-        listener.bind((HOST, 0))
-        port = int(listener.getsockname()[1])
-        cmd = [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--bind",
-            f"fd://{listener.fileno()}",
-            "--workers",
-            "1",
-            "--worker-class",
-            "sync",
-            "--no-control-socket",  # would otherwise create ~/.gunicorn/gunicorn.ctl
-            "--graceful-timeout",
-            "5",
-            "--log-level",
-            "info",
-            *extra_args,
-            app_spec,
-        ]
-        proc = subprocess.Popen(
-            cmd,
-            cwd=ROOT,
-            env=_gunicorn_env(),
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            pass_fds=(listener.fileno(),),
-            start_new_session=True,
-        )
-        listener.close()  # gunicorn holds it now
-        srv = Server(port, log)
-        try:
-            deadline = time.monotonic() + START_TIMEOUT
-            while not _probe(port):
-                if proc.poll() is not None:
-                    pytest.fail(f"gunicorn exited with status {proc.returncode}:\n{srv.output()}")
-                if time.monotonic() > deadline:
-                    pytest.fail(
-                        f"gunicorn did not answer on port {port} within {START_TIMEOUT}s:\n"
-                        f"{srv.output()}"
-                    )
-                time.sleep(0.05)
-            yield srv
-        finally:
-            _stop(proc)
 
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[Server]:
     with run_gunicorn("e2e_app:app") as srv:
         yield srv
-
-
-def request(
-    server: Server,
-    method: str,
-    path: str,
-    body: bytes | None = None,
-    headers: dict[str, str] | None = None,
-) -> Reply:
-    conn = http.client.HTTPConnection(HOST, server.port, timeout=IO_TIMEOUT)
-    try:
-        conn.request(method, path, body=body, headers=headers or {})
-        resp = conn.getresponse()
-        return Reply(resp.status, resp.reason, resp.headers, resp.read())
-    finally:
-        conn.close()
-
-
-@contextmanager
-def raw_connection(server: Server) -> Iterator[socket.socket]:
-    sock = socket.create_connection((HOST, server.port), timeout=IO_TIMEOUT)
-    try:
-        yield sock
-    finally:
-        sock.close()
 
 
 def head_block(method: str, path: str, headers: dict[str, str]) -> bytes:
@@ -526,87 +376,3 @@ def test_one_worker_served_every_bad_request(server: Server) -> None:
     assert reply.status == 200
     assert reply.body == b"Hello"
     assert server.output().count("Booting worker") == 1, server.output()
-
-
-def test_example_app_under_gunicorn() -> None:
-    """The README's run command serves example_app:app with gunicorn; so does this test."""
-    with run_gunicorn("example_app:app") as example:
-        home = request(example, "GET", "/")
-        assert home.status == 200
-        assert "Hello from framework" in home.text
-        assert home.headers["X-Powered-By"] == "framework"
-        created = request(
-            example,
-            "POST",
-            "/api/greetings",
-            body=b'{"text": "over the wire"}',
-            headers={"Content-Type": "application/json"},
-        )
-        assert (created.status, created.json()) == (201, {"text": "over the wire"})
-        assert request(example, "GET", "/api/greetings").json() == {"greetings": ["over the wire"]}
-
-
-STATIC_FILE = TESTS_DIR / "e2e_static" / "page.txt"
-
-
-def test_static_file_is_served_whole(server: Server) -> None:
-    reply = request(server, "GET", "/static/page.txt")
-    assert reply.status == 200
-    assert reply.body == STATIC_FILE.read_bytes()
-    assert reply.headers["Content-Length"] == str(STATIC_FILE.stat().st_size)
-    assert reply.headers.get_content_type() == "text/plain"
-    assert reply.headers["ETag"] and reply.headers["Last-Modified"]
-
-
-def test_static_file_conditional_and_range(server: Server) -> None:
-    etag = request(server, "GET", "/static/page.txt").headers["ETag"]
-    not_modified = request(server, "GET", "/static/page.txt", headers={"If-None-Match": etag})
-    assert (not_modified.status, not_modified.body) == (304, b"")
-    part = request(server, "GET", "/static/page.txt", headers={"Range": "bytes=5-8"})
-    assert (part.status, part.body) == (206, b"0000")
-    size = STATIC_FILE.stat().st_size
-    assert part.headers["Content-Range"] == f"bytes 5-8/{size}"
-    outside = request(server, "GET", "/static/page.txt", headers={"Range": f"bytes={size}-"})
-    assert outside.status == 416
-    assert outside.headers["Content-Range"] == f"bytes */{size}"
-    head = request(server, "HEAD", "/static/page.txt")
-    assert (head.status, head.body, head.headers["Content-Length"]) == (200, b"", str(size))
-
-
-@pytest.mark.parametrize(
-    "path",
-    [
-        pytest.param("/static/../e2e_app.py", id="dot-dot"),
-        pytest.param("/static/%2e%2e/e2e_app.py", id="encoded-dots"),
-        pytest.param("/static/..%2fe2e_app.py", id="encoded-slash"),
-        pytest.param("/static//etc/passwd", id="absolute"),
-    ],
-)
-def test_static_traversal_is_404_over_the_wire(server: Server, path: str) -> None:
-    with raw_connection(server) as sock:
-        sock.sendall(head_block("GET", path, {}))
-        reply = read_reply(sock, "GET")
-    assert reply.status == 404
-    assert b"import" not in reply.body and b"root:" not in reply.body
-    assert_still_serving(server)
-
-
-def test_session_cookie_round_trip(server: Server) -> None:
-    first = request(server, "POST", "/visits")
-    assert first.json() == {"visits": 1}
-    assert first.headers["Vary"] == "Cookie"
-    cookie = first.headers["Set-Cookie"].split(";")[0]
-    second = request(server, "POST", "/visits", headers={"Cookie": cookie})
-    assert second.json() == {"visits": 2}
-    forged = request(server, "POST", "/visits", headers={"Cookie": cookie[:-3] + "abc"})
-    assert forged.json() == {"visits": 1}
-
-
-def test_router_errors_are_the_routers(server: Server) -> None:
-    assert request(server, "GET", "/api/things/3").json() == {"thing": 3}
-    missing = request(server, "GET", "/api/nothing")
-    assert (missing.status, missing.json()) == (404, {"api_error": 404})
-    wrong = request(server, "DELETE", "/api/things/3")
-    assert (wrong.status, wrong.json()) == (405, {"api_error": 405})
-    assert allow_set(wrong) == {"GET", "HEAD", "OPTIONS"}
-    assert_html_error(request(server, "GET", "/nothing"), 404, "Not Found")

@@ -1,0 +1,40 @@
+"""gunicorn's settings for the example app in production.
+
+    gunicorn -c example_app/gunicorn.conf.py example_app:app
+
+Behind a proxy, serve ``example_app:application`` instead (and set
+``SHORTENER_TRUSTED_PROXIES``): see docs/deployment.md. Every setting can be
+changed from the environment, as below, or on gunicorn's command line.
+"""
+
+import multiprocessing
+import os
+
+#: Where to listen. Behind nginx, a loopback address; nginx faces the network.
+bind = os.environ.get("SHORTENER_BIND", "127.0.0.1:8000")
+
+#: Worker processes: gunicorn's advice is two per CPU, plus one.
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+
+#: Threads in each worker: a worker waiting on SQLite or a slow client still
+#: answers other requests.
+worker_class = "gthread"
+threads = int(os.environ.get("SHORTENER_THREADS", "4"))
+
+#: A worker silent for this long is killed and replaced; on SIGTERM, workers
+#: get this long to finish the requests they are serving.
+timeout = 30
+graceful_timeout = 10
+
+#: How long an idle keep-alive connection stays open (behind nginx, which
+#: reuses connections to the app).
+keepalive = 5
+
+#: Logs to stdout and stderr, where a process manager (systemd, a container
+#: runtime) collects them.
+accesslog = "-"
+errorlog = "-"
+loglevel = "info"
+
+#: No control socket in the home folder (gunicorn 24 and newer).
+control_socket_disable = True

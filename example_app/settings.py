@@ -1,0 +1,68 @@
+"""Settings: where the data lives, the secret key, and whether a proxy is trusted.
+
+Everything comes from environment variables, so one code base runs on a
+laptop, in the tests and behind nginx:
+
+``SHORTENER_INSTANCE``
+    The instance folder, for files that belong to this installation rather
+    than to the code: the database and the secret key. Default: ``instance/``
+    beside the ``example_app`` package. Created on first use.
+``SHORTENER_DATABASE``
+    The SQLite database file. Default: ``links.sqlite3`` in the instance folder.
+``SHORTENER_SECRET_KEY``
+    The key that signs session cookies. Default: a random key made once and
+    kept in the instance folder, so that every worker process, and every
+    server sharing the folder, signs with the same key.
+``SHORTENER_TRUSTED_PROXIES``
+    How many proxies (such as nginx) stand in front of the app and may be
+    believed about the client's address and scheme. Default: 0.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent
+
+
+def instance_folder() -> Path:
+    return Path(os.environ.get("SHORTENER_INSTANCE", PACKAGE.parent / "instance"))
+
+
+def database_path() -> Path:
+    default = instance_folder() / "links.sqlite3"
+    return Path(os.environ.get("SHORTENER_DATABASE", default))
+
+
+def trusted_proxies() -> int:
+    return int(os.environ.get("SHORTENER_TRUSTED_PROXIES", "0"))
+
+
+def secret_key() -> str:
+    """The session key: from the environment, or made once and kept in the instance folder."""
+    if os.environ.get("SHORTENER_SECRET_KEY"):
+        return os.environ["SHORTENER_SECRET_KEY"]
+    folder = instance_folder()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "secret_key"
+    try:
+        # O_EXCL: of several workers starting at once, exactly one writes the key.
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(descriptor, "w") as file:
+            file.write(secrets.token_hex(32))
+    key = ""
+    for _ in range(100):
+        key = path.read_text().strip()
+        if key:
+            break
+        # Another process has created the file and is about to write the key.
+        time.sleep(0.01)
+    if not key:
+        raise RuntimeError(f"{path} is empty: delete it to make a new key")
+    return key

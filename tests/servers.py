@@ -1,0 +1,185 @@
+"""Real servers for the end-to-end tests: start, probe, talk to, and always stop.
+
+gunicorn is started as a child process on a free loopback port: the test
+binds a socket to port 0 (the OS picks a free port) and hands that very
+socket to gunicorn (``--bind fd://N``), so no other process can take the
+port in between. Every helper stops what it started, also when a test fails.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+import pytest
+
+TESTS_DIR = Path(__file__).resolve().parent
+ROOT = TESTS_DIR.parent
+HOST = "127.0.0.1"
+START_TIMEOUT = 15.0  # seconds gunicorn gets to come up
+STOP_TIMEOUT = 10.0  # seconds gunicorn gets to stop after SIGTERM before SIGKILL
+IO_TIMEOUT = 10.0  # bound on every socket operation
+
+
+@dataclass
+class Reply:
+    status: int
+    reason: str
+    headers: http.client.HTTPMessage
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8")
+
+
+@dataclass
+class Server:
+    port: int
+    log: IO[bytes]  # gunicorn's stdout and stderr
+
+    def output(self) -> str:
+        # pread: gunicorn shares this file's offset, so seeking it would garble the log.
+        fd = self.log.fileno()
+        return os.pread(fd, os.fstat(fd).st_size, 0).decode("utf-8", errors="replace")
+
+
+def gunicorn_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("GUNICORN_CMD_ARGS", None)
+    paths = [str(ROOT), str(TESTS_DIR)]
+    if env.get("PYTHONPATH"):
+        paths.append(env["PYTHONPATH"])
+    env["PYTHONPATH"] = os.pathsep.join(paths)
+    env["PYTHONUNBUFFERED"] = "1"
+    env.update(extra or {})
+    return env
+
+
+def probe(port: int, path: str = "/") -> bool:
+    """True once the server answers an HTTP request on ``port``."""
+    conn = http.client.HTTPConnection(HOST, port, timeout=2.0)
+    try:
+        conn.request("GET", path)
+        conn.getresponse().read()
+    except (OSError, http.client.HTTPException):
+        return False
+    finally:
+        conn.close()
+    return True
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=STOP_TIMEOUT)
+    # gunicorn runs in its own session: take down a worker the master may have orphaned.
+    with suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+@contextmanager
+def run_gunicorn(
+    app_spec: str, *extra_args: str, workers: int = 1, env: dict[str, str] | None = None
+) -> Iterator[Server]:
+    """Serve ``app_spec`` with a real gunicorn on a free loopback port; always stop it.
+
+    ``env`` adds environment variables for the server (the example app reads its
+    settings from there).
+    """
+    with (
+        socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener,
+        tempfile.TemporaryFile() as log,
+    ):
+        # Port 0: the OS picks a free port. gunicorn inherits this very socket
+        # (--bind fd://N), so no other process can take the port in between.
+        listener.bind((HOST, 0))
+        port = int(listener.getsockname()[1])
+        cmd = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--bind",
+            f"fd://{listener.fileno()}",
+            "--workers",
+            str(workers),
+            "--worker-class",
+            "sync",
+            "--no-control-socket",  # would otherwise create ~/.gunicorn/gunicorn.ctl
+            "--graceful-timeout",
+            "5",
+            "--log-level",
+            "info",
+            *extra_args,
+            app_spec,
+        ]
+        proc = subprocess.Popen(
+            cmd,
+            cwd=ROOT,
+            env=gunicorn_env(env),
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            pass_fds=(listener.fileno(),),
+            start_new_session=True,
+        )
+        listener.close()  # gunicorn holds it now
+        srv = Server(port, log)
+        try:
+            deadline = time.monotonic() + START_TIMEOUT
+            while not probe(port):
+                if proc.poll() is not None:
+                    pytest.fail(f"gunicorn exited with status {proc.returncode}:\n{srv.output()}")
+                if time.monotonic() > deadline:
+                    pytest.fail(
+                        f"gunicorn did not answer on port {port} within {START_TIMEOUT}s:\n"
+                        f"{srv.output()}"
+                    )
+                time.sleep(0.05)
+            yield srv
+        finally:
+            stop(proc)
+
+
+def request(
+    server: Server,
+    method: str,
+    path: str,
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+) -> Reply:
+    conn = http.client.HTTPConnection(HOST, server.port, timeout=IO_TIMEOUT)
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        resp = conn.getresponse()
+        return Reply(resp.status, resp.reason, resp.headers, resp.read())
+    finally:
+        conn.close()
+
+
+@contextmanager
+def raw_connection(server: Server) -> Iterator[socket.socket]:
+    sock = socket.create_connection((HOST, server.port), timeout=IO_TIMEOUT)
+    try:
+        yield sock
+    finally:
+        sock.close()
