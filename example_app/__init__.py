@@ -29,7 +29,7 @@ from .storage import InvalidURL, Links, validate_url
 
 app = App(__name__)
 #: The link storage, shared by the pages and the API (as ``request.app.links``).
-app.links = Links(settings.database_path())  # type: ignore[attr-defined]
+app.links = Links(settings.database_path())
 
 
 @app.before_request
@@ -37,7 +37,7 @@ def open_storage(request: Request) -> None:
     """On a process's first request: the secret key, the instance folder, the table."""
     if app.config["SECRET_KEY"] is None:
         app.config["SECRET_KEY"] = settings.secret_key()
-    app.links.ensure_schema()  # type: ignore[attr-defined]
+    app.links.ensure_schema()
 
 
 @app.get("/")
@@ -53,13 +53,13 @@ def shorten(request: Request) -> Any:
         url = validate_url(text)
     except InvalidURL as error:
         return home_page(request, error=str(error), url=text), 400
-    link = app.links.create(url)  # type: ignore[attr-defined]
+    link = app.links.create(url)
     flash(request, f"Your short link: {short_url(request, link.code)}", "success")
     return redirect(app.url_for("index"), 303)
 
 
 def home_page(request: Request, *, error: str | None = None, url: str = "") -> Response:
-    recent = app.links.recent(10)  # type: ignore[attr-defined]
+    recent = app.links.recent(10)
     return render(request, "index.html", links=recent, error=error, url=url)
 
 
@@ -92,7 +92,7 @@ def inspect(request: Request) -> Any:
 @app.get("/<code>", name="follow")
 def follow(request: Request, code: str) -> Response:
     """The short link itself: count the visit and send the browser on (302)."""
-    url = app.links.visit(code)  # type: ignore[attr-defined]
+    url = app.links.visit(code)
     if url is None:
         raise HTTPError(404, f"No short link has the code {code!r}.")
     return redirect(url, 302)
@@ -102,7 +102,7 @@ def follow(request: Request, code: str) -> Response:
 def not_found(request: Request, error: HTTPError) -> Response:
     if wants_json(request.headers.get("Accept")):
         return error_response(error, accept="application/json")
-    return render(request, "404.html", detail=error.detail), 404  # type: ignore[return-value]
+    return render(request, "404.html", detail=error.detail), 404
 
 
 app.include(api, prefix="/api")

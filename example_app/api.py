@@ -49,7 +49,9 @@ def list_links(request: Request) -> dict[str, Any]:
 def create_link(request: Request) -> Response:
     data = request.json  # 415 unless the body is JSON, 400 if it is malformed
     if not isinstance(data, dict) or not isinstance(data.get("url"), str):
-        abort(422, 'send a JSON object with a "url" string, such as {"url": "https://example.com"}')
+        abort(
+            422, 'send a JSON object with a "url" string, such as {"url": "https://example.com"}'
+        )
     try:
         url = validate_url(data["url"])
     except InvalidURL as error:

@@ -84,15 +84,16 @@ def probe(port: int, path: str = "/") -> bool:
     return True
 
 
-def stop(proc: subprocess.Popen[bytes]) -> None:
+def stop(proc: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
+    """Stop a server started in a session of its own: ``sig``, then SIGKILL if it lingers."""
     if proc.poll() is None:
-        proc.terminate()
+        proc.send_signal(sig)
         try:
             proc.wait(timeout=STOP_TIMEOUT)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=STOP_TIMEOUT)
-    # gunicorn runs in its own session: take down a worker the master may have orphaned.
+    # The server runs in its own session: take down a worker its master may have orphaned.
     with suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGKILL)
 
@@ -183,3 +184,12 @@ def raw_connection(server: Server) -> Iterator[socket.socket]:
         yield sock
     finally:
         sock.close()
+
+
+@contextmanager
+def run_shortener(folder: Path, *, workers: int = 2) -> Iterator[Server]:
+    """The example app under gunicorn, with its instance folder (database, key) in ``folder``."""
+    with run_gunicorn(
+        "example_app:app", workers=workers, env={"SHORTENER_INSTANCE": str(folder)}
+    ) as server:
+        yield server

@@ -2,8 +2,10 @@
 
 A fenced block with a title (```html title="templates/page.html"```) is a
 file the page's examples use: it is written to the examples' working folder
-first. Untitled ```python blocks are run; one that defines ``test_``
-functions is run with pytest, as a user would run it.
+first. When the title names a file of the repository
+(``example_app/storage.py``), the block is an excerpt of it instead, and
+must appear in it word for word. Untitled ```python blocks are run; one that
+defines ``test_`` functions is run with pytest, as a user would run it.
 
 A ```console block holds a ``$ framework ...`` command and its output; the
 output must be exactly what the command prints. After changing a command
@@ -96,7 +98,11 @@ def examples() -> list[object]:
     for page in PAGES:
         text = page.read_text(encoding="utf-8")
         blocks = list(FENCE.finditer(text))
-        files = {block["title"]: block["code"] for block in blocks if block["title"]}
+        files = {
+            block["title"]: block["code"]
+            for block in blocks
+            if block["title"] and not (ROOT / block["title"]).exists()
+        }
         runnable = [b for b in blocks if b["language"] == "python" and not b["title"]]
         for number, block in enumerate(runnable, start=1):
             line = text.count("\n", 0, block.start()) + 2
@@ -106,14 +112,40 @@ def examples() -> list[object]:
     return found
 
 
+def excerpts() -> list[object]:
+    found = []
+    for page in PAGES:
+        text = page.read_text(encoding="utf-8")
+        for block in FENCE.finditer(text):
+            if block["title"] and (ROOT / block["title"]).exists():
+                line = text.count("\n", 0, block.start()) + 1
+                found.append(
+                    pytest.param(
+                        block["title"], block["code"], id=f"{page.relative_to(ROOT)}:{line}"
+                    )
+                )
+    return found
+
+
+@pytest.mark.parametrize(("path", "code"), excerpts())
+def test_excerpt_is_in_the_real_file(path: str, code: str) -> None:
+    source = (ROOT / path).read_text(encoding="utf-8")
+    assert code in source, f"this excerpt is no longer in {path}; copy it again from the file"
+
+
 @pytest.mark.parametrize(("code", "files"), examples())
-def test_example_runs(code: str, files: dict[str, str], pytester: pytest.Pytester) -> None:
+def test_example_runs(
+    code: str, files: dict[str, str], pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # pytester has made its own temporary folder the working directory.
     for name, content in files.items():
         path = pytester.path / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(content, encoding="utf-8")
     if "def test_" in code:
+        # The example may import the repository's example_app, as the docs do.
+        paths = [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
+        monkeypatch.setenv("PYTHONPATH", os.pathsep.join(paths))
         pytester.makepyfile(test_example=code)
         pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
     else:
@@ -121,8 +153,12 @@ def test_example_runs(code: str, files: dict[str, str], pytester: pytest.Pyteste
 
 
 def test_every_page_has_examples() -> None:
-    pages_with_examples = {str(param.id).split(":")[0] for param in examples()}  # type: ignore[attr-defined]
-    assert pages_with_examples == {str(page.relative_to(ROOT)) for page in PAGES}
+    """Each page shows something the tests check: code that runs, a command, an excerpt."""
+    checked = {
+        str(param.id).split(":")[0]  # type: ignore[attr-defined]
+        for param in [*examples(), *console_examples(), *excerpts()]
+    }
+    assert checked == {str(page.relative_to(ROOT)) for page in PAGES}
 
 
 if __name__ == "__main__" and sys.argv[1:] == ["--update"]:

@@ -376,3 +376,69 @@ def test_one_worker_served_every_bad_request(server: Server) -> None:
     assert reply.status == 200
     assert reply.body == b"Hello"
     assert server.output().count("Booting worker") == 1, server.output()
+
+
+STATIC_FILE = TESTS_DIR / "e2e_static" / "page.txt"
+
+
+def test_static_file_is_served_whole(server: Server) -> None:
+    reply = request(server, "GET", "/static/page.txt")
+    assert reply.status == 200
+    assert reply.body == STATIC_FILE.read_bytes()
+    assert reply.headers["Content-Length"] == str(STATIC_FILE.stat().st_size)
+    assert reply.headers.get_content_type() == "text/plain"
+    assert reply.headers["ETag"] and reply.headers["Last-Modified"]
+
+
+def test_static_file_conditional_and_range(server: Server) -> None:
+    etag = request(server, "GET", "/static/page.txt").headers["ETag"]
+    not_modified = request(server, "GET", "/static/page.txt", headers={"If-None-Match": etag})
+    assert (not_modified.status, not_modified.body) == (304, b"")
+    part = request(server, "GET", "/static/page.txt", headers={"Range": "bytes=5-8"})
+    assert (part.status, part.body) == (206, b"0000")
+    size = STATIC_FILE.stat().st_size
+    assert part.headers["Content-Range"] == f"bytes 5-8/{size}"
+    outside = request(server, "GET", "/static/page.txt", headers={"Range": f"bytes={size}-"})
+    assert outside.status == 416
+    assert outside.headers["Content-Range"] == f"bytes */{size}"
+    head = request(server, "HEAD", "/static/page.txt")
+    assert (head.status, head.body, head.headers["Content-Length"]) == (200, b"", str(size))
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        pytest.param("/static/../e2e_app.py", id="dot-dot"),
+        pytest.param("/static/%2e%2e/e2e_app.py", id="encoded-dots"),
+        pytest.param("/static/..%2fe2e_app.py", id="encoded-slash"),
+        pytest.param("/static//etc/passwd", id="absolute"),
+    ],
+)
+def test_static_traversal_is_404_over_the_wire(server: Server, path: str) -> None:
+    with raw_connection(server) as sock:
+        sock.sendall(head_block("GET", path, {}))
+        reply = read_reply(sock, "GET")
+    assert reply.status == 404
+    assert b"import" not in reply.body and b"root:" not in reply.body
+    assert_still_serving(server)
+
+
+def test_session_cookie_round_trip(server: Server) -> None:
+    first = request(server, "POST", "/visits")
+    assert first.json() == {"visits": 1}
+    assert first.headers["Vary"] == "Cookie"
+    cookie = first.headers["Set-Cookie"].split(";")[0]
+    second = request(server, "POST", "/visits", headers={"Cookie": cookie})
+    assert second.json() == {"visits": 2}
+    forged = request(server, "POST", "/visits", headers={"Cookie": cookie[:-3] + "abc"})
+    assert forged.json() == {"visits": 1}
+
+
+def test_router_errors_are_the_routers(server: Server) -> None:
+    assert request(server, "GET", "/api/things/3").json() == {"thing": 3}
+    missing = request(server, "GET", "/api/nothing")
+    assert (missing.status, missing.json()) == (404, {"api_error": 404})
+    wrong = request(server, "DELETE", "/api/things/3")
+    assert (wrong.status, wrong.json()) == (405, {"api_error": 405})
+    assert allow_set(wrong) == {"GET", "HEAD", "OPTIONS"}
+    assert_html_error(request(server, "GET", "/nothing"), 404, "Not Found")

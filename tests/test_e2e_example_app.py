@@ -1,0 +1,138 @@
+"""The example app under a real gunicorn with two workers, driven over real HTTP.
+
+Both workers share one SQLite database and one secret key in a temporary
+instance folder, as the workers of a deployment do: a link created through
+one worker resolves through the other, and a flash message set by one is
+shown by the other.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+from servers import HOST, ROOT, Reply, Server, request, run_shortener
+
+STYLESHEET = ROOT / "example_app" / "static" / "style.css"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    with run_shortener(tmp_path_factory.mktemp("instance")) as server:
+        yield server
+
+
+class Browser:
+    """A client that keeps cookies between requests, as a browser does."""
+
+    def __init__(self, server: Server) -> None:
+        self.server = server
+        self.cookies: dict[str, str] = {}
+
+    def send(
+        self,
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Reply:
+        all_headers = dict(headers or {})
+        if self.cookies:
+            all_headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        response = request(self.server, method, path, body, all_headers)
+        for header in response.headers.get_all("Set-Cookie") or []:
+            name, _, rest = header.partition("=")
+            value = rest.split(";")[0]
+            if "Max-Age=0" in header:
+                self.cookies.pop(name, None)
+            else:
+                self.cookies[name] = value
+        return response
+
+
+def test_create_through_the_form_follow_and_flash_once(server: Server) -> None:
+    browser = Browser(server)
+    form = urlencode({"url": "https://example.com/over/the/wire"}).encode()
+    posted = browser.send("POST", "/", form, {"Content-Type": "application/x-www-form-urlencoded"})
+    assert posted.status == 303
+    assert posted.headers["Location"] == "/"
+    # With two workers, the next requests may land on either: both must see the flash.
+    page = browser.send("GET", "/").text
+    [code] = re.findall(rf"Your short link: http://{HOST}:{server.port}/(\w+)", page)
+    assert "Your short link" not in browser.send("GET", "/").text
+    followed = browser.send("GET", f"/{code}")
+    assert followed.status == 302
+    assert followed.headers["Location"] == "https://example.com/over/the/wire"
+
+
+def test_invalid_form_input_is_a_400_page(server: Server) -> None:
+    form = urlencode({"url": "ftp://nope"}).encode()
+    reply = request(
+        server, "POST", "/", form, {"Content-Type": "application/x-www-form-urlencoded"}
+    )
+    assert reply.status == 400
+    assert "Only http:// and https:// URLs can be shortened." in reply.text
+
+
+def test_create_through_the_api_and_resolve_many_times(server: Server) -> None:
+    created = request(
+        server,
+        "POST",
+        "/api/links",
+        json.dumps({"url": "https://python.org/"}).encode(),
+        {"Content-Type": "application/json"},
+    )
+    assert created.status == 201
+    code = created.json()["code"]
+    assert created.headers["Location"] == f"/api/links/{code}"
+    # Enough requests that both workers answer some: each sees the same database.
+    for _ in range(10):
+        reply = request(server, "GET", f"/{code}")
+        assert (reply.status, reply.headers["Location"]) == (302, "https://python.org/")
+    assert request(server, "GET", f"/api/links/{code}").json()["visits"] == 10
+    assert request(server, "DELETE", f"/api/links/{code}").status == 204
+    assert request(server, "GET", f"/{code}").status == 404
+
+
+def test_errors_over_the_wire(server: Server) -> None:
+    missing = request(server, "GET", "/nosuch")
+    assert missing.status == 404
+    assert "<h1>Not found</h1>" in missing.text
+    not_allowed = request(server, "DELETE", "/about")
+    assert not_allowed.status == 405
+    assert not_allowed.headers["Allow"] == "GET, HEAD, OPTIONS"
+    bad_json = request(
+        server, "POST", "/api/links", b"{nope", {"Content-Type": "application/json"}
+    )
+    assert bad_json.status == 400
+    assert bad_json.headers.get_content_type() == "application/json"
+    assert bad_json.json()["error"]["status"] == 400
+    not_json = request(server, "POST", "/api/links", b"url=x", {"Content-Type": "text/plain"})
+    assert (not_json.status, not_json.json()["error"]["status"]) == (415, 415)
+    unprocessable = request(
+        server, "POST", "/api/links", b'{"url": 1}', {"Content-Type": "application/json"}
+    )
+    assert unprocessable.status == 422
+
+
+def test_head_has_the_length_and_no_body(server: Server) -> None:
+    get = request(server, "GET", "/about")
+    head = request(server, "HEAD", "/about")
+    assert head.status == 200
+    assert head.body == b""
+    assert head.headers["Content-Length"] == str(len(get.body))
+
+
+def test_static_file_and_its_304(server: Server) -> None:
+    first = request(server, "GET", "/static/style.css")
+    assert first.status == 200
+    assert first.body == Path(STYLESHEET).read_bytes()
+    assert first.headers.get_content_type() == "text/css"
+    again = request(
+        server, "GET", "/static/style.css", headers={"If-None-Match": first.headers["ETag"]}
+    )
+    assert (again.status, again.body) == (304, b"")
