@@ -91,8 +91,16 @@ def inspect(request: Request) -> Any:
 
 @app.get("/<code>", name="follow")
 def follow(request: Request, code: str) -> Response:
-    """The short link itself: count the visit and send the browser on (302)."""
-    url = app.links.visit(code)
+    """The short link itself: count the visit and send the browser on (302).
+
+    HEAD is a safe method: link checkers and previews use it to look
+    without visiting, so it gets the same answer and counts nothing.
+    """
+    if request.method == "HEAD":
+        link = app.links.get(code)
+        url = link.url if link is not None else None
+    else:
+        url = app.links.visit(code)
     if url is None:
         raise HTTPError(404, f"No short link has the code {code!r}.")
     return redirect(url, 302)

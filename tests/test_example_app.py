@@ -93,6 +93,14 @@ def test_short_link_redirects_and_counts_visits(client: TestClient) -> None:
     assert '<td class="visits">3</td>' in client.get("/").text
 
 
+def test_head_on_a_short_link_does_not_count_a_visit(client: TestClient) -> None:
+    code = shorten(client, "https://example.org/peek")
+    head = client.head(f"/{code}")
+    assert (head.status_code, head.headers["Location"]) == (302, "https://example.org/peek")
+    assert client.get(f"/api/links/{code}").json["visits"] == 0
+    assert client.head("/nosuch").status_code == 404
+
+
 def test_unknown_code_gets_the_apps_own_404_page(client: TestClient) -> None:
     page = client.get("/nosuch")
     assert page.status_code == 404
