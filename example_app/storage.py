@@ -30,6 +30,9 @@ CREATE TABLE IF NOT EXISTS links (
 )
 """
 
+#: The home page lists the newest links first: an index keeps that quick.
+INDEX = "CREATE INDEX IF NOT EXISTS links_by_date ON links (created_at)"
+
 #: The longest URL we accept; browsers and servers start to disagree beyond this.
 MAX_URL_LENGTH = 2000
 CODE_ALPHABET = string.ascii_letters + string.digits
@@ -80,6 +83,7 @@ class Links:
             with self._connect() as connection:
                 connection.execute("PRAGMA journal_mode=WAL")
                 connection.execute(SCHEMA)
+                connection.execute(INDEX)
             self._ready = True
 
     @contextmanager
@@ -113,12 +117,12 @@ class Links:
         """Count a visit to ``code`` and return its URL, or None for an unknown code."""
         self.ensure_schema()
         with self._connect() as connection:
-            updated = connection.execute(
-                "UPDATE links SET visits = visits + 1 WHERE code = ?", (code,)
-            )
-            if updated.rowcount == 0:
-                return None
+            # Read first: an unknown code then costs no write lock, which the
+            # worker processes would otherwise queue for.
             row = connection.execute("SELECT url FROM links WHERE code = ?", (code,)).fetchone()
+            if row is None:
+                return None
+            connection.execute("UPDATE links SET visits = visits + 1 WHERE code = ?", (code,))
         return str(row["url"])
 
     def recent(self, limit: int = 10) -> list[Link]:

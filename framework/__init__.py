@@ -19,7 +19,7 @@ from .app import App
 from .converters import Converter
 from .errors import HTTPError, abort
 from .request import Request
-from .response import Response, redirect
+from .response import Response, redirect, safe_redirect
 from .routing import Route, Router
 from .sessions import flash, get_flashed_messages
 from .templating import render, render_string
@@ -38,4 +38,5 @@ __all__ = [
     "redirect",
     "render",
     "render_string",
+    "safe_redirect",
 ]

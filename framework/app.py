@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 from .hooks import HookRegistry, Hooks, Scopes, find_handler, find_status_handler
 from .request import DEFAULT_LIMITS, Request, cached
-from .response import Response
+from .response import HeaderInjectionError, Response
 from .routing import Match, MethodNotAllowed, NotFound, Route, Router, View
 from .sessions import save_session
 from .static import static_view
@@ -274,6 +274,15 @@ class App(HookRegistry):
         """Answer an exception: the innermost matching error handler, else an error page."""
         if scopes is None:
             scopes = self._scopes(request)
+        if isinstance(error, HeaderInjectionError):
+            # The client's data would have split a response header: refuse the request.
+            logger.warning(
+                "refused a response header for %s %s: %s",
+                request.method,
+                _describe(request),
+                error,
+            )
+            error = HTTPError(400, "a value from this request cannot be sent back in a header")
         handler = find_handler(scopes, error)
         if handler is not None:
             response = make_response(handler(request, error), handler)

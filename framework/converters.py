@@ -61,12 +61,22 @@ class FloatConverter(Converter):
     def to_python(self, value: str) -> float:
         return float(value)
 
+    def to_url(self, value: Any) -> str:
+        if isinstance(value, float):
+            # str(1e16) is "1e+16", which the regex (and so the route) would not
+            # take: write the number's shortest exact digits without an exponent.
+            from decimal import Decimal
+
+            return format(Decimal(repr(value)), "f")
+        return str(value)
+
 
 class PathConverter(Converter):
     """The rest of the path, slashes included: ``/files/<path:filename>``."""
 
     # Not starting with "/" keeps "//host"-style values out of the parameter.
-    regex = r"[^/].*"
+    # (?s:...): "." takes line breaks too, so every path that reaches us can match.
+    regex = r"[^/](?s:.*)"
     spans_segments = True
 
 

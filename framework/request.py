@@ -19,13 +19,14 @@ import logging
 from collections.abc import Callable, Iterator, Mapping
 from io import BytesIO
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+from typing import IO, TYPE_CHECKING, Any, Generic, TypeVar, overload
 from urllib.parse import quote, unquote_plus
 
 from werkzeug.datastructures import FileStorage, ImmutableMultiDict, MultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
-from werkzeug.formparser import FormDataParser
-from werkzeug.http import parse_cookie, parse_options_header
+from werkzeug.formparser import FormDataParser, default_stream_factory
+from werkzeug.http import parse_options_header
+from werkzeug.sansio.http import parse_cookie
 from werkzeug.sansio.utils import get_current_url, get_host
 
 from .errors import HTTPError
@@ -257,12 +258,22 @@ class Request:
         raw = raw.strip()
         if not (raw.isascii() and raw.isdigit()):
             raise HTTPError(400, f"Content-Length must be a whole number of bytes, got {raw!r}")
+        if len(raw) > 18:
+            # More bytes than any limit allows, and than Python turns into an int
+            # without complaint: no need to read the number to refuse the body.
+            raise HTTPError(413, "the declared Content-Length is far over the body size limit")
         return int(raw)
 
     @cached
     def cookies(self) -> MultiDict[str, str]:
-        """The cookies the client sent, by name."""
-        return parse_cookie(self.environ.get("HTTP_COOKIE"))
+        """The cookies the client sent, by name.
+
+        The header's bytes are read as UTF-8; bytes that are not UTF-8 become
+        U+FFFD rather than an error: a garbled cookie is the client's problem.
+        """
+        raw = self.environ.get("HTTP_COOKIE") or ""
+        text = raw.encode("latin-1", "replace").decode("utf-8", "replace")
+        return parse_cookie(cookie=text)
 
     @cached
     def session(self) -> Session:
@@ -401,7 +412,9 @@ class Request:
         charset = parse_options_header(self.content_type)[1].get("charset", "utf-8")
         try:
             return self.body.decode(charset, "replace")
-        except LookupError:
+        except (LookupError, UnicodeError):
+            # An unknown charset, or a codec that fails even with "replace"
+            # (idna, punycode): the client's label is wrong; read it as UTF-8.
             return self.body.decode("utf-8", "replace")
 
     @cached
@@ -421,7 +434,9 @@ class Request:
             raise HTTPError(400, f"the JSON body is not valid UTF-8: {error}") from None
         try:
             return json.loads(text)
-        except json.JSONDecodeError as error:
+        except ValueError as error:
+            # JSONDecodeError, and also a number of more than 4,300 digits,
+            # which Python refuses to convert (a denial-of-service guard).
             raise HTTPError(400, f"the body is not valid JSON: {error}") from None
         except RecursionError:
             raise HTTPError(400, "the JSON body is nested too deeply") from None
@@ -448,7 +463,23 @@ class Request:
         if mimetype not in ("multipart/form-data", "application/x-www-form-urlencoded"):
             return MultiDict(), MultiDict()
         body = self.body
+        opened: list[IO[bytes]] = []
+
+        def stream_factory(
+            total_content_length: int | None,
+            content_type: str | None,
+            filename: str | None,
+            content_length: int | None = None,
+        ) -> IO[bytes]:
+            # werkzeug's own, remembered: a parse that fails midway must close them.
+            stream = default_stream_factory(
+                total_content_length, content_type, filename, content_length
+            )
+            opened.append(stream)
+            return stream
+
         parser = FormDataParser(
+            stream_factory=stream_factory,
             max_form_memory_size=self._limit("MAX_FORM_MEMORY_SIZE"),
             max_content_length=self._limit("MAX_BODY_SIZE"),
             max_form_parts=self._limit("MAX_FORM_PARTS"),
@@ -456,13 +487,15 @@ class Request:
         )
         try:
             _, form, files = parser.parse(BytesIO(body), mimetype, len(body), options)
-        except RequestEntityTooLarge:
-            raise HTTPError(
-                413,
-                "the form has too many parts or too large a field; see MAX_FORM_PARTS "
-                "and MAX_FORM_MEMORY_SIZE",
-            ) from None
-        except ValueError as error:
+        except (RequestEntityTooLarge, ValueError) as error:
+            for stream in opened:
+                stream.close()
+            if isinstance(error, RequestEntityTooLarge):
+                raise HTTPError(
+                    413,
+                    "the form has too many parts or too large a field; see MAX_FORM_PARTS "
+                    "and MAX_FORM_MEMORY_SIZE",
+                ) from None
             raise HTTPError(400, f"the form body is malformed: {error}") from None
         self.has_uploads = bool(files)
         return form, files

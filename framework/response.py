@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime, timedelta
 from http import HTTPStatus
 from typing import IO, Any, Literal, NoReturn
+from urllib.parse import quote
 
 from werkzeug.http import dump_cookie
 
@@ -33,8 +34,17 @@ _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _HTML = "text/html; charset=utf-8"
 _BINARY = "application/octet-stream"
 
+#: Control characters other than tab, which a header value may not hold (RFC 9110, 5.5).
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+
 #: Header names already found valid: most responses reuse a handful.
 _checked_names: set[str] = set()
+
+#: Characters a Location keeps as they are: RFC 3986's reserved and unreserved
+#: characters, and "%" so that a URL already percent-encoded stays the same.
+_URL_SAFE = ":/?#[]@!$&'()*+,;=-._~%"
+#: What browsers strip from the start of a URL: C0 controls and the space.
+_C0_AND_SPACE = "".join(chr(code) for code in range(33))
 
 #: Responses to these statuses have no body, so they carry no Content-Type.
 NO_BODY_STATUSES = frozenset({204, 304})
@@ -79,7 +89,11 @@ def check_header(name: str, value: Any) -> str:
             _checked_names.add(name)
     text = value if isinstance(value, str) else str(value)
     if "\r" in text or "\n" in text or "\0" in text:
-        raise ValueError(f"header {name!r}: the value {text!r} holds CR, LF or NUL")
+        raise HeaderInjectionError(f"header {name!r}: the value {text!r} holds CR, LF or NUL")
+    if _CONTROL.search(text):
+        raise ValueError(
+            f"header {name!r}: the value {text!r} holds a control character; only tab is allowed"
+        )
     if not text.isascii():
         try:
             text.encode("latin-1")
@@ -88,6 +102,15 @@ def check_header(name: str, value: Any) -> str:
                 f"header {name!r}: the value {text!r} is not latin-1; percent-encode it"
             ) from None
     return text
+
+
+class HeaderInjectionError(ValueError):
+    """A header value held CR, LF or NUL, which would end the header line early.
+
+    Such a value almost always comes from the request (a query parameter
+    copied into a header): the app answers the client with a 400, and logs
+    a warning naming the header, for the developer to escape the value.
+    """
 
 
 def _reject_status(status: object) -> NoReturn:
@@ -364,9 +387,38 @@ def redirect(location: str, status: int = 302) -> Response:
     302 and 303 make the client follow with GET (303 is the answer to a form
     POST); 307 and 308 repeat the same method and body; 301 and 308 are
     permanent, so clients and caches may remember them.
+
+    Characters that may not stand in a URL (spaces, line breaks, non-ASCII
+    letters) are percent-encoded, so a location built from a request can
+    never break the header into two. To send the client to a place *it*
+    chose, such as a ``?next=`` parameter, use ``safe_redirect``.
     """
     if status not in (301, 302, 303, 307, 308):
         raise ValueError(f"redirect status must be 301, 302, 303, 307 or 308, got {status!r}")
+    location = quote(location, safe=_URL_SAFE)
     link = html.escape(location)
     body = f'<!doctype html>\n<p>Redirecting to <a href="{link}">{link}</a>.</p>\n'
     return Response(body, status, {"Location": location})
+
+
+def safe_redirect(target: str | None, fallback: str = "/", status: int = 302) -> Response:
+    """Redirect to ``target`` only if it is a path on this site; otherwise to ``fallback``.
+
+    For targets that come from the client (``/login?next=/account``): an
+    open redirect would let anyone make a link to this site that lands on
+    theirs. ``//evil.example`` and ``/\\evil.example`` name another host,
+    ``https:evil.example`` and ``javascript:...`` have a scheme, and
+    browsers drop tabs and line breaks from URLs, so ``/\t/evil.example``
+    is ``//evil.example`` too. Only a path that starts with a single ``/``
+    is followed.
+    """
+    if target is None or not _is_local_path(target):
+        target = fallback
+    return redirect(target, status)
+
+
+def _is_local_path(target: str) -> bool:
+    # What a browser does first: drop tab, CR and LF, and leading spaces and controls.
+    cleaned = "".join(char for char in target if char not in "\t\r\n").lstrip(_C0_AND_SPACE)
+    # A path that starts with one "/" has no scheme and no host: it stays here.
+    return cleaned.startswith("/") and not cleaned.startswith(("//", "/\\"))

@@ -149,7 +149,8 @@ def _session_cookie(request: Request, session: Session) -> str | None:
     """Return the Set-Cookie value that stores (or deletes) the session."""
     config = _config(request)
     name = config["SESSION_COOKIE_NAME"]
-    secure = request.scheme == "https"
+    # Browsers keep a __Host- or __Secure- cookie only when it is Secure.
+    secure = request.scheme == "https" or name.startswith(("__Host-", "__Secure-"))
     if not session:
         if name not in request.cookies:
             return None

@@ -75,6 +75,9 @@ def send_static(
     # so to sendfile where the server has it).
     environ = dict(request.environ)
     environ.pop("wsgi.file_wrapper", None)
+    if not environ.get("HTTP_RANGE", "bytes=").startswith("bytes="):
+        # A range unit other than bytes must be ignored (RFC 9110, section 14.2).
+        del environ["HTTP_RANGE"]
     if "HTTP_RANGE" in environ and not _PRECONDITIONS.isdisjoint(environ):
         # Preconditions come before Range (RFC 9110, section 13.2.2): a
         # client whose copy is current gets a 304, not a part of the file.

@@ -154,10 +154,10 @@ class StreamingBody:
     """A streamed body, as the server iterates it: bytes out, ``close()`` passed on.
 
     str chunks are encoded as UTF-8. If the iterable fails midway, the
-    error is logged and handed to ``start_response`` with ``exc_info``, as
-    PEP 3333 asks: before any byte was sent, the server answers 500 instead;
-    after, it re-raises, and the server closes the connection, so the client
-    can tell the body is incomplete.
+    error is handed to ``start_response`` with ``exc_info``, as PEP 3333
+    asks: before any byte was sent, the server answers 500 instead (and we
+    log the error); after, it re-raises, and the server logs the error and
+    closes the connection, so the client can tell the body is incomplete.
     """
 
     def __init__(
@@ -175,8 +175,11 @@ class StreamingBody:
             for chunk in self._chunks:
                 yield chunk.encode() if isinstance(chunk, str) else chunk
         except Exception:
-            logger.exception("error while streaming a response body")
+            # Once the headers are out, start_response re-raises the error: the
+            # server logs it and closes the connection. Log only otherwise, so
+            # that an error is logged once.
             self._start_response(_ERROR_STATUS, list(_ERROR_HEADERS), sys.exc_info())
+            logger.exception("error while streaming a response body")
             yield _ERROR_BODY
 
     def close(self) -> None:

@@ -5,9 +5,22 @@ gunicorn imports it as ``e2e_app:app`` (with this directory on ``PYTHONPATH``);
 """
 
 import hashlib
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
-from framework import App, HTTPError, Request, Response, Router, abort
+from framework import (
+    App,
+    HTTPError,
+    Request,
+    Response,
+    Router,
+    abort,
+    render_string,
+    safe_redirect,
+)
 
 MAX_BODY_SIZE = 1024 * 1024
 
@@ -98,3 +111,79 @@ def api_error(request: Request, error: HTTPError) -> Any:
 
 
 app.include(api, prefix="/api")
+
+
+# Routes for the bad-input suite (tests/test_bad_input.py): each reads one
+# part of the request, or puts request data into the response.
+
+
+@app.get("/echo/query")
+def echo_query(request: Request) -> dict[str, Any]:
+    return {"query": {name: request.query.getlist(name) for name in request.query}}
+
+
+@app.get("/echo/headers")
+def echo_headers(request: Request) -> dict[str, Any]:
+    return {
+        "headers": dict(request.headers.items()),
+        "remote_addr": request.remote_addr,
+        "scheme": request.scheme,
+        "host": request.host,
+        "url": request.url,
+    }
+
+
+@app.get("/echo/cookies")
+def echo_cookies(request: Request) -> dict[str, Any]:
+    return {"cookies": dict(request.cookies), "session": dict(request.session)}
+
+
+@app.get("/go")
+def go(request: Request) -> Response:
+    return safe_redirect(request.query.get("next"))
+
+
+@app.get("/header")
+def header(request: Request) -> Response:
+    return Response("ok", headers={"X-Echo": request.query.get("value", "")})
+
+
+@app.get("/page")
+def page(request: Request) -> Response:
+    return render_string(
+        request, '<p title="{{ name }}">{{ name }}</p>', name=request.query["name"]
+    )
+
+
+# Routes for the fault tests (tests/test_faults.py).
+
+
+@app.get("/download")
+def download(request: Request) -> Response:
+    """A long streamed body; when the server closes it, the generator leaves a mark."""
+    mark = request.query.get("mark", "")
+
+    def chunks() -> Iterator[bytes]:
+        try:
+            for _ in range(10_000):
+                yield b"x" * 65536
+        finally:
+            if mark.isalnum() and os.environ.get("E2E_MARK_DIR"):
+                (Path(os.environ["E2E_MARK_DIR"]) / mark).touch()
+
+    return Response(chunks(), content_type="application/octet-stream")
+
+
+@app.get("/stream-fails")
+def stream_fails(request: Request) -> Response:
+    def chunks() -> Iterator[bytes]:
+        yield b"partial"
+        raise RuntimeError("the stream broke after its first chunk")
+
+    return Response(chunks(), content_type="text/plain")
+
+
+@app.get("/slow")
+def slow(request: Request) -> str:
+    time.sleep(min(float(request.query.get("seconds", "1")), 10.0))
+    return "finally"

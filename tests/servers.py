@@ -52,6 +52,12 @@ class Reply:
 class Server:
     port: int
     log: IO[bytes]  # gunicorn's stdout and stderr
+    pid: int = 0  # the master process
+
+    def workers(self) -> list[int]:
+        """The process ids of the master's children, its workers, as Linux lists them."""
+        children = Path(f"/proc/{self.pid}/task/{self.pid}/children").read_text().split()
+        return sorted(int(child) for child in children)
 
     def output(self) -> str:
         # pread: gunicorn shares this file's offset, so seeking it would garble the log.
@@ -144,7 +150,7 @@ def run_gunicorn(
             start_new_session=True,
         )
         listener.close()  # gunicorn holds it now
-        srv = Server(port, log)
+        srv = Server(port, log, proc.pid)
         try:
             deadline = time.monotonic() + START_TIMEOUT
             while not probe(port):
@@ -193,3 +199,34 @@ def run_shortener(folder: Path, *, workers: int = 2) -> Iterator[Server]:
         "example_app:app", workers=workers, env={"SHORTENER_INSTANCE": str(folder)}
     ) as server:
         yield server
+
+
+def read_reply(sock: socket.socket, method: str) -> Reply:
+    """Parse one HTTP response from ``sock`` (framing by Content-Length, chunks or EOF)."""
+    resp = http.client.HTTPResponse(sock, method=method)
+    try:
+        try:
+            resp.begin()
+            body = resp.read()
+        except TimeoutError:
+            pytest.fail(
+                f"no complete response within {IO_TIMEOUT}s: is the server waiting for body"
+                " bytes that will never come?"
+            )
+        return Reply(resp.status, resp.reason, resp.headers, body)
+    finally:
+        resp.close()
+
+
+def read_to_eof(sock: socket.socket) -> bytes:
+    data = bytearray()
+    while piece := sock.recv(65536):
+        data += piece
+    return bytes(data)
+
+
+def assert_still_serving(server: Server) -> None:
+    """The same gunicorn answers an ordinary request correctly after a bad one."""
+    reply = request(server, "GET", "/users/7")
+    assert reply.status == 200
+    assert reply.json() == {"id": 7, "name": "user-7"}

@@ -58,3 +58,11 @@ def test_to_python_and_back(
 def test_only_path_spans_segments() -> None:
     spanning = {name for name, cls in DEFAULT_CONVERTERS.items() if cls.spans_segments}
     assert spanning == {"path"}
+
+
+@pytest.mark.parametrize("value", [1e16, 1e-7, 0.1, 2.5, 1.7976931348623157e308, 3])
+def test_float_urls_have_no_exponent_and_round_trip(value: float) -> None:
+    converter = FloatConverter()
+    text = converter.to_url(value)
+    assert re.fullmatch(converter.regex, text), text
+    assert converter.to_python(text) == value

@@ -7,7 +7,6 @@ bodies, a body that is never sent, HEAD).
 """
 
 import hashlib
-import http.client
 import json
 import socket
 from collections.abc import Iterator
@@ -16,11 +15,13 @@ from typing import Any
 import pytest
 from servers import (
     HOST,
-    IO_TIMEOUT,
     TESTS_DIR,
     Reply,
     Server,
+    assert_still_serving,
     raw_connection,
+    read_reply,
+    read_to_eof,
     request,
     run_gunicorn,
 )
@@ -40,30 +41,6 @@ def head_block(method: str, path: str, headers: dict[str, str]) -> bytes:
     lines = [f"{method} {path} HTTP/1.1", f"Host: {HOST}", "Connection: close"]
     lines += [f"{name}: {value}" for name, value in headers.items()]
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
-
-
-def read_reply(sock: socket.socket, method: str) -> Reply:
-    """Parse one HTTP response from ``sock`` (framing by Content-Length, chunks or EOF)."""
-    resp = http.client.HTTPResponse(sock, method=method)
-    try:
-        try:
-            resp.begin()
-            body = resp.read()
-        except TimeoutError:
-            pytest.fail(
-                f"no complete response within {IO_TIMEOUT}s: is the server waiting for body"
-                " bytes that will never come?"
-            )
-        return Reply(resp.status, resp.reason, resp.headers, body)
-    finally:
-        resp.close()
-
-
-def read_to_eof(sock: socket.socket) -> bytes:
-    data = bytearray()
-    while piece := sock.recv(65536):
-        data += piece
-    return bytes(data)
 
 
 def chunk(data: bytes) -> bytes:
@@ -100,13 +77,6 @@ def assert_json_error(reply: Reply, status: int, reason: str | tuple[str, ...]) 
     assert error["status"] == status
     assert error["reason"] in _reasons(reason)
     return dict(error)
-
-
-def assert_still_serving(server: Server) -> None:
-    """The same gunicorn answers an ordinary request correctly after a bad one."""
-    reply = request(server, "GET", "/users/7")
-    assert reply.status == 200
-    assert reply.json() == {"id": 7, "name": "user-7"}
 
 
 def test_hello(server: Server) -> None:

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from framework import Response, redirect
-from framework.response import ResponseHeaders
+from framework import Response, redirect, safe_redirect
+from framework.response import HeaderInjectionError, ResponseHeaders
 
 
 def test_defaults() -> None:
@@ -160,15 +160,61 @@ def test_json_response() -> None:
 def test_redirect(status: int) -> None:
     response = redirect("/next?a=1&b=<2>", status)
     assert response.status == status
-    assert response.headers["Location"] == "/next?a=1&b=<2>"
-    assert b"&lt;2&gt;" in response.body  # type: ignore[operator]
+    assert response.headers["Location"] == "/next?a=1&b=%3C2%3E"
+    assert b'href="/next?a=1&amp;b=%3C2%3E"' in response.body  # type: ignore[operator]
 
 
-def test_redirect_refuses_other_statuses_and_header_injection() -> None:
+def test_redirect_refuses_other_statuses() -> None:
     with pytest.raises(ValueError, match="301, 302, 303, 307 or 308"):
         redirect("/", 200)
-    with pytest.raises(ValueError, match="header 'Location'"):
-        redirect("/x\r\nSet-Cookie: a=1")
+
+
+LOCATIONS = [
+    pytest.param("/x\r\nSet-Cookie: a=1", "/x%0D%0ASet-Cookie:%20a=1", id="line-break"),
+    pytest.param("/caf\u00e9 menu", "/caf%C3%A9%20menu", id="non-ascii-and-space"),
+    pytest.param("/already%20encoded?q=%C3%A9", "/already%20encoded?q=%C3%A9", id="encoded"),
+    pytest.param("https://example.com/a?b=c#d", "https://example.com/a?b=c#d", id="absolute"),
+]
+
+
+@pytest.mark.parametrize(("location", "sent"), LOCATIONS)
+def test_redirect_percent_encodes_what_a_url_may_not_hold(location: str, sent: str) -> None:
+    assert redirect(location).headers["Location"] == sent
+
+
+SAFE_TARGETS = [
+    pytest.param("/account?tab=1#top", "/account?tab=1#top", id="local-path"),
+    pytest.param("//evil.example/x", "/", id="protocol-relative"),
+    pytest.param("/\\evil.example", "/", id="backslash"),
+    pytest.param("/\t/evil.example", "/", id="tab-dropped-by-browsers"),
+    pytest.param("/\n/evil.example", "/", id="newline-dropped-by-browsers"),
+    pytest.param(" //evil.example", "/", id="leading-space"),
+    pytest.param("\x00//evil.example", "/", id="leading-control"),
+    pytest.param("https://evil.example/", "/", id="absolute-url"),
+    pytest.param("https:evil.example", "/", id="scheme-without-slashes"),
+    pytest.param("javascript:alert(1)", "/", id="javascript"),
+    pytest.param("relative/path", "/", id="relative"),
+    pytest.param("", "/", id="empty"),
+    pytest.param(None, "/", id="missing"),
+]
+
+
+@pytest.mark.parametrize(("target", "location"), SAFE_TARGETS)
+def test_safe_redirect_follows_local_paths_only(target: str | None, location: str) -> None:
+    response = safe_redirect(target)
+    assert response.status == 302
+    assert response.headers["Location"] == location
+
+
+def test_safe_redirect_fallback_and_status() -> None:
+    response = safe_redirect("//evil.example", fallback="/home", status=303)
+    assert (response.status, response.headers["Location"]) == (303, "/home")
+
+
+def test_a_line_break_in_a_header_is_a_header_injection_error() -> None:
+    with pytest.raises(HeaderInjectionError, match="header 'X-Name'"):
+        Response("x", headers={"X-Name": "a\r\nSet-Cookie: b=c"})
+    assert issubclass(HeaderInjectionError, ValueError)
 
 
 def test_header_name_must_be_a_string() -> None:

@@ -126,6 +126,17 @@ def test_cookie_is_secure_over_https(client: TestClient, https: dict[str, Any]) 
     assert client.get("/show", **https).json == {"user": "ann"}
 
 
+@pytest.mark.parametrize("name", ["__Host-session", "__Secure-session"])
+def test_prefixed_cookie_names_are_always_secure(app: App, client: TestClient, name: str) -> None:
+    # Browsers drop a __Host- or __Secure- cookie that is not Secure.
+    app.config["SESSION_COOKIE_NAME"] = name
+    cookie_name, _, attributes = the_set_cookie(client.post("/login"))
+    assert cookie_name == name
+    assert "secure" in attributes
+    assert attributes.get("path") == "/"
+    assert "domain" not in attributes
+
+
 def test_non_ascii_values_round_trip(app: App, client: TestClient) -> None:
     @app.post("/name")
     def name(request: Request) -> str:

@@ -298,7 +298,8 @@ def test_error_after_headers_went_out_reaches_the_server(
         next(iterator)
     body.close()  # type: ignore[attr-defined]
     assert tracked[0].closed
-    assert caplog.text.count("error while streaming") == 1
+    # The server logs the error it gets back; logging it here too would log it twice.
+    assert "error while streaming" not in caplog.text
 
 
 def test_close_is_passed_on_when_the_client_goes_away(
