@@ -249,7 +249,7 @@ class App(HookRegistry):
         return f"{lead}. Near misses: {'; '.join(hints)}"
 
     def _scopes(self, request: Request) -> Scopes:
-        """The hooks that apply to this request: its route's, or its path's."""
+        """Return the hooks that apply to this request: its route's, or its path's."""
         if request.route is not None:
             return request.route.scopes
         try:
@@ -386,7 +386,7 @@ def make_response(value: Any, source: Callable[..., Any]) -> Response | wsgi.WSG
 
 
 def _body_response(body: str | bytes | dict[Any, Any] | list[Any], status: int) -> Response:
-    """A str is HTML, bytes are binary, a dict or list is JSON."""
+    """Make a response of a body: a str is HTML, bytes are binary, a dict or list JSON."""
     if isinstance(body, (dict, list)):
         return Response.json(body, status)
     return Response(body, status)

@@ -153,7 +153,7 @@ def _all_cover(winner: tuple[str | Segment, ...], loser: tuple[str | Segment, ..
 
 
 def _shape(segment: str | Segment) -> object:
-    """What a segment matches, without its parameters' names."""
+    """Describe what a segment matches, without its parameters' names."""
     if isinstance(segment, str):
         return segment
     if isinstance(segment, Mixed):
@@ -188,7 +188,7 @@ def _routes_below(node: _Node) -> list[Route]:
 
 
 def _served(route: Route) -> frozenset[str]:
-    """The methods a route answers, HEAD included where it has GET."""
+    """Return the methods a route answers, HEAD included where it has GET."""
     return (route.methods | {"HEAD"}) if "GET" in route.methods else route.methods
 
 

@@ -50,6 +50,7 @@ class IntConverter(Converter):
     regex = r"[0-9]+"
 
     def to_python(self, value: str) -> int:
+        """Turn the digits into an int."""
         return int(value)
 
 
@@ -59,9 +60,11 @@ class FloatConverter(Converter):
     regex = r"[0-9]+(?:\.[0-9]+)?"
 
     def to_python(self, value: str) -> float:
+        """Turn the text into a float."""
         return float(value)
 
     def to_url(self, value: Any) -> str:
+        """Write the number as the regex takes it: digits, a point, no exponent."""
         if isinstance(value, float):
             # str(1e16) is "1e+16", which the regex (and so the route) would not
             # take: write the number's shortest exact digits without an exponent.
@@ -86,6 +89,7 @@ class UUIDConverter(Converter):
     regex = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 
     def to_python(self, value: str) -> uuid.UUID:
+        """Turn the text into a ``uuid.UUID``."""
         # Imported here: the uuid module (and the platform module it loads)
         # costs a little start-up time that apps without UUIDs needn't pay.
         from uuid import UUID

@@ -76,7 +76,7 @@ class Explanation:
         return "\n".join(lines)
 
     def summary(self) -> list[str]:
-        """The outcome in a few lines: status, route, view and parameters, hints."""
+        """Summarise the outcome in a few lines: status, route, view, parameters, hints."""
         return [*self._result(), *(f"hint: {hint}" for hint in self.hints)]
 
     def _result(self) -> list[str]:
@@ -226,7 +226,7 @@ class _Walk:
 
 
 def _hints(router: Router, explanation: Explanation) -> list[str]:
-    """The near misses worth showing on a 404 or 405 page."""
+    """Find the near misses worth showing on a 404 or 405 page."""
     from .routing import MethodNotAllowed, NotFound
 
     outcome = explanation.outcome
@@ -276,7 +276,7 @@ def match_order(router: Router) -> list[Route]:
 
 
 def automatic_methods(router: Router, route: Route) -> frozenset[str]:
-    """The methods answered on ``route``'s path without being declared: HEAD and OPTIONS."""
+    """Return the methods answered on ``route``'s path without being declared."""
     node = router._root
     for segment in route.segments:
         if isinstance(segment, str):

@@ -64,6 +64,7 @@ class Segment(abc.ABC):
         """Return the parameters this text gives, by name, or None if it doesn't fit."""
 
     def sort_key(self) -> tuple[int, int]:
+        """Order this segment among its siblings: lower is tried first."""
         return (self.rank, 0)
 
 
@@ -81,6 +82,7 @@ class Parameter(Segment):
         self.key = ("param", name, type(converter))
 
     def match(self, text: str) -> dict[str, Any] | None:
+        """Return ``{name: value}`` if the text fits this parameter, else None."""
         if self.plain:
             # "[^/]+" on a segment, which never holds "/": any non-empty text.
             return {self.name: text} if text else None
@@ -118,10 +120,12 @@ class Mixed(Segment):
         )
 
     def sort_key(self) -> tuple[int, int]:
+        """Order mixed segments by their literal text, the longest first."""
         # More literal text is more specific, so it is tried first.
         return (self.rank, -self.literal_length)
 
     def match(self, text: str) -> dict[str, Any] | None:
+        """Return the converted parameters if the text has this shape, else None."""
         found = self.regex.fullmatch(text)
         if found is None:
             return None

@@ -402,11 +402,11 @@ def redirect(location: str, status: int = 302) -> Response:
 
 
 def safe_redirect(target: str | None, fallback: str = "/", status: int = 302) -> Response:
-    """Redirect to ``target`` only if it is a path on this site; otherwise to ``fallback``.
+    r"""Redirect to ``target`` only if it is a path on this site; otherwise to ``fallback``.
 
     For targets that come from the client (``/login?next=/account``): an
     open redirect would let anyone make a link to this site that lands on
-    theirs. ``//evil.example`` and ``/\\evil.example`` name another host,
+    theirs. ``//evil.example`` and ``/\evil.example`` name another host,
     ``https:evil.example`` and ``javascript:...`` have a scheme, and
     browsers drop tabs and line breaks from URLs, so ``/\t/evil.example``
     is ``//evil.example`` too. Only a path that starts with a single ``/``

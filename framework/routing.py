@@ -469,7 +469,7 @@ class Router(HookRegistry):
         return self._not_found(path, segments)
 
     def _not_found(self, path: str, segments: list[str]) -> NotFound:
-        """A 404, or a redirect when the same path with a trailing slash exists."""
+        """Answer 404, or redirect when the same path with a trailing slash exists."""
         if len(segments) + 1 in self._slash_depths and self._exists_with_slash(path, segments):
             return NotFound(redirect_to=path + "/")
         return _NOT_FOUND

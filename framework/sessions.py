@@ -237,7 +237,7 @@ def _signing_keys(config: dict[str, Any]) -> tuple[str | bytes, ...]:
 
 @functools.lru_cache(maxsize=16)
 def _serializer(keys: tuple[str | bytes, ...]) -> URLSafeTimedSerializer:
-    """A serializer that signs with the last key and verifies with any of them."""
+    """Make a serializer that signs with the last key and verifies with any of them."""
     from itsdangerous import URLSafeTimedSerializer
 
     return URLSafeTimedSerializer(list(keys), salt=_SALT, serializer=_CompactJSON)  # type: ignore[arg-type]
@@ -288,7 +288,7 @@ def get_flashed_messages(
 
 
 def _pairs(stored: Any) -> list[tuple[Any, Any]]:
-    """The well-formed [category, message] pairs of what the session held."""
+    """Keep the well-formed [category, message] pairs of what the session held."""
     if not isinstance(stored, list):
         return []
     return [

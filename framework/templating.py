@@ -105,7 +105,7 @@ def _explain_not_found(
 
 @functools.cache
 def _request_context() -> type[jinja2.runtime.Context]:
-    """The template context class: it finds ``session`` on the request when used."""
+    """Make the template context class: it finds ``session`` on the request when used."""
     from jinja2.runtime import Context
     from jinja2.utils import missing
 

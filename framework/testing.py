@@ -43,5 +43,5 @@ class TestClient(Client):
 
 @pytest.fixture
 def client(app: Any) -> TestClient:
-    """A test client for the ``app`` fixture your tests define."""
+    """Return a test client for the ``app`` fixture your tests define."""
     return TestClient(app)

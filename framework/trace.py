@@ -98,7 +98,7 @@ def format_exchange(exchange: Exchange, *, color: bool = False) -> str:
 
 
 def show_body(body: bytes) -> list[str]:
-    """The body as lines to show: text as it is (cut when long), binary as its size."""
+    """Return the body as lines to show: text as it is (cut when long), binary by size."""
     if not body:
         return []
     try:
@@ -148,7 +148,7 @@ def _labelled(wire: bytes, first_label: str, paint: _Painter, status: int | None
 
 
 def _visible_length(text: str) -> int:
-    """The width of ``text`` on screen, not counting color codes."""
+    """Measure the width of ``text`` on screen, not counting color codes."""
     length, inside = 0, False
     for char in text:
         if char == "\x1b":

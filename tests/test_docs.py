@@ -158,7 +158,9 @@ def test_every_page_has_examples() -> None:
         str(param.id).split(":")[0]  # type: ignore[attr-defined]
         for param in [*examples(), *console_examples(), *excerpts()]
     }
-    assert checked == {str(page.relative_to(ROOT)) for page in PAGES}
+    # The API reference is made from the docstrings by mkdocstrings: no examples of its own.
+    generated = {"docs/reference.md"}
+    assert checked == {str(page.relative_to(ROOT)) for page in PAGES} - generated
 
 
 if __name__ == "__main__" and sys.argv[1:] == ["--update"]:
