@@ -16,9 +16,7 @@ from typing import Any, NoReturn
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
-from .response import Response, reason_phrase
-
-_HTML = "text/html; charset=utf-8"
+from .response import HTML, Response, reason_phrase
 
 
 class HTTPError(Exception):
@@ -90,7 +88,7 @@ def error_response(
         page = _cached_html_page(error)
     else:
         page = _html_page(error, debug_detail).encode()
-    return Response(page, error.status, error.headers or None, _HTML)
+    return Response(page, error.status, error.headers or None, HTML)
 
 
 #: Error pages already rendered, by (status, detail): most apps answer the

@@ -31,7 +31,8 @@ _STATUS_LINES = {status.value: f"{status.value} {status.phrase}" for status in H
 #: A header name is an HTTP token (RFC 9110, section 5.6.2).
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 
-_HTML = "text/html; charset=utf-8"
+#: The Content-Type of an HTML page.
+HTML = "text/html; charset=utf-8"
 _BINARY = "application/octet-stream"
 
 #: Control characters other than tab, which a header value may not hold (RFC 9110, 5.5).
@@ -271,7 +272,7 @@ class Response:
         elif status in NO_BODY_STATUSES:
             self.headers = ResponseHeaders(headers)
         else:
-            default = _HTML if isinstance(body, str) else _BINARY
+            default = HTML if isinstance(body, str) else _BINARY
             self.headers = ResponseHeaders(headers, default, replace_content_type=False)
 
     @property

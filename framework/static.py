@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from werkzeug.exceptions import NotFound, RequestedRangeNotSatisfiable
 from werkzeug.utils import send_from_directory
+from werkzeug.wrappers import Response as WerkzeugResponse
 from werkzeug.wsgi import FileWrapper
 
 from .errors import HTTPError
@@ -83,16 +84,18 @@ def send_static(
         # client whose copy is current gets a 304, not a part of the file.
         without_range = {key: value for key, value in environ.items() if key != "HTTP_RANGE"}
         whole = _send(folder, filename, without_range, max_age)
-        if whole.status != 200:
-            return whole
-        _close(whole)
-    return _send(folder, filename, environ, max_age)
+        if whole.status_code != 200:
+            return _response(whole)
+        whole.close()
+    return _response(_send(folder, filename, environ, max_age))
 
 
-def _send(folder: str, filename: str, environ: dict[str, Any], max_age: int | None) -> Response:
-    """Let werkzeug answer for the file, and turn its answer into our Response."""
+def _send(
+    folder: str, filename: str, environ: dict[str, Any], max_age: int | None
+) -> WerkzeugResponse:
+    """Let werkzeug answer for the file; its exceptions become our HTTPErrors."""
     try:
-        sent = send_from_directory(folder, filename, environ, max_age=max_age)
+        return send_from_directory(folder, filename, environ, max_age=max_age)
     except NotFound:
         raise HTTPError(404) from None
     except RequestedRangeNotSatisfiable as error:
@@ -102,6 +105,10 @@ def _send(folder: str, filename: str, environ: dict[str, Any], max_age: int | No
             f"the file is {size} bytes long; ask for a range within it",
             {"Content-Range": f"bytes */{size}"},
         ) from error
+
+
+def _response(sent: WerkzeugResponse) -> Response:
+    """Turn werkzeug's answer for the file into our Response."""
     if sent.status_code == 304:
         # The client's copy is current: send the validators, and no body.
         sent.close()
@@ -115,12 +122,6 @@ def _send(folder: str, filename: str, environ: dict[str, Any], max_age: int | No
     if isinstance(body, FileWrapper):
         body = body.file
     return Response(body, sent.status_code, list(sent.headers.items()))
-
-
-def _close(response: Response) -> None:
-    close = getattr(response.body, "close", None)
-    if close is not None:
-        close()
 
 
 def is_safe_name(filename: str) -> bool:

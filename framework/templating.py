@@ -21,7 +21,7 @@ from __future__ import annotations
 import functools
 from typing import TYPE_CHECKING, Any
 
-from .response import Response
+from .response import HTML, Response
 from .sessions import get_flashed_messages
 
 if TYPE_CHECKING:
@@ -54,14 +54,14 @@ def render(request: Request, template: str, /, **context: Any) -> Response:
         page = environment.get_template(template).render(_context(request, context))
     except jinja2.TemplateNotFound as error:
         raise _explain_not_found(environment, error) from error
-    return Response(page, content_type="text/html; charset=utf-8")
+    return Response(page, content_type=HTML)
 
 
 def render_string(request: Request, source: str, /, **context: Any) -> Response:
     """Render a template given as text (autoescaped as HTML) into an HTML response."""
     environment = _environment(request)
     page = environment.from_string(source).render(_context(request, context))
-    return Response(page, content_type="text/html; charset=utf-8")
+    return Response(page, content_type=HTML)
 
 
 def _environment(request: Request) -> jinja2.Environment:
