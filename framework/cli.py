@@ -164,6 +164,7 @@ def serve(args: argparse.Namespace) -> int:
         "workers": args.workers,
         "threads": args.threads,
         "timeout": args.timeout,
+        "graceful_timeout": args.graceful_timeout,
     }
     if args.access_log:
         settings["accesslog"] = "-"
@@ -340,6 +341,12 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("--threads", type=int, default=1, help="threads per worker (default 1)")
     sub.add_argument(
         "--timeout", type=int, default=30, help="seconds before a silent worker is restarted"
+    )
+    sub.add_argument(
+        "--graceful-timeout",
+        type=int,
+        default=30,
+        help="seconds a worker gets to finish its requests on shutdown (default 30)",
     )
     sub.add_argument("--access-log", action="store_true", help="log each request to stdout")
 

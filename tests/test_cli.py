@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from gunicorn.app.base import BaseApplication
 
 from framework.cli import main
 
@@ -303,6 +304,16 @@ def _wait_until_serving(proc: subprocess.Popen[bytes], port: int, log: Path) -> 
             time.sleep(0.05)
 
 
+def _wait_until_logged(proc: subprocess.Popen[bytes], line: str, times: int, log: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while log.read_text().count(line) < times:
+        if proc.poll() is not None:
+            pytest.fail(f"exited with {proc.returncode}:\n{log.read_text()}")
+        if time.monotonic() > deadline:
+            pytest.fail(f"{line!r} not logged {times} times:\n{log.read_text()}")
+        time.sleep(0.05)
+
+
 def _get(port: int, path: str) -> tuple[int, bytes]:
     conn = http.client.HTTPConnection(HOST, port, timeout=10.0)
     try:
@@ -329,6 +340,52 @@ def _stop(proc: subprocess.Popen[bytes], sig: int, log: Path) -> int:
             proc.wait(timeout=STOP_TIMEOUT)
             pytest.fail(f"the server did not stop within {STOP_TIMEOUT}s:\n{log.read_text()}")
     return proc.returncode
+
+
+def test_serve_hands_its_options_to_gunicorn(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: dict[str, object] = {}
+
+    def fake_run(server: BaseApplication) -> None:
+        cfg = server.cfg
+        seen.update(
+            bind=cfg.bind,
+            workers=cfg.workers,
+            threads=cfg.threads,
+            timeout=cfg.timeout,
+            graceful_timeout=cfg.graceful_timeout,
+            accesslog=cfg.accesslog,
+            app=server.load(),
+        )
+
+    monkeypatch.setattr(BaseApplication, "run", fake_run)
+    status, _, _ = run_main(
+        capsys,
+        "serve",
+        "example_app",
+        "--bind",
+        "127.0.0.1:9000",
+        "--workers",
+        "3",
+        "--threads",
+        "2",
+        "--timeout",
+        "7",
+        "--graceful-timeout",
+        "4",
+        "--access-log",
+    )
+    assert status == 0
+    assert seen == {
+        "bind": ["127.0.0.1:9000"],
+        "workers": 3,
+        "threads": 2,
+        "timeout": 7,
+        "graceful_timeout": 4,
+        "accesslog": "-",
+        "app": sys.modules["example_app"].app,
+    }
 
 
 def test_run_serves_with_the_development_server(tmp_path: Path) -> None:
@@ -375,6 +432,10 @@ def test_serve_runs_gunicorn_and_stops_on_sigterm(tmp_path: Path) -> None:
                 # at its next poll, every timeout / 2 seconds: keep that short.
                 "--timeout",
                 "4",
+                # A worker forked just as SIGTERM arrives can miss it (it still has
+                # the master's signal handlers); the master kills it after this.
+                "--graceful-timeout",
+                "3",
                 "--access-log",
             ],
             cwd=ROOT,
@@ -387,6 +448,7 @@ def test_serve_runs_gunicorn_and_stops_on_sigterm(tmp_path: Path) -> None:
         listener.close()
         try:
             _wait_until_serving(proc, port, log)
+            _wait_until_logged(proc, "Booting worker", 2, log)
             status, body = _get(port, "/about")
             assert status == 200
             assert b"<h1>About</h1>" in body
