@@ -324,6 +324,10 @@ def _get(port: int, path: str) -> tuple[int, bytes]:
         conn.close()
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind((HOST, 0))
@@ -398,6 +402,9 @@ def test_run_serves_with_the_development_server(tmp_path: Path) -> None:
             stdout=output,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            # A shell runs background jobs with SIGINT ignored, and children inherit
+            # that: give the server back the default, which Python turns into Ctrl+C.
+            preexec_fn=_default_sigint,
         )
         try:
             _wait_until_serving(proc, port, log)
