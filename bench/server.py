@@ -43,9 +43,16 @@ TARGET = "/hello/584/test?limit=10&thing=ab"
 USER_AGENT = "hello-bench/1.0 (+https://example.invalid)"
 CONTENDERS = ["wsgi", "ours", "falcon", "bottle", "flask"]
 WORKLOADS = {"hello": 13, "10KiB": 10240}
+#: With --pin: the CPUs (taskset lists) of the servers and of wrk, kept apart.
+SERVER_CPUS: str | None = None
+CLIENT_CPUS: str | None = None
+#: Short name (for --setups): the title in the results, and gunicorn's options.
 SETUPS = {
-    "1 sync worker": ["--workers", "1", "--worker-class", "sync"],
-    "2 gthread workers": ["--workers", "2", "--worker-class", "gthread", "--threads", "4"],
+    "sync": ("1 sync worker", ["--workers", "1", "--worker-class", "sync"]),
+    "gthread": (
+        "2 gthread workers",
+        ["--workers", "2", "--worker-class", "gthread", "--threads", "4"],
+    ),
 }
 
 
@@ -71,6 +78,7 @@ def gunicorn(contender: str, body_bytes: int, setup: list[str]) -> Iterator[Serv
         env.pop("GUNICORN_CMD_ARGS", None)
         process = subprocess.Popen(
             [
+                *_pinned(SERVER_CPUS),
                 sys.executable,
                 "-m",
                 "gunicorn",
@@ -103,6 +111,11 @@ def gunicorn(contender: str, body_bytes: int, setup: list[str]) -> Iterator[Serv
             os.killpg(process.pid, signal.SIGKILL)
 
 
+def _pinned(cpus: str | None) -> list[str]:
+    """The ``taskset`` prefix that keeps a command on ``cpus``, when pinning is on."""
+    return ["taskset", "--cpu-list", cpus] if cpus else []
+
+
 def _wait_until_answering(port: int, process: subprocess.Popen[bytes]) -> None:
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
@@ -132,6 +145,7 @@ def wrk(port: int, seconds: int, connections: int) -> dict[str, float]:
     """Run wrk once; return req/s and the p50 and p99 latencies in ms."""
     output = subprocess.run(
         [
+            *_pinned(CLIENT_CPUS),
             "wrk",
             "-t1",
             f"-c{connections}",
@@ -166,8 +180,7 @@ def _latency(output: str, percentile: str) -> float:
 
 def throughput(args: argparse.Namespace) -> dict[str, Any]:
     results: dict[str, Any] = {}
-    setups = {name: SETUPS[name] for name in args.setups}
-    for setup_name, setup in setups.items():
+    for setup_name, setup in (SETUPS[name] for name in args.setups):
         for workload, body_bytes in WORKLOADS.items():
             with _servers(args.only, body_bytes, setup) as servers:
                 rounds: dict[str, list[dict[str, float]]] = {s.contender: [] for s in servers}
@@ -221,7 +234,7 @@ def memory(args: argparse.Namespace) -> dict[str, float]:
     """RSS of one sync worker, in MiB, after 10,000 hello requests."""
     results = {}
     for name in args.only:
-        with gunicorn(name, WORKLOADS["hello"], SETUPS["1 sync worker"]) as server:
+        with gunicorn(name, WORKLOADS["hello"], SETUPS["sync"][1]) as server:
             connection = http.client.HTTPConnection(HOST, server.port, timeout=10)
             try:
                 for _ in range(10_000):
@@ -261,13 +274,28 @@ def main() -> None:
         default=",".join(SETUPS),
         help=f"comma-separated gunicorn set-ups (default: {','.join(SETUPS)})",
     )
+    parser.add_argument(
+        "--pin",
+        action="store_true",
+        help="run wrk on one CPU and the servers on the others (taskset)",
+    )
     parser.add_argument("--memory", action="store_true", help="measure worker RSS instead")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
     args = parser.parse_args()
     args.only = args.only.split(",")
     args.setups = args.setups.split(",")
+    unknown = sorted(set(args.setups) - set(SETUPS))
+    if unknown:
+        parser.error(f"unknown set-up {', '.join(unknown)}: choose from {', '.join(SETUPS)}")
     if not args.memory and shutil.which("wrk") is None:
         sys.exit("wrk is not installed (Debian: apt-get install wrk)")
+    if args.pin:
+        global SERVER_CPUS, CLIENT_CPUS
+        cpus = sorted(os.sched_getaffinity(0))
+        if len(cpus) < 2:
+            parser.error("--pin needs at least two CPUs")
+        CLIENT_CPUS = str(cpus[0])
+        SERVER_CPUS = ",".join(str(cpu) for cpu in cpus[1:])
     results = memory(args) if args.memory else throughput(args)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2), encoding="utf-8")
