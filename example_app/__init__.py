@@ -69,7 +69,7 @@ def about(request: Request) -> Response:
     return render(request, "about.html")
 
 
-@app.route("/inspect", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+@app.route("/inspect", methods=["ANY"])
 def inspect(request: Request) -> Any:
     """Your own request, taken apart: request line, headers, body."""
     body = request.body

@@ -58,7 +58,13 @@ def validate_url(text: str) -> str:
         raise InvalidURL("Enter a URL to shorten.")
     if len(url) > MAX_URL_LENGTH:
         raise InvalidURL(f"That URL is longer than {MAX_URL_LENGTH:,} characters.")
-    parts = urlsplit(url)
+    if not url.isprintable():
+        # Line breaks, NUL and other control characters, or half a surrogate pair.
+        raise InvalidURL("That URL holds characters that a URL cannot contain.")
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # such as "https://[::1/", an IPv6 address left open
+        raise InvalidURL("That URL is not well formed.") from None
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise InvalidURL("Only http:// and https:// URLs can be shortened.")
     return url

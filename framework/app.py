@@ -27,6 +27,9 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from werkzeug.exceptions import BadRequestKeyError
+from werkzeug.exceptions import HTTPException as WerkzeugHTTPException
+
 from . import wsgi
 from .errors import HTTPError, error_response
 
@@ -35,7 +38,7 @@ if TYPE_CHECKING:
 
 from .hooks import HookRegistry, Hooks, Scopes, find_handler, find_status_handler
 from .request import DEFAULT_LIMITS, Request, cached
-from .response import HeaderInjectionError, Response
+from .response import BadHeaderValue, Response
 from .routing import Match, MethodNotAllowed, NotFound, Route, Router, View
 from .sessions import save_session
 from .static import static_view
@@ -274,8 +277,8 @@ class App(HookRegistry):
         """Answer an exception: the innermost matching error handler, else an error page."""
         if scopes is None:
             scopes = self._scopes(request)
-        if isinstance(error, HeaderInjectionError):
-            # The client's data would have split a response header: refuse the request.
+        if isinstance(error, BadHeaderValue):
+            # The client's data would have broken a response header: refuse the request.
             logger.warning(
                 "refused a response header for %s %s: %s",
                 request.method,
@@ -283,6 +286,8 @@ class App(HookRegistry):
                 error,
             )
             error = HTTPError(400, "a value from this request cannot be sent back in a header")
+        elif isinstance(error, WerkzeugHTTPException) and error.code is not None:
+            error = _from_werkzeug(error)
         handler = find_handler(scopes, error)
         if handler is not None:
             response = make_response(handler(request, error), handler)
@@ -409,6 +414,21 @@ def _name(function: Callable[..., Any]) -> str:
 def _abbreviate(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _from_werkzeug(error: WerkzeugHTTPException) -> HTTPError:
+    """Turn an error raised by a werkzeug helper into ours, with the same status.
+
+    The common one: ``request.query["page"]`` when the client sent no
+    ``page`` raises werkzeug's ``BadRequestKeyError``, a 400 (as in Flask).
+    """
+    if isinstance(error, BadRequestKeyError):
+        detail = f"the request has no field {error.args[0]!r}" if error.args else None
+    else:
+        detail = error.description
+    http_error = HTTPError(error.code or 500, detail)
+    http_error.__cause__ = error
+    return http_error
 
 
 def _describe(request: Request) -> str:

@@ -9,13 +9,15 @@
     framework trace APP METHOD PATH    one request and its response, as on the wire
 
 ``APP`` is ``module:attribute``, or ``module`` for its attribute ``app``,
-as gunicorn takes it; the current folder is searched first. The command
+or ``module:factory()`` for an app factory, as gunicorn takes it; the
+current folder is searched first. The command
 also runs as ``python -m framework``.
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
 import importlib
 import ipaddress
 import json
@@ -25,12 +27,13 @@ import sys
 import traceback
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import unquote
 
 #: The exit status for a command that could not do its job: a bad APP, a
 #: refused option. (argparse uses it for bad arguments too.)
 EXIT_USAGE = 2
 
-_APP_SPEC = re.compile(r"[A-Za-z_][\w.]*(:[A-Za-z_]\w*)?")
+_APP_SPEC = re.compile(r"[A-Za-z_][\w.]*(:[A-Za-z_]\w*(\(.*\))?)?", re.DOTALL)
 
 
 class CommandError(Exception):
@@ -52,16 +55,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 def load_app(spec: str, *, debug: bool = False) -> Any:
     """Import the app named by ``spec`` (``module:attribute`` or ``module``).
 
+    As in gunicorn, the attribute may be a call of an app factory with
+    literal arguments: ``module:create_app()``, ``module:create_app("dev")``.
     Raises CommandError with one clear line; with ``debug``, the module's own
     traceback is printed first.
     """
     if not _APP_SPEC.fullmatch(spec):
         raise CommandError(
             f"{spec!r} is not an app: write module:attribute (such as example_app:app), "
-            "or just the module when the attribute is called app"
+            "module:factory() for an app factory, or just the module when the attribute "
+            "is called app"
         )
-    module_name, _, attribute = spec.partition(":")
-    attribute = attribute or "app"
+    module_name, _, expression = spec.partition(":")
+    attribute, arguments = _factory_call(expression or "app")
     if os.getcwd() not in sys.path:
         sys.path.insert(0, os.getcwd())
     try:
@@ -81,9 +87,41 @@ def load_app(spec: str, *, debug: bool = False) -> Any:
         hint = f"; it has {', '.join(apps)}" if apps else ""
         raise CommandError(f"module {module_name!r} has no attribute {attribute!r}{hint}")
     app = getattr(module, attribute)
+    if arguments is not None:
+        args, kwargs = arguments
+        try:
+            app = app(*args, **kwargs)
+        except Exception as error:
+            _show_traceback(debug)
+            where = "" if debug else " (run with --debug for the traceback)"
+            raise CommandError(
+                f"{module_name}:{expression} failed: {type(error).__name__}: {error}{where}"
+            ) from None
     if not callable(app):
-        raise CommandError(f"{module_name}:{attribute} is not a WSGI app: it is {type(app)}")
+        raise CommandError(f"{module_name}:{expression} is not a WSGI app: it is {type(app)}")
     return app
+
+
+def _factory_call(
+    expression: str,
+) -> tuple[str, tuple[list[Any], dict[str, Any]] | None]:
+    """Split ``name`` or ``name(literal, key=literal)`` into the name and the arguments."""
+    if "(" not in expression:
+        return expression, None
+    try:
+        call = ast.parse(expression, mode="eval").body
+        if not isinstance(call, ast.Call) or not isinstance(call.func, ast.Name):
+            raise ValueError("not a call of a name")
+        args = [ast.literal_eval(arg) for arg in call.args]
+        if any(keyword.arg is None for keyword in call.keywords):
+            raise ValueError("**arguments")
+        kwargs = {str(kw.arg): ast.literal_eval(kw.value) for kw in call.keywords}
+    except (SyntaxError, ValueError):
+        raise CommandError(
+            f"{expression!r}: an app factory call takes literal arguments only, "
+            "such as create_app() or create_app('dev', debug=True)"
+        ) from None
+    return call.func.id, (args, kwargs)
 
 
 def _import_failure(module_name: str, error: BaseException, debug: bool) -> str:
@@ -245,8 +283,21 @@ def _warn_about_routes(app: Any) -> None:
 def match(args: argparse.Namespace) -> int:
     """``framework match``: explain the routing decision for one request."""
     app = _framework_app(args)
-    print(app.router.explain(args.method.upper(), args.path))
+    print(app.router.explain(args.method.upper(), _routed_path(args.path)))
     return 0
+
+
+def _routed_path(target: str) -> str:
+    """Turn a request target into the path routing sees, as a WSGI server would.
+
+    The server cuts off the query and percent-decodes the rest into
+    ``PATH_INFO``; the Request reads that as UTF-8.
+    """
+    path = target.partition("?")[0]
+    try:
+        return unquote(path, errors="strict")
+    except UnicodeDecodeError:
+        raise CommandError(f"PATH {target!r}: its percent-escapes are not UTF-8") from None
 
 
 def trace(args: argparse.Namespace) -> int:
@@ -294,7 +345,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="framework",
         description="Serve a framework app, and look inside it.",
-        epilog="APP is module:attribute, or module when the attribute is called app.",
+        epilog="APP is module:attribute, module:factory() for an app factory, or module "
+        "when the attribute is called app.",
     )
     commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
 
@@ -307,7 +359,11 @@ def _parser() -> argparse.ArgumentParser:
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         sub.set_defaults(command=handler, name=name)
-        sub.add_argument("app", metavar="APP", help="module:attribute, or module (for its app)")
+        sub.add_argument(
+            "app",
+            metavar="APP",
+            help="module:attribute, module:factory(), or module (for its app)",
+        )
         sub.add_argument(
             "--debug",
             action="store_true",
@@ -369,16 +425,21 @@ def _parser() -> argparse.ArgumentParser:
         "match",
         match,
         "Explain, step by step, how the router answers METHOD PATH.",
-        "framework match example_app GET /hello/world",
+        "framework match example_app GET /api/links/abc123",
     )
     sub.add_argument("method", metavar="METHOD")
-    sub.add_argument("path", metavar="PATH", help="the path, percent-decoded, such as /users/3")
+    sub.add_argument(
+        "path",
+        metavar="PATH",
+        help="the path as a client sends it, such as /users/3 or /a%%20b?page=2 "
+        "(decoded as a server would; routing ignores the query)",
+    )
 
     sub = command(
         "trace",
         trace,
         "Run one request through the app and show both messages as on the wire.",
-        'framework trace example_app POST /api/greetings --json \'{"text": "hi"}\'',
+        'framework trace example_app POST /inspect --json \'{"text": "hi"}\'',
     )
     sub.add_argument("method", metavar="METHOD")
     sub.add_argument("path", metavar="PATH", help="the path, with a query string if any")

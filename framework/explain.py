@@ -149,13 +149,14 @@ class _Walk:
 
     def run(self, router: Router, path: str) -> None:
         node = router._static_paths.get(path)
-        if node is not None and self.method in node.dispatch:
-            route = node.dispatch[self.method]
+        route = node.dispatch.get(self.method, node.any) if node is not None else None
+        if node is not None and route is not None:
+            answers = _answers(node, self.method)
             self.note(
                 0,
                 "lookup",
                 f"the whole path is static: one dict lookup finds {describe_route(route)}, "
-                f"which answers {self.method}",
+                f"which answers {answers}",
             )
             return
         if not path.startswith("/"):
@@ -211,9 +212,10 @@ class _Walk:
         return False
 
     def end(self, node: _Node, depth: int) -> bool:
-        route = node.dispatch.get(self.method)
+        route = node.dispatch.get(self.method, node.any)
         if route is not None:
-            self.note(depth, "end", f"end of path: {describe_route(route)} answers {self.method}")
+            answers = _answers(node, self.method)
+            self.note(depth, "end", f"end of path: {describe_route(route)} answers {answers}")
             return True
         if node.routes:
             allowed = ", ".join(sorted(node.allowed))
@@ -223,6 +225,11 @@ class _Walk:
         else:
             self.note(depth, "end", "end of path: no route ends here")
         return False
+
+
+def _answers(node: _Node, method: str) -> str:
+    """Say which method the route found at ``node`` answers: this one, or any."""
+    return method if method in node.dispatch else "any method"
 
 
 def _hints(router: Router, explanation: Explanation) -> list[str]:
@@ -248,6 +255,12 @@ def _hints(router: Router, explanation: Explanation) -> list[str]:
         without = router.match(explanation.method, path.rstrip("/"))
         if not isinstance(without, NotFound):
             hints.append(f"{path.rstrip('/')} exists without the trailing slash")
+    elif not path.startswith("//"):
+        # The slashed path would have been a redirect if it took this method.
+        with_slash = router.match(explanation.method, path + "/")
+        if isinstance(with_slash, MethodNotAllowed):
+            declared = sorted(with_slash.allowed - {"HEAD", "OPTIONS"})
+            hints.append(f"{path}/ exists with a trailing slash, for {', '.join(declared)}")
     return hints[:5]
 
 
@@ -287,6 +300,6 @@ def automatic_methods(router: Router, route: Route) -> frozenset[str]:
     automatic = set()
     if node.dispatch.get("HEAD") is route and "HEAD" not in route.methods:
         automatic.add("HEAD")
-    if "OPTIONS" not in node.routes:
+    if "OPTIONS" not in node.routes and node.any is None:
         automatic.add("OPTIONS")
     return frozenset(automatic)

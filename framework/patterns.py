@@ -16,6 +16,7 @@ with the pattern named rather than discovered by a request.
 from __future__ import annotations
 
 import abc
+import math
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -114,6 +115,7 @@ class Mixed(Segment):
                 self.parameters.append((group, name, converter))
         self.regex = re.compile("".join(regex))
         self.literal_length = literal_length
+        self.max_length = _longest_safe_text(len(self.parameters))
         self.key = (
             "mixed",
             tuple(p if isinstance(p, str) else (p[0], type(p[1])) for p in parts),
@@ -126,6 +128,8 @@ class Mixed(Segment):
 
     def match(self, text: str) -> dict[str, Any] | None:
         """Return the converted parameters if the text has this shape, else None."""
+        if self.max_length is not None and len(text) > self.max_length:
+            return None
         found = self.regex.fullmatch(text)
         if found is None:
             return None
@@ -136,6 +140,27 @@ class Mixed(Segment):
             }
         except ValueError:
             return None
+
+
+#: Ways of splitting one segment among its parameters that a regex may try.
+SPLIT_BUDGET = 500_000
+
+
+def _longest_safe_text(parameters: int) -> int | None:
+    r"""Return the longest segment a mixed segment with this many parameters tries.
+
+    A regex such as ``(?P<a>[^/]+)-(?P<b>[^/]+)-(?P<c>[^/]+)\.csv`` that fails
+    on a segment of n dashes has tried every way to cut it in three: about
+    n**3 / 6 of them. A client could send such a segment to keep a worker
+    busy for seconds, so longer segments are not tried at all (they get the
+    404 any other non-matching path gets). One parameter needs no limit.
+    """
+    if parameters < 2:
+        return None
+    length = parameters
+    while math.comb(length + 1, parameters) <= SPLIT_BUDGET:
+        length += 1
+    return length
 
 
 class Rest(Parameter):

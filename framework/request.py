@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from collections.abc import Callable, Iterator, Mapping
 from io import BytesIO
 from types import MappingProxyType
@@ -433,13 +434,25 @@ class Request:
         except UnicodeDecodeError as error:
             raise HTTPError(400, f"the JSON body is not valid UTF-8: {error}") from None
         try:
-            return json.loads(text)
+            value = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
         except ValueError as error:
-            # JSONDecodeError, and also a number of more than 4,300 digits,
-            # which Python refuses to convert (a denial-of-service guard).
+            # JSONDecodeError, NaN or a number too large for a float, and also
+            # an integer of more than 4,300 digits, which Python refuses to
+            # convert (a denial-of-service guard).
             raise HTTPError(400, f"the body is not valid JSON: {error}") from None
         except RecursionError:
             raise HTTPError(400, "the JSON body is nested too deeply") from None
+        if "\\ud" in text or "\\uD" in text:
+            # "\ud800" alone is half of a UTF-16 pair: JSON lets it through, but
+            # it is not a character, and no UTF-8 output (a response, a
+            # database) can hold it.
+            try:
+                json.dumps(value, ensure_ascii=False).encode("utf-8")
+            except UnicodeEncodeError:
+                raise HTTPError(
+                    400, "the JSON body holds an unpaired surrogate escape such as \\ud800"
+                ) from None
+        return value
 
     @property
     def form(self) -> MultiDict[str, str]:
@@ -499,3 +512,16 @@ class Request:
             raise HTTPError(400, f"the form body is malformed: {error}") from None
         self.has_uploads = bool(files)
         return form, files
+
+
+def _refuse_constant(name: str) -> Any:
+    """Refuse NaN, Infinity and -Infinity: Python's extension, not JSON."""
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def _finite_float(text: str) -> float:
+    """Parse a JSON number with a fraction or exponent, refusing one too large for a float."""
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(f"the number {text[:40]} is too large")
+    return value

@@ -92,25 +92,33 @@ def check_header(name: str, value: Any) -> str:
     if "\r" in text or "\n" in text or "\0" in text:
         raise HeaderInjectionError(f"header {name!r}: the value {text!r} holds CR, LF or NUL")
     if _CONTROL.search(text):
-        raise ValueError(
+        raise BadHeaderValue(
             f"header {name!r}: the value {text!r} holds a control character; only tab is allowed"
         )
     if not text.isascii():
         try:
             text.encode("latin-1")
         except UnicodeEncodeError:
-            raise ValueError(
+            raise BadHeaderValue(
                 f"header {name!r}: the value {text!r} is not latin-1; percent-encode it"
             ) from None
     return text
 
 
-class HeaderInjectionError(ValueError):
-    """A header value held CR, LF or NUL, which would end the header line early.
+class BadHeaderValue(ValueError):
+    """A header value that cannot be written on a header line.
 
     Such a value almost always comes from the request (a query parameter
     copied into a header): the app answers the client with a 400, and logs
-    a warning naming the header, for the developer to escape the value.
+    a warning naming the header, for the developer to encode the value.
+    """
+
+
+class HeaderInjectionError(BadHeaderValue):
+    """A header value held CR, LF or NUL, which would end the header line early.
+
+    Whoever chose the value could otherwise write headers of their own
+    (response splitting).
     """
 
 

@@ -48,6 +48,10 @@ _SEGMENT_SAFE = "!$&'()*+,;=:@"
 #: Methods are HTTP tokens; we accept the usual upper-case spelling.
 _METHOD = re.compile(r"[A-Z][A-Z0-9_-]*")
 
+#: The method name that registers a route for every method, as in Bottle:
+#: ``methods=["ANY"]``. A route for a specific method on the same path wins.
+ANY = "ANY"
+
 
 class URLBuildError(LookupError):
     """``url_for`` could not build a URL: unknown name or missing parameter."""
@@ -155,6 +159,7 @@ class _Node:
     __slots__ = (
         "allow",
         "allowed",
+        "any",
         "dispatch",
         "dynamic",
         "forks",
@@ -181,6 +186,9 @@ class _Node:
         self.routes: dict[str, Route] = {}
         #: What a request method finds here: ``routes`` plus HEAD served by GET.
         self.dispatch: dict[str, Route] = {}
+        #: A route registered for ``ANY`` method: it takes every method that
+        #: ``dispatch`` lacks, so this path never answers 405.
+        self.any: Route | None = None
         #: The Allow header's methods for a path that ends here, and the header.
         self.allowed: frozenset[str] = frozenset()
         self.allow = ""
@@ -205,7 +213,18 @@ class _Node:
         self.plain = (only[0].name, only[1]) if only is not None and only[0].plain else None
         return node
 
-    def add(self, route: Route) -> None:
+    def existing_child(self, segment: str | Segment) -> _Node | None:
+        """Return the child for this segment if there is one, without adding it."""
+        if isinstance(segment, str):
+            return self.static.get(segment)
+        edges: list[Any] = self.rest if isinstance(segment, Rest) else self.dynamic
+        for existing, child in edges:
+            if existing.key == segment.key:
+                return child  # type: ignore[no-any-return]
+        return None
+
+    def check_free(self, route: Route) -> None:
+        """Refuse a route whose methods already have a route at this node."""
         for method in route.methods:
             if method in self.routes:
                 other = self.routes[method]
@@ -215,8 +234,12 @@ class _Node:
                     f"{_view_name(route.view)} (route {route.name!r}); remove one, or give "
                     "them different methods"
                 )
+
+    def add(self, route: Route) -> None:
+        self.check_free(route)
         for method in route.methods:
             self.routes[method] = route
+        self.any = self.routes.get(ANY)
         self.dispatch = dict(self.routes)
         if "GET" in self.routes and "HEAD" not in self.routes:
             self.dispatch["HEAD"] = self.routes["GET"]
@@ -346,18 +369,23 @@ class Router(HookRegistry):
                     f"include prefix {prefix!r} takes the rest of the path, so nothing could "
                     "come after it; use a one-segment parameter such as <name> instead"
                 )
-        for route in router.routes:
-            self._insert(
-                Route(
-                    methods=route.methods,
-                    pattern=prefix + route.pattern,
-                    name=f"{router.name}.{route.name}" if router.name else route.name,
-                    view=route.view,
-                    segments=[*prefix_segments, *route.segments],
-                    url_parts=[*prefix_parts, *route.url_parts],
-                    scopes=(self.hooks, *route.scopes),
-                )
+        copies = [
+            Route(
+                methods=route.methods,
+                pattern=prefix + route.pattern,
+                name=f"{router.name}.{route.name}" if router.name else route.name,
+                view=route.view,
+                segments=[*prefix_segments, *route.segments],
+                url_parts=[*prefix_parts, *route.url_parts],
+                scopes=(self.hooks, *route.scopes),
             )
+            for route in router.routes
+        ]
+        # All or nothing: a clash found halfway must not leave half the routes in.
+        for route in copies:
+            self._check_new(route)
+        for route in copies:
+            self._insert(route)
         for segments, scopes in router._mounts:
             self._mounts.append(((*prefix_segments, *segments), (self.hooks, *scopes)))
         if prefix_segments:
@@ -378,6 +406,20 @@ class Router(HookRegistry):
         return upper
 
     def _insert(self, route: Route) -> None:
+        self._check_new(route)
+        node = self._root
+        for segment in route.segments:
+            node = node.child(segment)
+        node.add(route)
+        if len(route.segments) > 1 and route.segments[-1] == "":
+            self._slash_depths.add(len(route.segments))
+        if all(isinstance(segment, str) for segment in route.segments):
+            self._static_paths["/" + "/".join(route.segments)] = node  # type: ignore[arg-type]
+        self._by_name[route.name] = route
+        self.routes.append(route)
+
+    def _check_new(self, route: Route) -> None:
+        """Refuse a route that can't be added, before anything is changed."""
         if self._included_in is not None:
             raise RouteError(
                 f"route {route.pattern!r} was added to router {self.name!r} after it was "
@@ -391,16 +433,11 @@ class Router(HookRegistry):
                 f"route name {route.name!r} is used twice: by {other.pattern!r} and by "
                 f"{route.pattern!r}; pass name=... to tell them apart"
             )
-        node = self._root
+        node: _Node | None = self._root
         for segment in route.segments:
-            node = node.child(segment)
-        node.add(route)
-        if len(route.segments) > 1 and route.segments[-1] == "":
-            self._slash_depths.add(len(route.segments))
-        if all(isinstance(segment, str) for segment in route.segments):
-            self._static_paths["/" + "/".join(route.segments)] = node  # type: ignore[arg-type]
-        self._by_name[route.name] = route
-        self.routes.append(route)
+            node = node.existing_child(segment) if node is not None else None
+        if node is not None:
+            node.check_free(route)
 
     def match(self, method: str, path: str) -> Match | MethodNotAllowed | NotFound:
         """Find the route for ``method`` and ``path`` (already percent-decoded).
@@ -416,7 +453,7 @@ class Router(HookRegistry):
         """
         node = self._static_paths.get(path)
         if node is not None:
-            route = node.dispatch.get(method)
+            route = node.dispatch.get(method, node.any)
             if route is not None:
                 return Match(route, {})
         if path[:1] != "/":
@@ -441,20 +478,20 @@ class Router(HookRegistry):
                 if child is None:
                     if forked or node.rest:
                         return self._backtrack(method, path, segments)
-                    return self._not_found(path, segments)
+                    return self._not_found(method, path, segments)
                 if node.forks:
                     forked = True
             elif node.has_dynamic:
                 forked = True
             node = child
-        route = node.dispatch.get(method)
+        route = node.dispatch.get(method, node.any)
         if route is not None:
             return Match(route, params)
         if forked:
             return self._backtrack(method, path, segments)
         if node.routes:
             return MethodNotAllowed(node.allowed, node.allow)
-        return self._not_found(path, segments)
+        return self._not_found(method, path, segments)
 
     def _backtrack(
         self, method: str, path: str, segments: list[str]
@@ -466,11 +503,13 @@ class Router(HookRegistry):
             return found
         if allowed:
             return MethodNotAllowed(frozenset(allowed))
-        return self._not_found(path, segments)
+        return self._not_found(method, path, segments)
 
-    def _not_found(self, path: str, segments: list[str]) -> NotFound:
-        """Answer 404, or redirect when the same path with a trailing slash exists."""
-        if len(segments) + 1 in self._slash_depths and self._exists_with_slash(path, segments):
+    def _not_found(self, method: str, path: str, segments: list[str]) -> NotFound:
+        """Answer 404, or redirect when the same path with a trailing slash takes the method."""
+        if len(segments) + 1 in self._slash_depths and self._exists_with_slash(
+            method, path, segments
+        ):
             return NotFound(redirect_to=path + "/")
         return _NOT_FOUND
 
@@ -497,7 +536,7 @@ class Router(HookRegistry):
             node = next_node
             index += 1
         if index == end:
-            route = node.dispatch.get(method)
+            route = node.dispatch.get(method, node.any)
             if route is not None:
                 return Match(route, params)
             allowed.update(node.allowed)
@@ -533,17 +572,20 @@ class Router(HookRegistry):
                     return found
         return None
 
-    def _exists_with_slash(self, path: str, segments: list[str]) -> bool:
-        """Tell whether ``path + "/"`` has a route, for any method.
+    def _exists_with_slash(self, method: str, path: str, segments: list[str]) -> bool:
+        """Tell whether ``path + "/"`` has a route for ``method``.
 
-        A path starting with "//" is never redirected: ``Location: //host/``
-        would send the client to another site.
+        Redirecting to a path that would only answer 405 helps nobody, so the
+        slashed route must take the method (OPTIONS: any route will do, as it
+        is answered for every path that exists). A path starting with "//" is
+        never redirected: ``Location: //host/`` would send the client to
+        another site.
         """
         if path.endswith("/") or path.startswith("//"):
             return False
         allowed: set[str] = set()
-        self._walk(self._root, [*segments, ""], 0, "", {}, allowed)
-        return bool(allowed)
+        found = self._walk(self._root, [*segments, ""], 0, method, {}, allowed)
+        return found is not None or (method == "OPTIONS" and bool(allowed))
 
     def explain(self, method: str, path: str) -> Explanation:
         """Match ``method path`` and say why, step by step (``framework match`` prints it)."""

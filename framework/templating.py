@@ -9,7 +9,9 @@ which also escapes ``<``, ``>``, ``&`` and ``'``.
 
 Every template sees ``request``, ``url_for``, ``session`` and
 ``get_flashed_messages``, the last three bound to the request being
-rendered. The session is read only if the template uses it.
+rendered. The session is read only if the template uses it. Macros that a
+template imports (``{% from "forms.html" import field %}``), which Jinja2
+renders without the caller's variables, find the same four names too.
 
 Jinja2 is imported the first time a template is rendered, so an app that
 renders none never pays for it. With ``DEBUG`` on, a template edited on
@@ -19,6 +21,8 @@ disk is reloaded on its next use.
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 from .response import HTML, Response
@@ -31,6 +35,9 @@ if TYPE_CHECKING:
 
 _AUTOESCAPED = ["html", "htm", "xml", "svg"]
 
+#: The request whose page is being rendered, for the names imported macros use.
+_rendering: ContextVar[Request] = ContextVar("rendering")
+
 
 def create_environment(template_folder: str, *, auto_reload: bool = False) -> jinja2.Environment:
     """Build the Jinja2 environment that loads templates from ``template_folder``."""
@@ -42,7 +49,41 @@ def create_environment(template_folder: str, *, auto_reload: bool = False) -> ji
         auto_reload=auto_reload,
     )
     environment.context_class = _request_context()
+    environment.globals.update(_globals())
     return environment
+
+
+def _globals() -> dict[str, Any]:
+    """Make the four request names global, for templates rendered without our context.
+
+    They follow ``_rendering``, so they always mean the request being rendered.
+    """
+    from werkzeug.local import LocalProxy
+
+    unbound = "request, session, url_for and get_flashed_messages exist only inside render()"
+
+    def url_for(name: str, /, **values: Any) -> str:
+        url: str = _current(unbound).app.url_for(name, **values)
+        return url
+
+    def flashed_messages(
+        with_categories: bool = False, category_filter: Iterable[str] = ()
+    ) -> list[Any]:
+        return get_flashed_messages(_current(unbound), with_categories, category_filter)
+
+    return {
+        "request": LocalProxy(_rendering, unbound_message=unbound),
+        "session": LocalProxy(_rendering, "session", unbound_message=unbound),
+        "url_for": url_for,
+        "get_flashed_messages": flashed_messages,
+    }
+
+
+def _current(unbound: str) -> Request:
+    try:
+        return _rendering.get()
+    except LookupError:
+        raise RuntimeError(unbound) from None
 
 
 def render(request: Request, template: str, /, **context: Any) -> Response:
@@ -50,17 +91,24 @@ def render(request: Request, template: str, /, **context: Any) -> Response:
     import jinja2
 
     environment = _environment(request)
+    token = _rendering.set(request)
     try:
         page = environment.get_template(template).render(_context(request, context))
     except jinja2.TemplateNotFound as error:
         raise _explain_not_found(environment, error) from error
+    finally:
+        _rendering.reset(token)
     return Response(page, content_type=HTML)
 
 
 def render_string(request: Request, source: str, /, **context: Any) -> Response:
     """Render a template given as text (autoescaped as HTML) into an HTML response."""
     environment = _environment(request)
-    page = environment.from_string(source).render(_context(request, context))
+    token = _rendering.set(request)
+    try:
+        page = environment.from_string(source).render(_context(request, context))
+    finally:
+        _rendering.reset(token)
     return Response(page, content_type=HTML)
 
 

@@ -34,6 +34,11 @@ def index(request: Request) -> str:
     return "Hello"
 
 
+@app.get("/reports/<region>-<year>-<month>.csv")
+def report(request: Request, region: str, year: str, month: str) -> dict[str, str]:
+    return {"region": region, "year": year, "month": month}
+
+
 @app.get("/users/<int:user_id>")
 def user(request: Request, user_id: int) -> dict[str, Any]:
     return {"id": user_id, "name": f"user-{user_id}"}
@@ -185,5 +190,8 @@ def stream_fails(request: Request) -> Response:
 
 @app.get("/slow")
 def slow(request: Request) -> str:
-    time.sleep(min(float(request.query.get("seconds", "1")), 10.0))
+    seconds = request.query.get("seconds", "1")
+    if not seconds.isdigit():
+        abort(400, "seconds: a whole number")
+    time.sleep(min(int(seconds), 10))
     return "finally"

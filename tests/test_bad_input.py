@@ -180,6 +180,15 @@ CASES = [
     Case("path-encoded-slash-in-param", raw("GET", "/users/1%2F2"), 404),
     Case("path-4000-bytes", raw("GET", "/" + "a" * 4000), 404),
     Case("path-2000-segments", raw("GET", "/a" * 2000), 404),
+    Case(
+        "path-mixed-segment-fits",
+        raw("GET", "/reports/north-east-2024-05.csv"),
+        200,
+        check=json_is(lambda d: d == {"region": "north-east", "year": "2024", "month": "05"}),
+    ),
+    # A segment that a regex with three parameters would try to cut in every
+    # way (~10**10 steps, minutes of one worker) before failing: refused at once.
+    Case("path-mixed-segment-all-dashes", raw("GET", "/reports/" + "-" * 4000), 404),
     Case("path-invalid-utf8", raw("GET", "/%FF%FE%FD"), 400, check=body_has(b"UTF-8")),
     Case("path-encoded-nul", raw("GET", "/users/%00"), 404),
     Case(
@@ -322,6 +331,23 @@ CASES = [
     ),
     Case("json-invalid-utf8", raw("POST", "/echo/json", [("Content-Type", JSON)], b'"\xff"'), 400),
     Case(
+        "json-lone-surrogate",
+        raw("POST", "/echo/json", [("Content-Type", JSON)], b'{"url": "a\\ud800b"}'),
+        400,
+        check=body_has(b"surrogate"),
+    ),
+    Case(
+        "json-surrogate-pair",
+        raw("POST", "/echo/json", [("Content-Type", JSON)], b'"\\ud83d\\ude00"'),
+        200,
+        check=json_is(lambda d: d == "\U0001f600"),
+    ),
+    Case("json-nan", raw("POST", "/echo/json", [("Content-Type", JSON)], b"[NaN]"), 400),
+    Case("json-infinity", raw("POST", "/echo/json", [("Content-Type", JSON)], b"-Infinity"), 400),
+    Case(
+        "json-float-overflow", raw("POST", "/echo/json", [("Content-Type", JSON)], b"1e999"), 400
+    ),
+    Case(
         "form-invalid-escapes",
         raw("POST", "/echo/form", [("Content-Type", FORM)], b"a=%zz&%%=1"),
         200,
@@ -436,6 +462,15 @@ CASES = [
         raw("GET", "/header?value=a%0d%0aSet-Cookie:%20admin=1"),
         400,
         check=no_header("Set-Cookie"),
+    ),
+    Case("header-control-character", raw("GET", "/header?value=a%01b"), 400),
+    Case("header-delete-character", raw("GET", "/header?value=a%7Fb"), 400),
+    Case("header-not-latin1", raw("GET", "/header?value=%E2%82%AC"), 400),
+    Case(
+        "query-field-missing",
+        raw("GET", "/page"),
+        400,
+        check=body_has(b"the request has no field &#x27;name&#x27;"),
     ),
     Case(
         "redirect-protocol-relative",

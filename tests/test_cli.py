@@ -6,6 +6,7 @@ import http.client
 import json
 import os
 import re
+import shlex
 import signal
 import socket
 import subprocess
@@ -61,26 +62,18 @@ def test_routes_table(capsys: pytest.CaptureFixture[str]) -> None:
     status, out, err = run_main(capsys, "routes", "example_app")
     assert (status, err) == (0, "")
     assert out.splitlines() == [
-        "METHODS                                   PATTERN                  NAME             VIEW",
-        "GET HEAD* OPTIONS*                        /static/<path:filename>  static           "
-        "framework.static:static",
-        "GET HEAD* OPTIONS*                        /                        index            "
-        "example_app:index",
-        "POST OPTIONS*                             /                        shorten          "
-        "example_app:shorten",
-        "GET HEAD* OPTIONS*                        /about                   about            "
-        "example_app:about",
-        "DELETE GET PATCH POST PUT HEAD* OPTIONS*  /inspect                 inspect          "
-        "example_app:inspect",
-        "GET HEAD* OPTIONS*                        /<code>                  follow           "
-        "example_app:follow",
-        "GET HEAD* OPTIONS*                        /api/links               api.list_links   "
-        "example_app.api:list_links",
-        "POST OPTIONS*                             /api/links               api.create_link  "
+        "METHODS             PATTERN                  NAME             VIEW",
+        "GET HEAD* OPTIONS*  /static/<path:filename>  static           framework.static:static",
+        "GET HEAD* OPTIONS*  /                        index            example_app:index",
+        "POST OPTIONS*       /                        shorten          example_app:shorten",
+        "GET HEAD* OPTIONS*  /about                   about            example_app:about",
+        "ANY                 /inspect                 inspect          example_app:inspect",
+        "GET HEAD* OPTIONS*  /<code>                  follow           example_app:follow",
+        "GET HEAD* OPTIONS*  /api/links               api.list_links   example_app.api:list_links",
+        "POST OPTIONS*       /api/links               api.create_link  "
         "example_app.api:create_link",
-        "GET HEAD* OPTIONS*                        /api/links/<code>        api.show_link    "
-        "example_app.api:show_link",
-        "DELETE OPTIONS*                           /api/links/<code>        api.delete_link  "
+        "GET HEAD* OPTIONS*  /api/links/<code>        api.show_link    example_app.api:show_link",
+        "DELETE OPTIONS*     /api/links/<code>        api.delete_link  "
         "example_app.api:delete_link",
         "* answered automatically",
     ]
@@ -189,7 +182,8 @@ ERROR_CASES = [
     pytest.param(
         ["routes", "not a spec"],
         "framework routes: error: 'not a spec' is not an app: write module:attribute (such "
-        "as example_app:app), or just the module when the attribute is called app",
+        "as example_app:app), module:factory() for an app factory, or just the module when "
+        "the attribute is called app",
         id="bad-spec",
     ),
     pytest.param(
@@ -274,6 +268,112 @@ def test_every_command_has_help_with_an_example(
     out = capsys.readouterr().out
     assert f"usage: framework {command} " in out
     assert f"example:\n  framework {command} example_app" in out
+
+
+@pytest.mark.parametrize("command", ["routes", "match", "trace"])
+def test_the_help_example_works_on_the_example_app(
+    capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    example = capsys.readouterr().out.split("example:\n  ")[1].strip()
+    program, *argv = shlex.split(example)
+    assert program == "framework"
+    status, out, err = run_main(capsys, *argv)
+    assert (status, err) == (0, "")
+    assert "404" not in out and "405" not in out
+
+
+FACTORY_APP = """
+from framework import App
+
+def create_app(greeting="hello", *, shout=False):
+    app = App(__name__)
+
+    @app.get("/")
+    def index(request):
+        return greeting.upper() if shout else greeting
+
+    return app
+
+def broken_factory():
+    raise RuntimeError("no database configured")
+"""
+
+
+@pytest.mark.parametrize(
+    ("spec", "body"),
+    [
+        ("factory:create_app()", "hello"),
+        ("factory:create_app('hi', shout=True)", "HI"),
+    ],
+)
+def test_an_app_factory_is_called_as_gunicorn_calls_it(
+    capsys: pytest.CaptureFixture[str], in_folder: Path, spec: str, body: str
+) -> None:
+    (in_folder / "factory.py").write_text(FACTORY_APP, encoding="utf-8")
+    status, out, err = run_main(capsys, "trace", spec, "GET", "/")
+    assert (status, err) == (0, "")
+    assert "HTTP/1.1 200 OK" in out
+    assert f"  {body}  " in out
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("factory:create_app(open('x'))", "an app factory call takes literal arguments only"),
+        ("factory:create_app(**{})", "an app factory call takes literal arguments only"),
+        (
+            "factory:broken_factory()",
+            "factory:broken_factory() failed: RuntimeError: no database configured",
+        ),
+    ],
+)
+def test_a_bad_app_factory_call_is_one_clear_line(
+    capsys: pytest.CaptureFixture[str], in_folder: Path, spec: str, message: str
+) -> None:
+    (in_folder / "factory.py").write_text(FACTORY_APP, encoding="utf-8")
+    status, out, err = run_main(capsys, "routes", spec)
+    assert (status, out) == (2, "")
+    assert message in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_match_takes_the_path_as_a_client_sends_it(capsys: pytest.CaptureFixture[str]) -> None:
+    _, out, _ = run_main(capsys, "match", "example_app", "GET", "/about?utm=x")
+    assert "result: route 'about' (GET /about)" in out
+    _, out, _ = run_main(capsys, "match", "example_app", "GET", "/api/links/a%20b")
+    assert "params: code='a b'" in out
+    status, _, err = run_main(capsys, "match", "example_app", "GET", "/%FF")
+    assert status == 2
+    assert "its percent-escapes are not UTF-8" in err
+
+
+def test_trace_is_colored_on_a_terminal_only(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    _, out, _ = run_main(capsys, "trace", "example_app", "GET", "/nosuch")
+    assert "\x1b[" in out
+    monkeypatch.setenv("NO_COLOR", "1")
+    _, out, _ = run_main(capsys, "trace", "example_app", "GET", "/nosuch")
+    assert "\x1b[" not in out
+
+
+def test_importing_the_framework_and_an_app_does_not_import_gunicorn() -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, framework, framework.cli, example_app; print('gunicorn' in sys.modules)",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.stdout == "False\n", result.stderr
 
 
 def test_the_command_is_installed_and_runs_as_a_module() -> None:
@@ -390,6 +490,18 @@ def test_serve_hands_its_options_to_gunicorn(
         "accesslog": "-",
         "app": sys.modules["example_app"].app,
     }
+
+
+def test_serve_defaults_to_two_workers_per_cpu_plus_one(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: dict[str, object] = {}
+    monkeypatch.setattr(
+        BaseApplication, "run", lambda server: seen.update(workers=server.cfg.workers)
+    )
+    monkeypatch.setattr(os, "cpu_count", lambda: 3)
+    assert run_main(capsys, "serve", "example_app")[0] == 0
+    assert seen == {"workers": 7}
 
 
 def test_run_serves_with_the_development_server(tmp_path: Path) -> None:

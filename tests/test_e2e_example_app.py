@@ -89,7 +89,7 @@ def test_create_through_the_api_and_resolve_many_times(server: Server) -> None:
     assert created.status == 201
     code = created.json()["code"]
     assert created.headers["Location"] == f"/api/links/{code}"
-    # Enough requests that both workers answer some: each sees the same database.
+    # Whichever of the two workers answers a request, it sees the same database.
     for _ in range(10):
         reply = request(server, "GET", f"/{code}")
         assert (reply.status, reply.headers["Location"]) == (302, "https://python.org/")
@@ -117,6 +117,13 @@ def test_errors_over_the_wire(server: Server) -> None:
         server, "POST", "/api/links", b'{"url": 1}', {"Content-Type": "application/json"}
     )
     assert unprocessable.status == 422
+
+
+def test_inspect_answers_any_method_over_the_wire(server: Server) -> None:
+    for method in ("TRACE", "BREW"):
+        reply = request(server, method, "/inspect", None, {"Accept": "application/json"})
+        assert reply.status == 200
+        assert reply.json()["method"] == method
 
 
 def test_head_has_the_length_and_no_body(server: Server) -> None:

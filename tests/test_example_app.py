@@ -63,6 +63,9 @@ INVALID = [
     pytest.param(
         "https://example.com/" + "a" * MAX_URL_LENGTH, "longer than 2,000 characters", id="long"
     ),
+    pytest.param("https://[::1/", "That URL is not well formed.", id="open-ipv6"),
+    pytest.param("https://a.example/\r\nX: y", "characters that a URL cannot", id="line-break"),
+    pytest.param("https://a.example/\x00", "characters that a URL cannot", id="nul"),
 ]
 
 
@@ -135,6 +138,15 @@ def test_inspect_shows_the_request_as_html_and_json(client: TestClient) -> None:
     assert as_json["body"] == "{}"
 
 
+# Methods outside the standard list are checked over the wire (the test client
+# validates the environ, and refuses them).
+@pytest.mark.parametrize("method", ["OPTIONS", "TRACE", "PATCH", "DELETE"])
+def test_inspect_answers_any_method(client: TestClient, method: str) -> None:
+    reply = client.open("/inspect", method=method, headers={"Accept": "application/json"})
+    assert reply.status_code == 200
+    assert reply.json["method"] == method
+
+
 def test_api_create_list_show_delete(client: TestClient) -> None:
     created = client.post("/api/links", json={"url": "https://python.org"})
     assert created.status_code == 201
@@ -167,6 +179,16 @@ API_ERRORS = [
     ),
     pytest.param("post", "/api/links", {"json": ["https://x.org"]}, 422, id="not-an-object"),
     pytest.param("post", "/api/links", {"json": {"url": "mailto:a@b.c"}}, 422, id="bad-url"),
+    pytest.param(
+        "post", "/api/links", {"json": {"url": "https://[::1/"}}, 422, id="open-ipv6-url"
+    ),
+    pytest.param(
+        "post",
+        "/api/links",
+        {"data": '{"url": "https://a.example/\\ud800"}', "content_type": "application/json"},
+        400,
+        id="lone-surrogate",
+    ),
     pytest.param("get", "/api/links/nosuch", {}, 404, id="unknown-code"),
     pytest.param("delete", "/api/links/nosuch", {}, 404, id="delete-unknown"),
     pytest.param("get", "/api/nothing", {}, 404, id="unknown-api-path"),
@@ -205,7 +227,7 @@ def test_routes_of_the_app(app: App) -> None:
         (["GET"], "/", "index"),
         (["POST"], "/", "shorten"),
         (["GET"], "/about", "about"),
-        (["DELETE", "GET", "PATCH", "POST", "PUT"], "/inspect", "inspect"),
+        (["ANY"], "/inspect", "inspect"),
         (["GET"], "/<code>", "follow"),
         (["GET"], "/api/links", "api.list_links"),
         (["POST"], "/api/links", "api.create_link"),

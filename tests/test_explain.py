@@ -180,6 +180,17 @@ def test_near_miss_hints(patterns: list[str], method: str, path: str, hints: lis
     assert table.explain(method, path).hints == hints
 
 
+def test_hint_for_a_path_that_exists_with_a_trailing_slash_for_another_method() -> None:
+    table = Router()
+    table.add_route("/docs/", view_named("upload"), ["POST"])
+    explanation = table.explain("GET", "/docs")
+    assert explanation.status == 404
+    assert explanation.hints == ["/docs/ exists with a trailing slash, for POST"]
+    # A method the slashed route takes is redirected instead: nothing to hint.
+    assert table.explain("POST", "/docs").status == 308
+    assert table.explain("POST", "/docs").hints == []
+
+
 @pytest.mark.parametrize("debug", [True, False])
 def test_debug_error_pages_carry_the_hints(app: App, debug: bool) -> None:
     app.config["DEBUG"] = debug

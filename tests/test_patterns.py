@@ -31,6 +31,25 @@ def test_each_kind_of_segment() -> None:
     assert rest.match("a/b/c") == {"rest": "a/b/c"}  # type: ignore[union-attr]
 
 
+def test_a_segment_with_several_parameters_only_tries_texts_up_to_a_length() -> None:
+    # Failing on a crafted segment (all dashes) costs the regex about n**k / k!
+    # steps for k parameters: longer segments are not tried, so no request can
+    # keep a worker busy with it.
+    [_, three] = parse_pattern("/r/<a>-<b>-<c>.csv", DEFAULT_CONVERTERS)[0]
+    assert isinstance(three, Mixed)
+    assert three.max_length == 145
+    fits = "x-" * 70 + "y.csv"
+    assert len(fits) == 145
+    assert three.match(fits) == {"a": "x-" * 68 + "x", "b": "x", "c": "y"}
+    assert three.match("x" + fits) is None
+    [_, two] = parse_pattern("/r/<name>-<int:id>", DEFAULT_CONVERTERS)[0]
+    assert two.max_length == 1000  # type: ignore[union-attr]
+    # One parameter has no such limit: its regex tries each split once.
+    [_, one] = parse_pattern("/r/<name>.txt", DEFAULT_CONVERTERS)[0]
+    assert one.max_length is None  # type: ignore[union-attr]
+    assert one.match("n" * 5000 + ".txt") == {"name": "n" * 5000}  # type: ignore[union-attr]
+
+
 def test_priority_ranks_follow_specificity() -> None:
     segments, _ = parse_pattern("/<a>/<int:b>/x-<c>/long-text-<d>/<path:e>", DEFAULT_CONVERTERS)
     plain, typed, short_mixed, long_mixed, rest = segments

@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from framework import App, Converter, Router
+from framework.explain import automatic_methods
 from framework.routing import Match, MethodNotAllowed, NotFound, RouteError, URLBuildError
 
 
@@ -281,10 +282,44 @@ def test_methods_are_normalised_to_upper_case() -> None:
     assert matched(router, "/a", "POST")[0] == "r0"
 
 
+def test_a_route_for_any_method() -> None:
+    router = table(("/echo", ["ANY"]), ("/echo", ["POST"]), ("/<name>", ["ANY"]))
+    for method in ("GET", "HEAD", "OPTIONS", "DELETE", "BREW"):
+        assert matched(router, "/echo", method)[0] == "r0"
+    # A route for the very method wins over the one for any.
+    assert matched(router, "/echo", "POST")[0] == "r1"
+    assert matched(router, "/users", "PUT") == ("r2", {"name": "users"})
+    with pytest.raises(RouteError, match="ANY /echo is registered twice"):
+        router.add_route("/echo", view_named("again"), ["ANY"])
+
+
+def test_explain_and_automatic_methods_of_a_route_for_any_method() -> None:
+    router = table(("/echo", ["ANY"]))
+    [route] = router.routes
+    assert automatic_methods(router, route) == frozenset()
+    assert "finds route 'r0' (ANY /echo), which answers any method" in str(
+        router.explain("BREW", "/echo")
+    )
+
+
 def test_missing_trailing_slash_redirects() -> None:
     result = table("/docs/").match("GET", "/docs")
     assert isinstance(result, NotFound)
     assert result.redirect_to == "/docs/"
+
+
+def test_missing_trailing_slash_redirects_only_a_method_the_route_takes() -> None:
+    router = table(("/docs/", ["POST"]))
+    assert router.match("POST", "/docs").redirect_to == "/docs/"  # type: ignore[union-attr]
+    # A redirect to a 405 helps nobody: the path without the slash is a 404.
+    for method in ("GET", "DELETE"):
+        result = router.match(method, "/docs")
+        assert isinstance(result, NotFound)
+        assert result.redirect_to is None
+    # OPTIONS is answered wherever a route exists.
+    assert router.match("OPTIONS", "/docs").redirect_to == "/docs/"  # type: ignore[union-attr]
+    # HEAD goes where GET does.
+    assert table("/guide/").match("HEAD", "/guide").redirect_to == "/guide/"  # type: ignore[union-attr]
 
 
 def test_extra_trailing_slash_is_not_found() -> None:
@@ -362,6 +397,30 @@ def test_nested_routers_chain_names() -> None:
     app = App(__name__)
     app.include(admin, prefix="/admin/")
     assert app.url_for("admin.users.list") == "/admin/users/"
+
+
+@pytest.mark.parametrize(
+    ("second", "message"),
+    [
+        (("/other", "items"), "route name 'shop.items' is used twice"),
+        (("/items", "again"), "GET /shop/items is registered twice"),
+    ],
+    ids=["name-clash", "method-clash"],
+)
+def test_an_include_that_clashes_adds_nothing(second: tuple[str, str], message: str) -> None:
+    first_shop = Router(name="shop")
+    first_shop.add_route("/items", view_named("items"))
+    app = App(__name__)
+    app.include(first_shop, prefix="/shop")
+    pattern, name = second
+    other_shop = Router(name="shop")
+    other_shop.add_route("/fresh", view_named("fresh"))  # fine on its own
+    other_shop.add_route(pattern, view_named(name))
+    with pytest.raises(RouteError, match=message):
+        app.include(other_shop, prefix="/shop")
+    # All or nothing: the route that came before the clash is not in either.
+    assert [route.name for route in app.routes] == ["shop.items"]
+    assert isinstance(app.router.match("GET", "/shop/fresh"), NotFound)
 
 
 def test_adding_to_a_router_after_include_is_an_error() -> None:

@@ -158,6 +158,43 @@ def test_a_template_that_does_not_use_the_session_does_not_read_it(app: App) -> 
     assert "Vary" not in response.headers
 
 
+def test_imported_macros_see_the_request_names(tmp_path: Path) -> None:
+    # Jinja2 renders an imported template without the caller's variables: the
+    # four names must reach it all the same, bound to the request being rendered.
+    (tmp_path / "macros.html").write_text(
+        "{% macro nav() %}<a href=\"{{ url_for('item', n=7) }}\">{{ request.path }}</a>"
+        "{% for m in get_flashed_messages() %}[{{ m }}]{% endfor %}"
+        "{{ session.get('user', '-') }}{% endmacro %}",
+        encoding="utf-8",
+    )
+    (tmp_path / "page.html").write_text(
+        '{% from "macros.html" import nav %}{{ nav() }}', encoding="utf-8"
+    )
+    app = App(__name__, template_folder=str(tmp_path))
+    app.config["SECRET_KEY"] = "test key"
+
+    @app.get("/items/<int:n>", name="item")
+    def item(request: Request, n: int) -> object:
+        return render(request, "page.html")
+
+    @app.post("/login")
+    def login(request: Request) -> object:
+        request.session["user"] = "ann"
+        flash(request, "hi")
+        return redirect("/items/1", 303)
+
+    client = app.test_client()
+    assert client.get("/items/1").data == b'<a href="/items/7">/items/1</a>-'
+    client.post("/login")
+    assert client.get("/items/2").data == b'<a href="/items/7">/items/2</a>[hi]ann'
+
+
+def test_the_request_names_exist_only_while_rendering(app: App) -> None:
+    template = app.templates.from_string("{{ url_for('x') }}")
+    with pytest.raises(RuntimeError, match="exist only inside render"):
+        template.render()
+
+
 def test_app_templates_takes_filters_and_globals(app: App) -> None:
     app.templates.filters["shout"] = lambda text: text.upper() + "!"
     app.templates.globals["site_name"] = "Links"
