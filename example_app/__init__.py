@@ -24,10 +24,11 @@ from framework import App, HTTPError, Request, Response, flash, redirect, render
 from framework.errors import error_response, wants_json
 
 from . import settings
-from .api import api, short_url
+from .api import CodeConverter, api, short_url
 from .storage import InvalidURL, Links, validate_url
 
 app = App(__name__)
+app.add_converter("code", CodeConverter)
 #: The link storage, shared by the pages and the API (as ``request.app.links``).
 app.links = Links(settings.database_path())
 
@@ -65,7 +66,7 @@ def home_page(request: Request, *, error: str | None = None, url: str = "") -> R
 
 @app.get("/about")
 def about(request: Request) -> Response:
-    """A static route beside /<code>: static segments are tried first, so it wins."""
+    """A static route beside /<code:code>: static segments are tried first, so it wins."""
     return render(request, "about.html")
 
 
@@ -89,7 +90,7 @@ def inspect(request: Request) -> Any:
     return render(request, "inspect.html", anatomy=anatomy)
 
 
-@app.get("/<code>", name="follow")
+@app.get("/<code:code>", name="follow")
 def follow(request: Request, code: str) -> Response:
     """The short link itself: count the visit and send the browser on (302).
 

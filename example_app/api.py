@@ -1,9 +1,11 @@
 """The JSON API, a Router of its own, served under /api.
 
-    GET    /api/links          the recent links
-    POST   /api/links          {"url": "https://..."} -> 201, Location: /api/links/<code>
-    GET    /api/links/<code>   one link
-    DELETE /api/links/<code>   204
+    GET    /api/                        where everything is (GET /api redirects here)
+    GET    /api/links                   the recent links
+    POST   /api/links                   {"url": "https://..."} -> 201, Location: /api/links/<code>
+    GET    /api/links/latest/<int:n>    the n newest links, 1 to 100
+    GET    /api/links/<code:code>       one link
+    DELETE /api/links/<code:code>       204
 
 Its errors are JSON whatever the client's Accept header says: the router's
 own error handler answers every HTTPError raised in its part of the site.
@@ -13,11 +15,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from framework import HTTPError, Request, Response, Router, abort
+from framework import Converter, HTTPError, Request, Response, Router, abort
 
 from .storage import InvalidURL, Link, Links, validate_url
 
+
+class CodeConverter(Converter):
+    """A short link's code: 4 to 16 letters and digits (the app makes 6).
+
+    Registered as ``<code:...>`` here and on the app: a path segment of
+    another shape is not a code, so ``/api`` can be redirected to ``/api/``
+    instead of being looked up as a short link.
+    """
+
+    regex = "[A-Za-z0-9]{4,16}"
+
+
 api = Router(name="api")
+api.add_converter("code", CodeConverter)
 
 
 def link_json(request: Request, link: Link) -> dict[str, Any]:
@@ -40,9 +55,28 @@ def links(request: Request) -> Links:
     return storage
 
 
+#: The most links one response lists.
+MOST_LINKS = 100
+
+
+@api.get("/")
+def index(request: Request) -> dict[str, Any]:
+    """The API's root: where its resources are, as URLs a client can follow."""
+    url_for = request.app.url_for
+    return {"links": url_for("api.list_links"), "latest": url_for("api.latest_links", count=10)}
+
+
 @api.get("/links")
 def list_links(request: Request) -> dict[str, Any]:
-    return {"links": [link_json(request, link) for link in links(request).recent(100)]}
+    return {"links": [link_json(request, link) for link in links(request).recent(MOST_LINKS)]}
+
+
+@api.get("/links/latest/<int:count>")
+def latest_links(request: Request, count: int) -> dict[str, Any]:
+    """The newest links: the <int:> converter hands the view a number, never "abc"."""
+    if not 1 <= count <= MOST_LINKS:
+        abort(422, f"ask for 1 to {MOST_LINKS} links, not {count}")
+    return {"links": [link_json(request, link) for link in links(request).recent(count)]}
 
 
 @api.post("/links")
@@ -61,7 +95,7 @@ def create_link(request: Request) -> Response:
     return Response.json(link_json(request, link), 201, {"Location": location})
 
 
-@api.get("/links/<code>")
+@api.get("/links/<code:code>")
 def show_link(request: Request, code: str) -> dict[str, Any]:
     link = links(request).get(code)
     if link is None:
@@ -69,7 +103,7 @@ def show_link(request: Request, code: str) -> dict[str, Any]:
     return link_json(request, link)
 
 
-@api.delete("/links/<code>")
+@api.delete("/links/<code:code>")
 def delete_link(request: Request, code: str) -> Response:
     if not links(request).delete(code):
         abort(404, f"no link has the code {code!r}")

@@ -38,3 +38,17 @@ loglevel = "info"
 
 #: No control socket in the home folder (gunicorn 24 and newer).
 control_socket_disable = True
+
+
+def on_starting(server: object) -> None:
+    """Before the first worker starts: the instance folder, the secret key, the table.
+
+    Workers would make them on their first request anyway; doing it here
+    means a fresh deployment shows a broken database path or an unwritable
+    folder when it starts, not when its first visitor arrives.
+    """
+    from example_app import settings
+    from example_app.storage import Links
+
+    settings.secret_key()
+    Links(settings.database_path()).ensure_schema()

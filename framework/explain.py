@@ -246,10 +246,18 @@ def _hints(router: Router, explanation: Explanation) -> list[str]:
     if not isinstance(outcome, NotFound) or outcome.redirect_to is not None:
         return []
     hints = []
+    # A converter that rejected a segment is a near miss, unless a static segment
+    # took that segment anyway ("api" is no code, and needs none), or the segment
+    # is empty: then the rejection explains nothing the reader needs.
+    taken_as_static = {
+        step.depth
+        for step in explanation.steps
+        if step.kind == "static" and step.text.endswith(": static segment matches")
+    }
     for step in explanation.steps:
-        if step.rejected_by and step.kind in ("typed", "path"):
+        text = explanation.segments[step.depth] if step.rejected_by else ""
+        if step.kind in ("typed", "path") and text and step.depth not in taken_as_static:
             prefix = "/" + "/".join(explanation.segments[: step.depth + 1])
-            text = explanation.segments[step.depth]
             hints.append(f"{prefix}: {step.rejected_by} rejected {text!r}")
     if path.endswith("/") and path != "/":
         without = router.match(explanation.method, path.rstrip("/"))

@@ -106,12 +106,13 @@ def stop(proc: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
 
 @contextmanager
 def run_gunicorn(
-    app_spec: str, *extra_args: str, workers: int = 1, env: dict[str, str] | None = None
+    app_spec: str, *extra_args: str, workers: int | None = 1, env: dict[str, str] | None = None
 ) -> Iterator[Server]:
     """Serve ``app_spec`` with a real gunicorn on a free loopback port; always stop it.
 
     ``env`` adds environment variables for the server (the example app reads its
-    settings from there).
+    settings from there). ``workers=None`` leaves the number and kind of workers
+    to a config file given in ``extra_args`` (``-c FILE``).
     """
     with (
         socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener,
@@ -127,10 +128,7 @@ def run_gunicorn(
             "gunicorn",
             "--bind",
             f"fd://{listener.fileno()}",
-            "--workers",
-            str(workers),
-            "--worker-class",
-            "sync",
+            *(["--workers", str(workers), "--worker-class", "sync"] if workers else []),
             "--no-control-socket",  # would otherwise create ~/.gunicorn/gunicorn.ctl
             "--graceful-timeout",
             "5",

@@ -62,18 +62,25 @@ def test_routes_table(capsys: pytest.CaptureFixture[str]) -> None:
     status, out, err = run_main(capsys, "routes", "example_app")
     assert (status, err) == (0, "")
     assert out.splitlines() == [
-        "METHODS             PATTERN                  NAME             VIEW",
-        "GET HEAD* OPTIONS*  /static/<path:filename>  static           framework.static:static",
-        "GET HEAD* OPTIONS*  /                        index            example_app:index",
-        "POST OPTIONS*       /                        shorten          example_app:shorten",
-        "GET HEAD* OPTIONS*  /about                   about            example_app:about",
-        "ANY                 /inspect                 inspect          example_app:inspect",
-        "GET HEAD* OPTIONS*  /<code>                  follow           example_app:follow",
-        "GET HEAD* OPTIONS*  /api/links               api.list_links   example_app.api:list_links",
-        "POST OPTIONS*       /api/links               api.create_link  "
+        "METHODS             PATTERN                        NAME              VIEW",
+        "GET HEAD* OPTIONS*  /static/<path:filename>        static            "
+        "framework.static:static",
+        "GET HEAD* OPTIONS*  /                              index             example_app:index",
+        "POST OPTIONS*       /                              shorten           example_app:shorten",
+        "GET HEAD* OPTIONS*  /about                         about             example_app:about",
+        "ANY                 /inspect                       inspect           example_app:inspect",
+        "GET HEAD* OPTIONS*  /<code:code>                   follow            example_app:follow",
+        "GET HEAD* OPTIONS*  /api/                          api.index         "
+        "example_app.api:index",
+        "GET HEAD* OPTIONS*  /api/links                     api.list_links    "
+        "example_app.api:list_links",
+        "GET HEAD* OPTIONS*  /api/links/latest/<int:count>  api.latest_links  "
+        "example_app.api:latest_links",
+        "POST OPTIONS*       /api/links                     api.create_link   "
         "example_app.api:create_link",
-        "GET HEAD* OPTIONS*  /api/links/<code>        api.show_link    example_app.api:show_link",
-        "DELETE OPTIONS*     /api/links/<code>        api.delete_link  "
+        "GET HEAD* OPTIONS*  /api/links/<code:code>         api.show_link     "
+        "example_app.api:show_link",
+        "DELETE OPTIONS*     /api/links/<code:code>         api.delete_link   "
         "example_app.api:delete_link",
         "* answered automatically",
     ]
@@ -86,13 +93,15 @@ def test_routes_in_match_order(capsys: pytest.CaptureFixture[str]) -> None:
         "/",
         "/",
         "/about",
+        "/api/",
         "/api/links",
         "/api/links",
-        "/api/links/<code>",
-        "/api/links/<code>",
+        "/api/links/latest/<int:count>",
+        "/api/links/<code:code>",
+        "/api/links/<code:code>",
         "/inspect",
         "/static/<path:filename>",
-        "/<code>",
+        "/<code:code>",
     ]
 
 
@@ -103,7 +112,7 @@ def test_routes_as_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert document["routes"][5] == {
         "methods": ["GET"],
         "automatic": ["HEAD", "OPTIONS"],
-        "pattern": "/<code>",
+        "pattern": "/<code:code>",
         "name": "follow",
         "view": "example_app:follow",
     }
@@ -133,10 +142,10 @@ def test_match_explains(capsys: pytest.CaptureFixture[str]) -> None:
         "segments: 'abc123'\n"
         "\n"
         "'abc123': no static segment by that name here\n"
-        "'abc123': plain <code> matches, code='abc123'\n"
-        "end of path: route 'follow' (GET /<code>) answers GET\n"
+        "'abc123': typed <code:code> matches, code='abc123'\n"
+        "end of path: route 'follow' (GET /<code:code>) answers GET\n"
         "\n"
-        "result: route 'follow' (GET /<code>), view example_app:follow\n"
+        "result: route 'follow' (GET /<code:code>), view example_app:follow\n"
         "params: code='abc123'\n"
     )
 
@@ -342,8 +351,8 @@ def test_a_bad_app_factory_call_is_one_clear_line(
 def test_match_takes_the_path_as_a_client_sends_it(capsys: pytest.CaptureFixture[str]) -> None:
     _, out, _ = run_main(capsys, "match", "example_app", "GET", "/about?utm=x")
     assert "result: route 'about' (GET /about)" in out
-    _, out, _ = run_main(capsys, "match", "example_app", "GET", "/api/links/a%20b")
-    assert "params: code='a b'" in out
+    _, out, _ = run_main(capsys, "match", "example_app", "GET", "/api/links/ab%43d")
+    assert "params: code='abCd'" in out
     status, _, err = run_main(capsys, "match", "example_app", "GET", "/%FF")
     assert status == 2
     assert "its percent-escapes are not UTF-8" in err

@@ -163,6 +163,14 @@ def test_every_page_has_examples() -> None:
     assert checked == {str(page.relative_to(ROOT)) for page in PAGES} - generated
 
 
+def test_the_reference_documents_every_public_name() -> None:
+    import framework
+
+    reference = (ROOT / "docs" / "reference.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"^::: framework\.(\w+)$", reference, re.MULTILINE))
+    assert set(framework.__all__) - documented == set()
+
+
 if __name__ == "__main__" and sys.argv[1:] == ["--update"]:
     sys.path.insert(0, str(ROOT))
     update_outputs()

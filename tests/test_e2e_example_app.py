@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import json
 import re
+import runpy
+import sqlite3
+import time
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
-from servers import HOST, ROOT, Reply, Server, request, run_shortener
+from servers import HOST, ROOT, Reply, Server, request, run_gunicorn, run_shortener
 
 STYLESHEET = ROOT / "example_app" / "static" / "style.css"
 
@@ -143,3 +147,41 @@ def test_static_file_and_its_304(server: Server) -> None:
         server, "GET", "/static/style.css", headers={"If-None-Match": first.headers["ETag"]}
     )
     assert (again.status, again.body) == (304, b"")
+
+
+CONFIG = ROOT / "example_app" / "gunicorn.conf.py"
+
+
+def test_the_production_config_file_serves_the_app(tmp_path: Path) -> None:
+    # The README's run command, but on a free port: gunicorn -c example_app/gunicorn.conf.py.
+    instance = tmp_path / "not-yet" / "instance"
+    env = {"SHORTENER_INSTANCE": str(instance), "WEB_CONCURRENCY": "2", "SHORTENER_THREADS": "2"}
+    with run_gunicorn("example_app:app", "-c", str(CONFIG), workers=None, env=env) as server:
+        assert request(server, "GET", "/about").status == 200
+        deadline = time.monotonic() + 15
+        while len(server.workers()) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)  # the second worker may still be forking
+        assert len(server.workers()) == 2  # WEB_CONCURRENCY
+        log = server.output()
+        assert "Using worker: gthread" in log
+        assert '"GET /about HTTP/1.1" 200' in log  # the access log, on stdout
+    # The on_starting hook made the instance folder, the key and a WAL database.
+    assert (instance / "secret_key").read_text().strip()
+    with closing(sqlite3.connect(instance / "links.sqlite3")) as connection:
+        assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+def test_the_config_prepares_the_instance_before_any_worker_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    instance = tmp_path / "fresh"
+    database = tmp_path / "elsewhere" / "links.db"
+    monkeypatch.setenv("SHORTENER_INSTANCE", str(instance))
+    monkeypatch.setenv("SHORTENER_DATABASE", str(database))
+    config = runpy.run_path(str(CONFIG))
+    config["on_starting"](None)
+    assert len((instance / "secret_key").read_text().strip()) == 64
+    with closing(sqlite3.connect(database)) as connection:
+        assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        tables = connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        assert tables.fetchall() == [("links",)]

@@ -166,6 +166,26 @@ def test_api_create_list_show_delete(client: TestClient) -> None:
     assert client.get(f"/{code}").status_code == 404
 
 
+def test_api_root_and_latest_links(client: TestClient) -> None:
+    root = client.get("/api")  # not a code: too short, so the slash redirect applies
+    assert (root.status_code, root.headers["Location"]) == (308, "/api/")
+    assert client.get("/api/").json == {"links": "/api/links", "latest": "/api/links/latest/10"}
+    codes = [shorten(client, f"https://example.com/{n}") for n in range(3)]
+    latest = client.get("/api/links/latest/2").json["links"]
+    assert [link["code"] for link in latest] == codes[:0:-1]  # newest first
+    # "latest" has the shape of a code: without a number, it is looked up as one.
+    assert client.get("/api/links/latest").json["error"]["detail"] == (
+        "no link has the code 'latest'"
+    )
+
+
+def test_a_path_that_is_not_a_code_gets_the_apps_404(client: TestClient) -> None:
+    for path in ("/ab", "/" + "a" * 17, "/a-b-c"):
+        page = client.get(path)
+        assert page.status_code == 404
+        assert "<h1>Not found</h1>" in page.text
+
+
 API_ERRORS = [
     pytest.param(
         "post",
@@ -192,6 +212,9 @@ API_ERRORS = [
     pytest.param("get", "/api/links/nosuch", {}, 404, id="unknown-code"),
     pytest.param("delete", "/api/links/nosuch", {}, 404, id="delete-unknown"),
     pytest.param("get", "/api/nothing", {}, 404, id="unknown-api-path"),
+    pytest.param("get", "/api/links/latest/0", {}, 422, id="latest-zero"),
+    pytest.param("get", "/api/links/latest/101", {}, 422, id="latest-too-many"),
+    pytest.param("get", "/api/links/latest/ten", {}, 404, id="latest-not-a-number"),
     pytest.param("put", "/api/links", {}, 405, id="wrong-method"),
 ]
 
@@ -228,10 +251,12 @@ def test_routes_of_the_app(app: App) -> None:
         (["POST"], "/", "shorten"),
         (["GET"], "/about", "about"),
         (["ANY"], "/inspect", "inspect"),
-        (["GET"], "/<code>", "follow"),
+        (["GET"], "/<code:code>", "follow"),
+        (["GET"], "/api/", "api.index"),
         (["GET"], "/api/links", "api.list_links"),
+        (["GET"], "/api/links/latest/<int:count>", "api.latest_links"),
         (["POST"], "/api/links", "api.create_link"),
-        (["GET"], "/api/links/<code>", "api.show_link"),
-        (["DELETE"], "/api/links/<code>", "api.delete_link"),
+        (["GET"], "/api/links/<code:code>", "api.show_link"),
+        (["DELETE"], "/api/links/<code:code>", "api.delete_link"),
     ]
     assert app.check_routes() == []

@@ -169,6 +169,15 @@ HINT_CASES = [
         id="extra-slash",
     ),
     pytest.param(["/about"], "GET", "/nothing", [], id="nothing-near"),
+    pytest.param(
+        ["/items/latest/<int:count>", "/<int:n>/x"],
+        "GET",
+        "/items/latest/five",
+        # Not "/items: <int:n> rejected 'items'": the static "items" took that segment.
+        ["/items/latest/five: <int:count> rejected 'five'"],
+        id="only-the-near-miss",
+    ),
+    pytest.param(["/n/<int:n>"], "GET", "/n/", [], id="empty-segment-is-no-near-miss"),
 ]
 
 
