@@ -53,9 +53,17 @@ def test_client_gone_mid_download_closes_the_body(tmp_path: Path) -> None:
         assert server.workers() == [worker]
 
 
-def test_client_gone_mid_upload(tmp_path: Path) -> None:
+def open_files(pid: int) -> int:
+    """How many file descriptors a process holds, as Linux lists them."""
+    return len(os.listdir(f"/proc/{pid}/fd"))
+
+
+def test_client_gone_mid_upload() -> None:
     with run_gunicorn("e2e_app:app") as server:
         [worker] = server.workers()
+        assert_still_serving(server)
+        time.sleep(0.2)  # for the worker to close its end of that connection
+        before = open_files(worker)
         sock = socket.create_connection((HOST, server.port), timeout=IO_TIMEOUT)
         sock.sendall(
             f"POST /upload HTTP/1.1\r\nHost: {HOST}\r\nContent-Length: 900000\r\n"
@@ -63,12 +71,16 @@ def test_client_gone_mid_upload(tmp_path: Path) -> None:
             + b'--b\r\nContent-Disposition: form-data; name="f"; filename="a.bin"\r\n\r\n'
             + b"x" * 100_000
         )
-        time.sleep(0.2)
+        # Mid-upload, the worker holds the connection. (The body is read whole
+        # before the form parser sees it, so no temporary file is open yet.)
+        wait_for(lambda: open_files(worker) > before, "the upload to start", 5)
         abort_connection(sock)
         time.sleep(0.2)
         assert_still_serving(server)
         assert server.workers() == [worker]
         assert "Traceback" not in server.output(), server.output()
+        # The connection, and whatever reading the body took, were let go.
+        wait_for(lambda: open_files(worker) <= before, "the worker to close what it opened", 5)
 
 
 def test_an_error_inside_a_streamed_body_is_logged_once() -> None:
