@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .patterns import Parameter, Rest, Segment
+from .patterns import Mixed, Parameter, Rest, Segment
 from .response import reason_phrase
 
 if TYPE_CHECKING:
@@ -134,6 +134,9 @@ def rejection(segment: Segment, text: str) -> str:
                 return "it is empty"
             return f"it does not match {regex}"
         return f"{type(segment.converter).__name__}.to_python refused it"
+    longest = segment.max_length if isinstance(segment, Mixed) else None
+    if longest is not None and len(text) > longest:
+        return f"it is longer than the {longest} characters such a segment tries"
     return "it does not have that shape"
 
 

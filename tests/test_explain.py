@@ -250,3 +250,13 @@ def test_automatic_methods(app: App) -> None:
     assert automatic_methods(app.router, options_route) == set()
     lone = app.router.add_route("/z", view_named("z"), ["GET"])
     assert automatic_methods(app.router, lone) == {"HEAD", "OPTIONS"}
+
+
+def test_a_mixed_segment_too_long_to_try_says_so() -> None:
+    table = Router()
+    table.add_route("/r/<a>-<b>-<c>.csv", view_named("report"))
+    steps = [step.text for step in table.explain("GET", "/r/" + "-" * 200).steps]
+    assert (
+        f"{'-' * 200!r}: mixed <a>-<b>-<c>.csv rejects it "
+        "(it is longer than the 145 characters such a segment tries)"
+    ) in steps
