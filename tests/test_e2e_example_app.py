@@ -158,13 +158,18 @@ def test_the_production_config_file_serves_the_app(tmp_path: Path) -> None:
     env = {"SHORTENER_INSTANCE": str(instance), "WEB_CONCURRENCY": "2", "SHORTENER_THREADS": "2"}
     with run_gunicorn("example_app:app", "-c", str(CONFIG), workers=None, env=env) as server:
         assert request(server, "GET", "/about").status == 200
+        access_line = '"GET /about HTTP/1.1" 200'  # the access log, on stdout
         deadline = time.monotonic() + 15
-        while len(server.workers()) < 2 and time.monotonic() < deadline:
-            time.sleep(0.05)  # the second worker may still be forking
+        # The second worker may still be forking, and a worker writes the access
+        # log line after the response has gone out.
+        while time.monotonic() < deadline and not (
+            len(server.workers()) == 2 and access_line in server.output()
+        ):
+            time.sleep(0.05)
         assert len(server.workers()) == 2  # WEB_CONCURRENCY
         log = server.output()
         assert "Using worker: gthread" in log
-        assert '"GET /about HTTP/1.1" 200' in log  # the access log, on stdout
+        assert access_line in log
     # The on_starting hook made the instance folder, the key and a WAL database.
     assert (instance / "secret_key").read_text().strip()
     with closing(sqlite3.connect(instance / "links.sqlite3")) as connection:
