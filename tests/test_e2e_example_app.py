@@ -12,14 +12,13 @@ import json
 import re
 import runpy
 import sqlite3
-import time
 from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
-from servers import HOST, ROOT, Reply, Server, request, run_gunicorn, run_shortener
+from servers import HOST, ROOT, Reply, Server, request, run_gunicorn, run_shortener, wait_for
 
 STYLESHEET = ROOT / "example_app" / "static" / "style.css"
 
@@ -158,18 +157,11 @@ def test_the_production_config_file_serves_the_app(tmp_path: Path) -> None:
     env = {"SHORTENER_INSTANCE": str(instance), "WEB_CONCURRENCY": "2", "SHORTENER_THREADS": "2"}
     with run_gunicorn("example_app:app", "-c", str(CONFIG), workers=None, env=env) as server:
         assert request(server, "GET", "/about").status == 200
-        access_line = '"GET /about HTTP/1.1" 200'  # the access log, on stdout
-        deadline = time.monotonic() + 15
         # The second worker may still be forking, and a worker writes the access
-        # log line after the response has gone out.
-        while time.monotonic() < deadline and not (
-            len(server.workers()) == 2 and access_line in server.output()
-        ):
-            time.sleep(0.05)
-        assert len(server.workers()) == 2  # WEB_CONCURRENCY
-        log = server.output()
-        assert "Using worker: gthread" in log
-        assert access_line in log
+        # log line (to stdout) after the response has gone out.
+        wait_for(lambda: len(server.workers()) == 2, "2 workers (WEB_CONCURRENCY)")
+        wait_for(lambda: '"GET /about HTTP/1.1" 200' in server.output(), "the access log")
+        assert "Using worker: gthread" in server.output()
     # The on_starting hook made the instance folder, the key and a WAL database.
     assert (instance / "secret_key").read_text().strip()
     with closing(sqlite3.connect(instance / "links.sqlite3")) as connection:

@@ -16,7 +16,7 @@ import threading
 import time
 from pathlib import Path
 
-from servers import HOST, IO_TIMEOUT, assert_still_serving, request, run_gunicorn
+from servers import HOST, IO_TIMEOUT, assert_still_serving, request, run_gunicorn, wait_for
 
 #: How long gunicorn gets to notice and replace a dead or stuck worker.
 RECOVERY = 15.0
@@ -26,14 +26,6 @@ def abort_connection(sock: socket.socket) -> None:
     """Close with a TCP reset, as a client that crashed or lost its network would."""
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     sock.close()
-
-
-def wait_for(condition: object, what: str, timeout: float = RECOVERY) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():  # type: ignore[operator]
-        if time.monotonic() > deadline:
-            raise AssertionError(f"waited {timeout}s for {what}")
-        time.sleep(0.05)
 
 
 def test_client_gone_mid_download_closes_the_body(tmp_path: Path) -> None:
@@ -128,6 +120,7 @@ def test_a_worker_killed_under_load_is_replaced_and_no_other_request_fails() -> 
             wait_for(
                 lambda: len(server.workers()) == 2 and workers[0] not in server.workers(),
                 "gunicorn to replace the killed worker",
+                RECOVERY,
             )
             time.sleep(1.0)
         finally:
@@ -154,6 +147,6 @@ def test_a_view_slower_than_the_timeout_gets_its_worker_replaced() -> None:
             status = type(error).__name__
         conn.close()
         assert status != 200  # the worker was killed before it could answer
-        wait_for(lambda: server.workers() not in ([], [worker]), "a new worker")
+        wait_for(lambda: server.workers() not in ([], [worker]), "a new worker", RECOVERY)
         assert_still_serving(server)
         assert "WORKER TIMEOUT" in server.output()
