@@ -78,10 +78,10 @@ def load_app(spec: str, *, debug: bool = False) -> Any:
                 f"no module named {module_name!r} here ({os.getcwd()}) or on sys.path"
             ) from None
         _show_traceback(debug)
-        raise CommandError(_import_failure(module_name, error, debug)) from None
+        raise CommandError(_failure(f"importing {module_name!r}", error, debug)) from None
     except Exception as error:
         _show_traceback(debug)
-        raise CommandError(_import_failure(module_name, error, debug)) from None
+        raise CommandError(_failure(f"importing {module_name!r}", error, debug)) from None
     if not hasattr(module, attribute):
         apps = [name for name, value in vars(module).items() if _is_app(value)]
         hint = f"; it has {', '.join(apps)}" if apps else ""
@@ -93,10 +93,7 @@ def load_app(spec: str, *, debug: bool = False) -> Any:
             app = app(*args, **kwargs)
         except Exception as error:
             _show_traceback(debug)
-            where = "" if debug else " (run with --debug for the traceback)"
-            raise CommandError(
-                f"{module_name}:{expression} failed: {type(error).__name__}: {error}{where}"
-            ) from None
+            raise CommandError(_failure(f"{module_name}:{expression}", error, debug)) from None
     if not callable(app):
         raise CommandError(f"{module_name}:{expression} is not a WSGI app: it is {type(app)}")
     return app
@@ -124,9 +121,9 @@ def _factory_call(
     return call.func.id, (args, kwargs)
 
 
-def _import_failure(module_name: str, error: BaseException, debug: bool) -> str:
+def _failure(action: str, error: BaseException, debug: bool) -> str:
     where = "" if debug else " (run with --debug for the traceback)"
-    return f"importing {module_name!r} failed: {type(error).__name__}: {error}{where}"
+    return f"{action} failed: {type(error).__name__}: {error}{where}"
 
 
 def _show_traceback(debug: bool) -> None:

@@ -193,26 +193,6 @@ class _Node:
         self.allowed: frozenset[str] = frozenset()
         self.allow = ""
 
-    def child(self, segment: str | Segment) -> _Node:
-        """Return the child for this segment, adding it in priority order if new."""
-        if isinstance(segment, str):
-            if segment not in self.static:
-                self.static[segment] = _Node()
-            return self.static[segment]
-        edges: list[Any] = self.rest if isinstance(segment, Rest) else self.dynamic
-        for existing, child in edges:
-            if existing.key == segment.key:
-                return child  # type: ignore[no-any-return]
-        node = _Node()
-        self.has_dynamic = True
-        edges.append((segment, node))
-        # A stable sort keeps registration order among equals.
-        edges.sort(key=lambda edge: edge[0].sort_key())
-        self.forks = len(self.dynamic) + len(self.rest) > 1
-        only = self.dynamic[0] if len(self.dynamic) == 1 and not self.rest else None
-        self.plain = (only[0].name, only[1]) if only is not None and only[0].plain else None
-        return node
-
     def existing_child(self, segment: str | Segment) -> _Node | None:
         """Return the child for this segment if there is one, without adding it."""
         if isinstance(segment, str):
@@ -222,6 +202,25 @@ class _Node:
             if existing.key == segment.key:
                 return child  # type: ignore[no-any-return]
         return None
+
+    def child(self, segment: str | Segment) -> _Node:
+        """Return the child for this segment, adding it in priority order if new."""
+        found = self.existing_child(segment)
+        if found is not None:
+            return found
+        node = _Node()
+        if isinstance(segment, str):
+            self.static[segment] = node
+            return node
+        edges: list[Any] = self.rest if isinstance(segment, Rest) else self.dynamic
+        self.has_dynamic = True
+        edges.append((segment, node))
+        # A stable sort keeps registration order among equals.
+        edges.sort(key=lambda edge: edge[0].sort_key())
+        self.forks = len(self.dynamic) + len(self.rest) > 1
+        only = self.dynamic[0] if len(self.dynamic) == 1 and not self.rest else None
+        self.plain = (only[0].name, only[1]) if only is not None and only[0].plain else None
+        return node
 
     def check_free(self, route: Route) -> None:
         """Refuse a route whose methods already have a route at this node."""
@@ -314,6 +313,7 @@ class Router(HookRegistry):
             url_parts=url_parts,
             scopes=(self.hooks,),
         )
+        self._check_new(route)
         self._insert(route)
         return route
 
@@ -406,7 +406,7 @@ class Router(HookRegistry):
         return upper
 
     def _insert(self, route: Route) -> None:
-        self._check_new(route)
+        """Put a checked route into the tree, the static-path table and the name index."""
         node = self._root
         for segment in route.segments:
             node = node.child(segment)

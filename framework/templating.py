@@ -91,22 +91,22 @@ def render(request: Request, template: str, /, **context: Any) -> Response:
     import jinja2
 
     environment = _environment(request)
-    token = _rendering.set(request)
     try:
-        page = environment.get_template(template).render(_context(request, context))
-    except jinja2.TemplateNotFound as error:
+        return _fill(request, environment.get_template(template), context)
+    except jinja2.TemplateNotFound as error:  # this one, or one it includes
         raise _explain_not_found(environment, error) from error
-    finally:
-        _rendering.reset(token)
-    return Response(page, content_type=HTML)
 
 
 def render_string(request: Request, source: str, /, **context: Any) -> Response:
     """Render a template given as text (autoescaped as HTML) into an HTML response."""
-    environment = _environment(request)
+    return _fill(request, _environment(request).from_string(source), context)
+
+
+def _fill(request: Request, template: jinja2.Template, context: dict[str, Any]) -> Response:
+    """Render ``template`` for ``request``: the request names are bound while it runs."""
     token = _rendering.set(request)
     try:
-        page = environment.from_string(source).render(_context(request, context))
+        page = template.render(_context(request, context))
     finally:
         _rendering.reset(token)
     return Response(page, content_type=HTML)
