@@ -36,12 +36,15 @@ from .errors import HTTPError, error_response
 if TYPE_CHECKING:
     from .checks import RouteProblem
 
+from .converters import Converter
+from .decorators import RouteDecorators
 from .hooks import HookRegistry, Hooks, Scopes, find_handler, find_status_handler
 from .request import DEFAULT_LIMITS, Request, cached
 from .response import BadHeaderValue, Response
-from .routing import Match, MethodNotAllowed, NotFound, Route, Router, View
+from .routing import Match, MethodNotAllowed, Mount, NotFound, Route, Router, View
 from .sessions import save_session
 from .static import static_view
+from .urls import URLBuildError, absolute_name, origin_of, root_of, with_anchor
 
 logger = logging.getLogger("framework")
 
@@ -65,11 +68,15 @@ def default_config() -> dict[str, Any]:
         "SESSION_COOKIE_NAME": "session",
         "SESSION_MAX_AGE": 31 * 24 * 60 * 60,
         "STATIC_MAX_AGE": None,
+        "SERVER_NAME": None,
+        "PREFERRED_URL_SCHEME": "http",
+        "APPLICATION_ROOT": "/",
+        "TRUSTED_HOSTS": None,
         "PROPAGATE_EXCEPTIONS": False,
     }
 
 
-class App(HookRegistry):
+class App(HookRegistry, RouteDecorators):
     """A web application: a routing table plus hooks, error handlers and config.
 
     ``App(__name__)`` is the WSGI application too: hand it to any WSGI
@@ -113,33 +120,17 @@ class App(HookRegistry):
         """Every route, in registration order."""
         return self.router.routes
 
-    def route(
-        self, pattern: str, methods: Iterable[str] = ("GET",), name: str | None = None
-    ) -> Callable[[View], View]:
-        """Register the decorated function as the view for ``pattern`` and ``methods``."""
-        return self.router.route(pattern, methods, name)
+    def add_route(
+        self,
+        pattern: str,
+        view: View,
+        methods: Iterable[str] = ("GET",),
+        name: str | None = None,
+    ) -> Route:
+        """Register a view for some methods on a path pattern and return its Route."""
+        return self.router.add_route(pattern, view, methods, name)
 
-    def get(self, pattern: str, name: str | None = None) -> Callable[[View], View]:
-        """Register the decorated view for GET (and so HEAD) on ``pattern``."""
-        return self.router.get(pattern, name)
-
-    def post(self, pattern: str, name: str | None = None) -> Callable[[View], View]:
-        """Register the decorated view for POST on ``pattern``."""
-        return self.router.post(pattern, name)
-
-    def put(self, pattern: str, name: str | None = None) -> Callable[[View], View]:
-        """Register the decorated view for PUT on ``pattern``."""
-        return self.router.put(pattern, name)
-
-    def patch(self, pattern: str, name: str | None = None) -> Callable[[View], View]:
-        """Register the decorated view for PATCH on ``pattern``."""
-        return self.router.patch(pattern, name)
-
-    def delete(self, pattern: str, name: str | None = None) -> Callable[[View], View]:
-        """Register the decorated view for DELETE on ``pattern``."""
-        return self.router.delete(pattern, name)
-
-    def add_converter(self, name: str, converter: type[Any]) -> None:
+    def add_converter(self, name: str, converter: type[Converter]) -> None:
         """Make ``<name:param>`` available in this app's patterns."""
         self.router.add_converter(name, converter)
 
@@ -147,9 +138,55 @@ class App(HookRegistry):
         """Serve the routes of ``router`` under ``prefix``; names become ``router.name``."""
         self.router.include(router, prefix)
 
-    def url_for(self, name: str, /, **params: Any) -> str:
-        """Build the path of a named route; extra keywords become the query string."""
-        return self.router.url_for(name, **params)
+    def mount(self, prefix: str, app: wsgi.WSGIApp, name: str | None = None) -> Mount:
+        """Hand every request under ``prefix`` to another WSGI app (a Flask app, another App).
+
+        The mounted app sees ``SCRIPT_NAME`` end with the prefix and
+        ``PATH_INFO`` hold the rest, as PEP 3333 says; this app's hooks and
+        error handlers do not run for it.
+        """
+        return self.router.mount(prefix, app, name)
+
+    def url_for(
+        self,
+        name: str,
+        /,
+        *,
+        _external: bool = False,
+        _scheme: str | None = None,
+        _anchor: str | None = None,
+        **params: Any,
+    ) -> str:
+        """Build the URL of a named route; extra keywords become the query string.
+
+        Outside a request the URL starts at ``APPLICATION_ROOT``; with
+        ``_external=True`` it names the host too, from ``SERVER_NAME`` and
+        ``PREFERRED_URL_SCHEME``. During a request, use ``request.url_for``,
+        which knows where the server mounted the app and which host was asked for.
+        """
+        return self.build_url(name, params, external=_external, scheme=_scheme, anchor=_anchor)
+
+    def build_url(
+        self,
+        name: str,
+        params: dict[str, Any],
+        *,
+        request: Request | None = None,
+        external: bool = False,
+        scheme: str | None = None,
+        anchor: str | None = None,
+    ) -> str:
+        """Build a URL: what ``url_for`` does on the app, on a request and in templates."""
+        if scheme is not None and not external:
+            raise URLBuildError(
+                f"url_for({name!r}, _scheme={scheme!r}): a scheme only goes into an external "
+                "URL; add _external=True"
+            )
+        path = self.router.url_for(absolute_name(name, request), **params)
+        url = root_of(request, self.config) + path
+        if external:
+            url = origin_of(request, self.config, scheme) + url
+        return with_anchor(url, anchor)
 
     def check_routes(self) -> list[RouteProblem]:
         """Return the problems in the routing table: unreachable routes, duplicates.
@@ -203,6 +240,8 @@ class App(HookRegistry):
         result = self.router.match(request.method, request.path)
         if type(result) is Match:
             route = result.route
+            if isinstance(route, Mount):
+                return wsgi.mounted(route.view, route.prefix_length)
             request.route = route
             request.path_params = result.params
             for scope in route.scopes:
@@ -230,7 +269,7 @@ class App(HookRegistry):
         HTTPError would reach, without the cost of raising it.
         """
         if isinstance(result, MethodNotAllowed):
-            allow = result.allow
+            allow = result.allow_header
             if request.method == "OPTIONS":
                 return Response(status=204, headers={"Allow": allow})
             detail = f"{request.method} is not allowed here; try {allow}"
@@ -245,7 +284,9 @@ class App(HookRegistry):
         """In DEBUG, add the router's near misses to a 404 or 405 page."""
         if not self.config.get("DEBUG"):
             return detail
-        hints = self.router.explain(request.method, request.path).hints
+        from .explain import explain
+
+        hints = explain(self.router, request.method, request.path).hints
         if not hints:
             return detail
         lead = detail or f"no route matches {request.method} {request.path}"

@@ -7,15 +7,15 @@ finds these:
 
 - *unreachable*: for every path route B matches, route A is tried first
   and matches too, for the same method, so B never runs
-  (``/items/<float:x>`` registered before ``/items/<int:n>``: every
-  integer is also a float);
-- *same paths*: two routes whose patterns differ only in their
-  parameters' names (``/items/<id>`` and ``/items/<item_id>``) match
-  exactly the same paths; give the parameters one name so that they share
-  a branch, or remove one.
+  (``/u/<int:a>/<name>`` takes every path of ``/u/<int:b>/edit``, and
+  ``<int:a>`` is tried before ``<int:b>``);
+- *same paths*: two routes for different methods whose patterns differ
+  only in their parameters' names (``GET /items/<id>`` and
+  ``PUT /items/<item_id>``) match exactly the same paths; give the
+  parameters one name so that they share a branch.
 
-A name used twice is refused when the second route is added, so name
-clashes never reach this check.
+A name used twice, and two routes of one method that match the same paths,
+are refused when the second route is added, so they never reach this check.
 
 Shadowing can only happen where one node of the tree has two dynamic
 branches: a static branch is tried first but takes one text only, and
@@ -30,10 +30,10 @@ from typing import TYPE_CHECKING
 
 from .converters import FloatConverter, IntConverter
 from .explain import describe_route
-from .patterns import Mixed, Parameter, Rest, Segment
+from .patterns import Parameter, Plain, Rest, Segment
 
 if TYPE_CHECKING:
-    from .routing import Route, Router, _Node
+    from .routing import Node, Route, Router
 
 #: (wider, narrower) converter pairs: every text the narrower takes, the
 #: wider takes too, and converts without fail.
@@ -60,23 +60,22 @@ class RouteProblem:
 def check_routes(router: Router) -> list[RouteProblem]:
     """Return the problems in ``router``'s table, in the order the tree is walked."""
     problems: list[RouteProblem] = []
-    _check(router._root, 0, problems)
+    _check(router.root, 0, problems)
     return problems
 
 
-def _check(node: _Node, depth: int, problems: list[RouteProblem]) -> None:
-    branches: list[tuple[Segment, _Node]] = [*node.dynamic, *node.rest]
+def _check(node: Node, depth: int, problems: list[RouteProblem]) -> None:
+    branches = node.dynamic
     for position, (earlier, earlier_node) in enumerate(branches):
         for later, later_node in branches[position + 1 :]:
             if covers(earlier, later):
                 _compare(earlier_node, later_node, depth, problems)
-    children = [*node.static.values(), *(child for _, child in branches)]
-    for child in children:
+    for _, child in node.branches():
         _check(child, depth + 1, problems)
 
 
 def _compare(
-    earlier_node: _Node, later_node: _Node, depth: int, problems: list[RouteProblem]
+    earlier_node: Node, later_node: Node, depth: int, problems: list[RouteProblem]
 ) -> None:
     """Compare every route below a later branch with those below an earlier one."""
     for loser in _routes_below(later_node):
@@ -121,14 +120,14 @@ def covers(earlier: Segment, later: Segment | str) -> bool:
             and isinstance(later, Rest)
             and type(earlier.converter) is type(later.converter)
         )
-    if isinstance(earlier, Parameter) and earlier.plain:
+    if isinstance(earlier, Plain):
         # Any non-empty segment; the texts of other branches are never empty.
         return True
+    if earlier.shape == later.shape:
+        return True  # the same converters with the same arguments
     if isinstance(earlier, Parameter) and isinstance(later, Parameter):
         pair = (type(earlier.converter), type(later.converter))
-        return pair[0] is pair[1] or pair in _WIDER
-    if isinstance(earlier, Mixed) and isinstance(later, Mixed):
-        return _shape(earlier) == _shape(later)
+        return pair in _WIDER and earlier.shape[2] == later.shape[2] == ((), ())
     return False
 
 
@@ -154,14 +153,7 @@ def _all_cover(winner: tuple[str | Segment, ...], loser: tuple[str | Segment, ..
 
 def _shape(segment: str | Segment) -> object:
     """Describe what a segment matches, without its parameters' names."""
-    if isinstance(segment, str):
-        return segment
-    if isinstance(segment, Mixed):
-        # Its key lists the text and (name, converter class) of each part.
-        return tuple(part if isinstance(part, str) else part[1] for part in segment.key[1])
-    if isinstance(segment, Parameter):
-        return (type(segment), type(segment.converter))
-    return segment.key
+    return segment if isinstance(segment, str) else segment.shape
 
 
 def _same_shape(first: tuple[str | Segment, ...], second: tuple[str | Segment, ...]) -> bool:
@@ -170,7 +162,7 @@ def _same_shape(first: tuple[str | Segment, ...], second: tuple[str | Segment, .
     )
 
 
-def _routes_below(node: _Node) -> list[Route]:
+def _routes_below(node: Node) -> list[Route]:
     """Every route in the subtree under ``node``, in the order matching meets them."""
     found: list[Route] = []
     seen: set[int] = set()
@@ -181,9 +173,7 @@ def _routes_below(node: _Node) -> list[Route]:
             if id(route) not in seen:
                 seen.add(id(route))
                 found.append(route)
-        stack.extend(current.static.values())
-        stack.extend(child for _, child in current.dynamic)
-        stack.extend(child for _, child in current.rest)
+        stack.extend(child for _, child in current.branches())
     return found
 
 

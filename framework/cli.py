@@ -279,8 +279,10 @@ def _warn_about_routes(app: Any) -> None:
 
 def match(args: argparse.Namespace) -> int:
     """``framework match``: explain the routing decision for one request."""
+    from .explain import explain
+
     app = _framework_app(args)
-    print(app.router.explain(args.method.upper(), _routed_path(args.path)))
+    print(explain(app.router, args.method.upper(), _routed_path(args.path)))
     return 0
 
 

@@ -1,14 +1,13 @@
-"""Explain a routing decision, step by step: ``router.explain(method, path)``.
+"""Explain a routing decision, step by step: ``explain(router, method, path)``.
 
 The router answers a request in a few hundred nanoseconds and says only
-*what* it found. This module walks the same tree the same way, in the same
-order of priority, and writes down *why*: each segment of the path, each
-branch tried (static, mixed, typed, plain, path), which converter rejected
-which text, where matching hit a dead end and went back, and the route
-chosen, or why the answer is a 404, a 405 or a 308 redirect.
-
-It is written for reading, not for speed, and is kept honest by the tests,
-which check that its outcome is always the router's own.
+*what* it found. ``explain`` hands the router's one walk of the tree an
+observer, which writes down *why*: each segment of the path, each branch
+tried (static, mixed, typed, plain, path), which converter rejected which
+text, where matching hit a dead end and went back, and the route chosen,
+or why the answer is a 404, a 405 or a 308 redirect. The same module lists
+the routes in the order matching meets them, and draws the tree
+(``framework routes --tree``).
 """
 
 from __future__ import annotations
@@ -16,14 +15,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .patterns import Mixed, Parameter, Rest, Segment
+from .patterns import Mixed, Parameter, Segment
 from .response import reason_phrase
+from .routes import Mount, MountedPath
+from .routing import Match, MethodNotAllowed, Node, NotFound, split_path
 
 if TYPE_CHECKING:
-    from .routing import Match, MethodNotAllowed, NotFound, Route, Router, _Node
-
-#: How each kind of branch is called, by its rank in the priority order.
-_KINDS = {1: "mixed", 2: "typed", 3: "plain", 4: "path"}
+    from .routing import Route, Router
 
 
 @dataclass(frozen=True)
@@ -57,8 +55,6 @@ class Explanation:
     @property
     def status(self) -> int:
         """The status the app answers with: 200, 404, 405 or 308."""
-        from .routing import Match, MethodNotAllowed
-
         if isinstance(self.outcome, Match):
             return 200
         if isinstance(self.outcome, MethodNotAllowed):
@@ -80,10 +76,10 @@ class Explanation:
         return [*self._result(), *(f"hint: {hint}" for hint in self.hints)]
 
     def _result(self) -> list[str]:
-        from .routing import Match, MethodNotAllowed
-
         status = f"{self.status} {reason_phrase(self.status)}"
         outcome = self.outcome
+        if isinstance(outcome, Match) and isinstance(outcome.route, Mount):
+            return [f"result: handed to {describe_route(outcome.route)}"]
         if isinstance(outcome, Match):
             route = outcome.route
             lines = [f"result: {describe_route(route)}, view {view_name(route.view)}"]
@@ -92,7 +88,7 @@ class Explanation:
                 lines.append(f"params: {params}")
             return lines
         if isinstance(outcome, MethodNotAllowed):
-            allow = ", ".join(sorted(outcome.allowed))
+            allow = outcome.allow_header
             if self.method == "OPTIONS":
                 return [f"result: 204 No Content (an automatic OPTIONS answer); Allow: {allow}"]
             return [f"result: {status}; Allow: {allow}"]
@@ -103,18 +99,20 @@ class Explanation:
 
 def explain(router: Router, method: str, path: str) -> Explanation:
     """Match ``method path`` on ``router`` and explain each step of the decision."""
-    outcome = router.match(method, path)
-    segments = path.split("/")[1:] if path.startswith("/") else []
-    if path == "":
-        segments = [""]
-    explanation = Explanation(method, path, segments, outcome)
-    _Walk(explanation, method).run(router, path)
+    story = _Story(method)
+    outcome = router.match(method, path, story)
+    segments = split_path(path)
+    if segments is None:
+        story.note(0, "end", "not a path (it does not start with '/'): nothing can match")
+    explanation = Explanation(method, path, segments or [], outcome, story.steps)
     explanation.hints = _hints(router, explanation)
     return explanation
 
 
 def describe_route(route: Route) -> str:
     """Name a route the way people read it: ``route 'user' (GET /users/<int:id>)``."""
+    if isinstance(route, Mount):
+        return f"the WSGI app mounted at {route.pattern} ({view_name(route.view)})"
     methods = ",".join(sorted(route.methods))
     return f"route {route.name!r} ({methods} {route.pattern})"
 
@@ -128,7 +126,7 @@ def view_name(view: Any) -> str:
 def rejection(segment: Segment, text: str) -> str:
     """Say why a branch does not take this text."""
     if isinstance(segment, Parameter):
-        regex = type(segment.converter).regex
+        regex = segment.converter.regex
         if segment.regex.fullmatch(text) is None:
             if not text:
                 return "it is empty"
@@ -140,111 +138,93 @@ def rejection(segment: Segment, text: str) -> str:
     return "it does not have that shape"
 
 
-class _Walk:
-    """The router's depth-first walk, writing a step for everything it tries."""
+class _Story:
+    """An observer of the router's walk (``routing.Observer``) that writes down each step."""
 
-    def __init__(self, explanation: Explanation, method: str) -> None:
-        self.explanation = explanation
+    def __init__(self, method: str) -> None:
         self.method = method
+        self.steps: list[Step] = []
+        #: The branches taken on the way down, by depth, to tell the way back.
+        self.taken: list[tuple[int, str | Segment]] = []
 
     def note(self, depth: int, kind: str, text: str, rejected_by: str = "") -> None:
-        self.explanation.steps.append(Step(depth, kind, text, rejected_by))
+        self.steps.append(Step(depth, kind, text, rejected_by))
 
-    def run(self, router: Router, path: str) -> None:
-        node = router._static_paths.get(path)
-        route = node.dispatch.get(self.method, node.any) if node is not None else None
-        if node is not None and route is not None:
-            answers = _answers(node, self.method)
-            self.note(
-                0,
-                "lookup",
-                f"the whole path is static: one dict lookup finds {describe_route(route)}, "
-                f"which answers {answers}",
-            )
-            return
-        if not path.startswith("/"):
-            self.note(0, "end", "not a path (it does not start with '/'): nothing can match")
-            return
-        self.walk(router._root, self.explanation.segments, 0)
+    def lookup(self, node: Node, route: Route) -> None:
+        self.note(
+            0,
+            "lookup",
+            f"the whole path is static: one dict lookup finds {describe_route(route)}, "
+            f"which answers {_answers(node, self.method)}",
+        )
 
-    def walk(self, node: _Node, segments: list[str], index: int) -> bool:
-        if index == len(segments):
-            return self.end(node, max(index - 1, 0))
-        text = segments[index]
-        child = node.static.get(text)
+    def static(self, node: Node, text: str, child: Node | None) -> None:
         if child is not None:
-            self.note(index, "static", f"{text!r}: static segment matches")
-            if self.walk(child, segments, index + 1):
-                return True
-            self.note(index, "back", f"dead end below {text!r}: back to segment {index + 1}")
+            self.note(node.depth, "static", f"{text!r}: static segment matches")
+            self.taken.append((node.depth, text))
         elif node.static:
-            self.note(index, "static", f"{text!r}: no static segment by that name here")
-        for segment, child in node.dynamic:
-            if self.try_branch(segment, child, segments, index, text):
-                return True
-        if node.rest:
-            remainder = "/".join(segments[index:])
-            for rest, child in node.rest:
-                if self.try_branch(rest, child, [*segments[:index], remainder], index, remainder):
-                    return True
-        if not node.static and not node.dynamic and not node.rest:
-            self.note(index, "end", f"{text!r}: no branch here takes it")
-        return False
+            self.note(node.depth, "static", f"{text!r}: no static segment by that name here")
+        elif not node.dynamic:
+            self.note(node.depth, "end", f"{text!r}: no branch here takes it")
 
-    def try_branch(
-        self, segment: Segment, child: _Node, segments: list[str], index: int, text: str
-    ) -> bool:
-        kind = _KINDS.get(segment.rank, "dynamic")
-        converted = segment.match(text)
-        if converted is None:
+    def branch(
+        self, node: Node, segment: Segment, text: str, values: dict[str, Any] | None
+    ) -> None:
+        kind = segment.kind.name.lower()
+        if values is None:
             reason = rejection(segment, text)
             self.note(
-                index,
+                node.depth,
                 kind,
                 f"{text!r}: {kind} {segment.source} rejects it ({reason})",
                 rejected_by=segment.source,
             )
-            return False
-        values = ", ".join(f"{name}={value!r}" for name, value in converted.items())
-        self.note(index, kind, f"{text!r}: {kind} {segment.source} matches, {values}")
-        if isinstance(segment, Rest):
-            return self.end(child, index)
-        if self.walk(child, segments, index + 1):
-            return True
-        self.note(index, "back", f"dead end below {segment.source}: back to segment {index + 1}")
-        return False
+            return
+        if isinstance(segment, Parameter) and isinstance(segment.converter, MountedPath):
+            self.note(node.depth, kind, f"{text!r}: the rest of the path, for the mounted app")
+        else:
+            shown = ", ".join(f"{name}={value!r}" for name, value in values.items())
+            self.note(node.depth, kind, f"{text!r}: {kind} {segment.source} matches, {shown}")
+        self.taken.append((node.depth, segment))
 
-    def end(self, node: _Node, depth: int) -> bool:
-        route = node.dispatch.get(self.method, node.any)
-        if route is not None:
+    def back(self, node: Node) -> None:
+        while self.taken and self.taken[-1][0] >= node.depth:
+            depth, branch = self.taken.pop()
+            if isinstance(branch, Segment) and branch.spans_segments:
+                continue  # it took the rest of the path: there is no segment to go back to
+            label = repr(branch) if isinstance(branch, str) else branch.source
+            self.note(depth, "back", f"dead end below {label}: back to segment {depth + 1}")
+
+    def end(self, node: Node, route: Route | None) -> None:
+        depth = self.taken[-1][0] if self.taken else 0
+        if isinstance(route, Mount):
+            self.note(depth, "end", f"end of path: handed to {describe_route(route)}")
+        elif route is not None:
             answers = _answers(node, self.method)
             self.note(depth, "end", f"end of path: {describe_route(route)} answers {answers}")
-            return True
-        if node.routes:
-            allowed = ", ".join(sorted(node.allowed))
+        elif node.routes:
             self.note(
-                depth, "end", f"end of path: the routes here answer {allowed}, not {self.method}"
+                depth,
+                "end",
+                f"end of path: the routes here answer {node.allow_header}, not {self.method}",
             )
         else:
             self.note(depth, "end", "end of path: no route ends here")
-        return False
 
 
-def _answers(node: _Node, method: str) -> str:
+def _answers(node: Node, method: str) -> str:
     """Say which method the route found at ``node`` answers: this one, or any."""
     return method if method in node.dispatch else "any method"
 
 
 def _hints(router: Router, explanation: Explanation) -> list[str]:
     """Find the near misses worth showing on a 404 or 405 page."""
-    from .routing import MethodNotAllowed, NotFound
-
     outcome = explanation.outcome
     path = explanation.path
     if isinstance(outcome, MethodNotAllowed):
         if explanation.method == "OPTIONS":
             return []  # not a miss: OPTIONS is answered with the Allow header
-        declared = sorted(outcome.allowed - {"HEAD", "OPTIONS"}) or sorted(outcome.allowed)
+        declared = sorted(outcome.methods - {"HEAD", "OPTIONS"}) or sorted(outcome.methods)
         return [f"{path} exists for {', '.join(declared)}"]
     if not isinstance(outcome, NotFound) or outcome.redirect_to is not None:
         return []
@@ -270,7 +250,7 @@ def _hints(router: Router, explanation: Explanation) -> list[str]:
         # The slashed path would have been a redirect if it took this method.
         with_slash = router.match(explanation.method, path + "/")
         if isinstance(with_slash, MethodNotAllowed):
-            declared = sorted(with_slash.allowed - {"HEAD", "OPTIONS"})
+            declared = sorted(with_slash.methods - {"HEAD", "OPTIONS"})
             hints.append(f"{path}/ exists with a trailing slash, for {', '.join(declared)}")
     return hints[:5]
 
@@ -278,39 +258,62 @@ def _hints(router: Router, explanation: Explanation) -> list[str]:
 def match_order(router: Router) -> list[Route]:
     """List the routes in the order matching meets them, walking the tree.
 
-    At each point of the tree: routes that end there, then the static
-    branches (by name: a dict lookup picks one, there is no order among
-    them), then the dynamic ones in priority order, then ``<path:>``.
+    At each point of the tree: routes that end there, then the branches as
+    matching considers them: static ones (by name: a dict lookup picks one,
+    there is no order among them), then the dynamic ones in priority order.
     """
     ordered: list[Route] = []
 
-    def visit(node: _Node) -> None:
+    def visit(node: Node) -> None:
         for route in node.routes.values():
             if route not in ordered:
                 ordered.append(route)
-        for name in sorted(node.static):
-            visit(node.static[name])
-        for _, child in node.dynamic:
-            visit(child)
-        for _, child in node.rest:
+        for _, child in node.branches():
             visit(child)
 
-    visit(router._root)
+    visit(router.root)
     return ordered
 
 
 def automatic_methods(router: Router, route: Route) -> frozenset[str]:
     """Return the methods answered on ``route``'s path without being declared."""
-    node = router._root
-    for segment in route.segments:
-        if isinstance(segment, str):
-            node = node.static[segment]
-        else:
-            edges = node.rest if isinstance(segment, Rest) else node.dynamic
-            node = next(child for branch, child in edges if branch.key == segment.key)
+    node = router.node_at(route.segments)
+    if node is None or isinstance(route, Mount):
+        return frozenset()
     automatic = set()
     if node.dispatch.get("HEAD") is route and "HEAD" not in route.methods:
         automatic.add("HEAD")
-    if "OPTIONS" not in node.routes and node.any is None:
+    if "OPTIONS" not in node.routes and node.any_route is None:
         automatic.add("OPTIONS")
     return frozenset(automatic)
+
+
+def draw_tree(router: Router) -> str:
+    """Draw the routing tree as text: one line a branch, with the routes that end there.
+
+    The root is ``/``; the root page's own route hangs from the one empty
+    segment ``''`` below it, as ``/docs/`` hangs from ``''`` below ``docs``.
+    """
+    lines = ["/" + _routes_here(router.root)]
+
+    def draw(node: Node, indent: str) -> None:
+        branches = node.branches()
+        for position, (segment, child) in enumerate(branches):
+            last = position == len(branches) - 1
+            label = segment.source if isinstance(segment, Segment) else segment or "''"
+            lines.append(f"{indent}{'└── ' if last else '├── '}{label}{_routes_here(child)}")
+            if not (isinstance(child.any_route, Mount) and child.dynamic):
+                draw(child, indent + ("    " if last else "│   "))
+
+    draw(router.root, "")
+    return "\n".join(lines)
+
+
+def _routes_here(node: Node) -> str:
+    """Say which routes end at a node: ``  GET index, POST shorten``."""
+    if isinstance(node.any_route, Mount):
+        return f"  -> the WSGI app mounted at {node.any_route.pattern}"
+    routes = list(dict.fromkeys(node.routes.values()))
+    if not routes:
+        return ""
+    return "  " + ", ".join(f"{','.join(sorted(route.methods))} {route.name}" for route in routes)

@@ -307,6 +307,28 @@ class Request:
         root = self.environ.get("SCRIPT_NAME", "").encode("latin-1").decode("utf-8", "replace")
         return get_current_url(self.scheme, self.host, root, self.path, query)
 
+    def url_for(
+        self,
+        name: str,
+        /,
+        *,
+        _external: bool = False,
+        _scheme: str | None = None,
+        _anchor: str | None = None,
+        **params: Any,
+    ) -> str:
+        """Build the URL of a named route, as seen from this request.
+
+        Like ``app.url_for``, but under the ``SCRIPT_NAME`` the server gave
+        (an app mounted at ``/shop`` links to ``/shop/...``); ``_external``
+        URLs use the request's scheme and host; and ``".item"`` names the
+        route ``item`` of the router this request was routed into.
+        """
+        url: str = self.app.build_url(
+            name, params, request=self, external=_external, scheme=_scheme, anchor=_anchor
+        )
+        return url
+
     def to_wire(self) -> bytes:
         """Return the request as it travels on the wire: request line, headers, blank line, body.
 

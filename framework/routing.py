@@ -1,21 +1,24 @@
 """The routing table: map a method and a path to a view, and back.
 
 A request names a resource with a path such as ``/users/42/posts``. Routing
-answers three questions about it: which view handles it (a match, with the
-parameters taken from the path), whether the path exists but not for this
-method (405, and the ``Allow`` header must then list the methods that would
-work), or whether nothing is there at all (404).
+answers one question about it, with one of three answers: which view
+handles it (a match, with the parameters taken from the path), or that the
+path exists but not for this method (405, and the ``Allow`` header must
+then list the methods that would work), or that nothing is there (404).
 
 The table is a tree of path segments. Each node holds a dict of static
-children (``"users"``, ``"posts"``) and an ordered list of dynamic ones
-(``<int:user_id>``, ``<name>.<ext>``, ``<path:rest>``). Matching walks the
-tree one segment at a time, so its cost grows with the depth of the path and
-not with the number of routes. At every node the candidates are tried in a
-fixed order of priority, whatever the order of registration:
+children (``"users"``, ``"posts"``) and a list of dynamic ones
+(``<int:user_id>``, ``<name>.<ext>``, ``<path:rest>``) in the order they
+are tried. Matching walks the tree one segment at a time (``_walk``), so
+its cost grows with the depth of the path and not with the number of
+routes. At every node the candidates are tried in a fixed order of
+priority, whatever the order of registration (``patterns.Kind``):
 
 1. a static segment (``/users/me``),
 2. a segment mixing text and parameters (``/report-<int:year>.csv``),
+   more literal text first,
 3. a typed parameter (``<int:id>``, ``<uuid:id>``, custom converters),
+   by the converter's ``weight`` (``int`` before ``float``),
 4. a plain parameter (``<name>``),
 5. a parameter that takes the rest of the path (``<path:rest>``).
 
@@ -26,91 +29,22 @@ candidate, so ``/users/me/edit`` still reaches ``/users/<name>/edit`` when
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, urlencode
+from typing import Any, Protocol
 
 from .converters import DEFAULT_CONVERTERS, Converter
+from .decorators import RouteDecorators
 from .hooks import HookRegistry, Hooks, Scopes
-
-if TYPE_CHECKING:
-    from .explain import Explanation
-
-from .patterns import Rest, RouteError, Segment, UrlPart, parse_pattern
-
-View = Callable[..., Any]
-
-#: Characters left as they are when a parameter is put into a URL path:
-#: RFC 3986 allows the sub-delimiters, ":" and "@" in a path segment.
-_SEGMENT_SAFE = "!$&'()*+,;=:@"
-
-#: Methods are HTTP tokens; we accept the usual upper-case spelling.
-_METHOD = re.compile(r"[A-Z][A-Z0-9_-]*")
-
-#: The method name that registers a route for every method, as in Bottle:
-#: ``methods=["ANY"]``. A route for a specific method on the same path wins.
-ANY = "ANY"
-
-
-class URLBuildError(LookupError):
-    """``url_for`` could not build a URL: unknown name or missing parameter."""
-
-
-class Route:
-    """One entry of the routing table: methods and a path pattern, mapped to a view."""
-
-    def __init__(
-        self,
-        methods: frozenset[str],
-        pattern: str,
-        name: str,
-        view: View,
-        segments: Sequence[str | Segment],
-        url_parts: Sequence[UrlPart],
-        scopes: Scopes = (),
-    ) -> None:
-        #: The methods this route was registered for (HEAD and OPTIONS are
-        #: answered automatically and are not listed unless given).
-        self.methods = methods
-        #: The full path pattern, router prefixes included.
-        self.pattern = pattern
-        #: The name ``url_for`` knows it by (dotted for included routers).
-        self.name = name
-        #: The function called with the request and the path parameters.
-        self.view = view
-        self.segments = tuple(segments)
-        self.url_parts = tuple(url_parts)
-        self.parameter_names = frozenset(p[0] for p in url_parts if not isinstance(p, str))
-        #: The hooks that apply to this route: the app's, then each router's
-        #: it was included through, the one it was registered on last.
-        self.scopes = scopes
-
-    def __repr__(self) -> str:
-        methods = ",".join(sorted(self.methods))
-        return f"<Route {methods} {self.pattern} name={self.name!r}>"
-
-    def build_path(self, params: dict[str, Any]) -> str:
-        """Fill the pattern's parameters in, formatted and percent-encoded."""
-        pieces = []
-        for part in self.url_parts:
-            if isinstance(part, str):
-                pieces.append(part)
-                continue
-            name, converter = part
-            if name not in params:
-                raise URLBuildError(
-                    f"url_for({self.name!r}) needs a value for <{name}> (pattern {self.pattern})"
-                )
-            text = converter.to_url(params[name])
-            if re.fullmatch(converter.regex, text) is None:
-                raise URLBuildError(
-                    f"url_for({self.name!r}): {text!r} is not a valid value for <{name}> "
-                    f"(pattern {self.pattern}); it would not match the route"
-                )
-            safe = _SEGMENT_SAFE + "/" if converter.spans_segments else _SEGMENT_SAFE
-            pieces.append(quote(text, safe=safe))
-        return "".join(pieces)
+from .patterns import Kind, Rest, RouteError, Segment, UrlPart, check_converter
+from .patterns import parse_pattern as parse_pattern
+from .routes import ANY as ANY
+from .routes import Mount as Mount
+from .routes import MountedPath, check_methods, keys, overlap, shape
+from .routes import Route as Route
+from .routes import View as View
+from .routes import served_methods as served_methods
+from .routes import view_name as view_name
+from .urls import URLBuildError, query_string
 
 
 class Match:
@@ -127,21 +61,21 @@ class Match:
 class MethodNotAllowed:
     """The path exists, but not for this method: a 405 listing what would work."""
 
-    __slots__ = ("allow", "allowed")
+    __slots__ = ("allow_header", "methods")
 
-    def __init__(self, allowed: frozenset[str], allow: str | None = None) -> None:
+    def __init__(self, methods: frozenset[str], allow_header: str | None = None) -> None:
         #: Every method the path accepts, HEAD and OPTIONS included.
-        self.allowed = allowed
+        self.methods = methods
         #: The same as the Allow header says it: ``"GET, HEAD, OPTIONS"``.
-        self.allow = allow if allow is not None else ", ".join(sorted(allowed))
+        self.allow_header = allow_header or ", ".join(sorted(methods))
 
 
 class NotFound:
     """No route has this path: a 404.
 
-    When the same path with a trailing slash exists (a route ``/docs/``
-    requested as ``/docs``), ``redirect_to`` holds that path: the client
-    should be sent there with a permanent redirect instead.
+    When the same path with a trailing slash exists for the method (a route
+    ``/docs/`` requested as ``/docs``), ``redirect_to`` holds that path: the
+    client should be sent there with a permanent redirect instead.
     """
 
     __slots__ = ("redirect_to",)
@@ -153,104 +87,197 @@ class NotFound:
 _NOT_FOUND = NotFound()
 
 
-class _Node:
-    """A point in the tree: what comes after the segments that lead here."""
+class Node:
+    """A point in the tree: what may come after the segments that lead here."""
 
     __slots__ = (
-        "allow",
-        "allowed",
-        "any",
+        "allow_header",
+        "any_route",
+        "depth",
         "dispatch",
         "dynamic",
-        "forks",
-        "has_dynamic",
-        "plain",
-        "rest",
+        "methods",
+        "only_plain",
         "routes",
         "static",
     )
 
-    def __init__(self) -> None:
-        self.static: dict[str, _Node] = {}
-        self.dynamic: list[tuple[Segment, _Node]] = []
-        self.rest: list[tuple[Rest, _Node]] = []
-        #: False while all children are static: matching has no choice to make
-        #: here, so it need not remember the node to come back to.
-        self.has_dynamic = False
-        #: True when more than one dynamic branch could take the next segment.
-        self.forks = False
-        #: (name, child) when the only dynamic branch is a plain ``<name>``, the
-        #: most common case in real tables: matching takes it without a loop.
-        self.plain: tuple[str, _Node] | None = None
+    def __init__(self, depth: int = 0) -> None:
+        #: How many segments lead here from the root: the index of the next one.
+        self.depth = depth
+        #: Children by the exact text of the next segment, such as ``"users"``.
+        self.static: dict[str, Node] = {}
+        #: Children whose segment holds parameters, in the order they are tried.
+        self.dynamic: list[tuple[Segment, Node]] = []
         #: Routes whose pattern ends here, by the method they were registered for.
         self.routes: dict[str, Route] = {}
-        #: What a request method finds here: ``routes`` plus HEAD served by GET.
+        # Prepared from ``routes`` each time one is added, for matching:
+        #: What a request method finds here: the routes, and HEAD served by GET.
         self.dispatch: dict[str, Route] = {}
-        #: A route registered for ``ANY`` method: it takes every method that
-        #: ``dispatch`` lacks, so this path never answers 405.
-        self.any: Route | None = None
-        #: The Allow header's methods for a path that ends here, and the header.
-        self.allowed: frozenset[str] = frozenset()
-        self.allow = ""
+        #: The route for ``ANY`` method, which takes every method ``dispatch`` lacks.
+        self.any_route: Route | None = None
+        #: The methods a path that ends here takes, and the Allow header listing them.
+        self.methods: frozenset[str] = frozenset()
+        self.allow_header = ""
+        #: Prepared from ``dynamic``: (name, child) when its one branch is a plain ``<name>``.
+        self.only_plain: tuple[str, Node] | None = None
 
-    def existing_child(self, segment: str | Segment) -> _Node | None:
+    def branches(self) -> list[tuple[str | Segment, Node]]:
+        """List the children as matching considers them: static (by text), then dynamic."""
+        return [*sorted(self.static.items()), *self.dynamic]
+
+    def existing_child(self, segment: str | Segment) -> Node | None:
         """Return the child for this segment if there is one, without adding it."""
         if isinstance(segment, str):
             return self.static.get(segment)
-        edges: list[Any] = self.rest if isinstance(segment, Rest) else self.dynamic
-        for existing, child in edges:
+        for existing, child in self.dynamic:
             if existing.key == segment.key:
-                return child  # type: ignore[no-any-return]
+                return child
         return None
 
-    def child(self, segment: str | Segment) -> _Node:
+    def child(self, segment: str | Segment) -> Node:
         """Return the child for this segment, adding it in priority order if new."""
         found = self.existing_child(segment)
         if found is not None:
             return found
-        node = _Node()
+        node = Node(self.depth + 1)
         if isinstance(segment, str):
             self.static[segment] = node
-            return node
-        edges: list[Any] = self.rest if isinstance(segment, Rest) else self.dynamic
-        self.has_dynamic = True
-        edges.append((segment, node))
-        # A stable sort keeps registration order among equals.
-        edges.sort(key=lambda edge: edge[0].sort_key())
-        self.forks = len(self.dynamic) + len(self.rest) > 1
-        only = self.dynamic[0] if len(self.dynamic) == 1 and not self.rest else None
-        self.plain = (only[0].name, only[1]) if only is not None and only[0].plain else None
+        else:
+            self.dynamic.append((segment, node))
+            self.dynamic.sort(key=lambda branch: branch[0].sort_key())
+            first, child = self.dynamic[0]
+            lone = len(self.dynamic) == 1 and first.kind is Kind.PLAIN
+            self.only_plain = (first.name, child) if lone else None  # type: ignore[attr-defined]
         return node
 
     def check_free(self, route: Route) -> None:
         """Refuse a route whose methods already have a route at this node."""
-        for method in route.methods:
-            if method in self.routes:
-                other = self.routes[method]
-                raise RouteError(
-                    f"{method} {route.pattern} is registered twice: by view "
-                    f"{_view_name(other.view)} (route {other.name!r}) and by view "
-                    f"{_view_name(route.view)} (route {route.name!r}); remove one, or give "
-                    "them different methods"
-                )
+        for method in sorted(route.methods & self.routes.keys()):
+            other = self.routes[method]
+            raise RouteError(
+                f"{method} {route.pattern} is registered twice: by view "
+                f"{view_name(other.view)} (route {other.name!r}) and by view "
+                f"{view_name(route.view)} (route {route.name!r}); remove one, or give "
+                "them different methods"
+            )
 
     def add(self, route: Route) -> None:
+        """Add a route ending here, and prepare what matching reads."""
         self.check_free(route)
         for method in route.methods:
             self.routes[method] = route
-        self.any = self.routes.get(ANY)
-        self.dispatch = dict(self.routes)
-        if "GET" in self.routes and "HEAD" not in self.routes:
-            self.dispatch["HEAD"] = self.routes["GET"]
-        self.allowed = frozenset(self.dispatch) | {"OPTIONS"}
-        self.allow = ", ".join(sorted(self.allowed))
+        self.any_route = self.routes.get(ANY)
+        self.dispatch = {method: found for method, found in self.routes.items() if method != ANY}
+        if "GET" in self.dispatch and "HEAD" not in self.dispatch:
+            self.dispatch["HEAD"] = self.dispatch["GET"]
+        self.methods = frozenset(self.dispatch) | {"OPTIONS"}
+        self.allow_header = ", ".join(sorted(self.methods))
 
 
-def _view_name(view: View) -> str:
-    return f"{getattr(view, '__module__', '?')}.{getattr(view, '__qualname__', view)!s}"
+class Observer(Protocol):
+    """What the walk reports as it goes, for ``framework.explain`` to tell the story.
+
+    The segment concerned is always the one at ``node.depth``.
+    """
+
+    def lookup(self, node: Node, route: Route) -> None:
+        """Hear that the whole path was a key of the static-path table."""
+
+    def static(self, node: Node, text: str, child: Node | None) -> None:
+        """Hear that ``node`` was asked for a static child ``text``; ``child`` is the answer."""
+
+    def branch(
+        self, node: Node, segment: Segment, text: str, values: dict[str, Any] | None
+    ) -> None:
+        """Hear that a dynamic branch of ``node`` took ``text`` (giving ``values``), or not."""
+
+    def back(self, node: Node) -> None:
+        """Hear that the walk goes back to ``node``, to try its next dynamic branch.
+
+        Every branch taken there or deeper led to a dead end; at the end of
+        a walk that found nothing, ``node`` is the root.
+        """
+
+    def end(self, node: Node, route: Route | None) -> None:
+        """Hear that the path ended at ``node``, where ``route`` (or None) answers."""
 
 
-class Router(HookRegistry):
+#: A place the walk may come back to: (node, the dynamic branch to try next,
+#: how many parameters had been taken there).
+ChoicePoint = tuple["Node", int, int]
+
+_PLAIN = Kind.PLAIN
+
+
+def _branch(
+    node: Node,
+    first: int,
+    segments: list[str],
+    params: dict[str, Any],
+    choices: list[ChoicePoint],
+    observer: Observer | None,
+) -> tuple[Node, int] | None:
+    """Take the first dynamic branch of ``node``, from ``first`` on, that fits its segment.
+
+    The segment is the one at ``node.depth``. Its parameters go into
+    ``params``; when later branches remain, a choice point is kept for
+    them. Returns the child and the index of the next segment (past the
+    end for ``<path:...>``, which takes the rest), or None.
+    """
+    branches, index = node.dynamic, node.depth
+    text = segments[index]
+    for position in range(first, len(branches)):
+        segment, child = branches[position]
+        if segment.spans_segments:
+            text = "/".join(segments[index:])
+        values = segment.match(text)
+        if observer is not None:
+            observer.branch(node, segment, text, values)
+        if values is not None:
+            if position + 1 < len(branches):
+                choices.append((node, position + 1, len(params)))
+            params.update(values)
+            return child, len(segments) if segment.spans_segments else index + 1
+    return None
+
+
+def _backtrack(
+    segments: list[str],
+    params: dict[str, Any],
+    choices: list[ChoicePoint],
+    observer: Observer | None,
+) -> tuple[Node, int] | None:
+    """Go back to the latest choice point and take its next branch; None when none is left.
+
+    The parameters taken since the choice point are forgotten.
+    """
+    while choices:
+        node, first, kept = choices.pop()
+        for name in list(params)[kept:]:
+            del params[name]
+        if observer is not None:
+            observer.back(node)
+        taken = _branch(node, first, segments, params, choices, observer)
+        if taken is not None:
+            return taken
+    return None
+
+
+def split_path(path: str) -> list[str] | None:
+    """Split a path into the segments matching walks: ``/users/42`` is ``users``, ``42``.
+
+    ``/`` is one empty segment: the path of the root page still has one
+    piece to match, which is what lets ``/`` and ``/docs/`` end with a
+    route. An empty path is the root of the app too; anything that does
+    not start with ``/`` (the ``*`` of ``OPTIONS *``) is no path at all.
+    """
+    if path[:1] == "/":
+        return path[1:].split("/")
+    return [""] if not path else None
+
+
+class Router(HookRegistry, RouteDecorators):
     """A routing table: register routes, match requests, build URLs.
 
     An ``App`` has one; a ``Router`` of your own groups routes that an app
@@ -264,11 +291,19 @@ class Router(HookRegistry):
         #: Every route, in registration order.
         self.routes: list[Route] = []
         self.converters: dict[str, type[Converter]] = dict(DEFAULT_CONVERTERS)
-        self._root = _Node()
+        #: The tree of segments that matching walks.
+        self.root = Node()
         self._by_name: dict[str, Route] = {}
-        self._static_paths: dict[str, _Node] = {}
-        #: The segment counts of patterns that end with a slash, such as 2 for
-        #: "/docs/": only paths one segment shorter can need a redirect there.
+        #: Routes by the paths they match, without parameter names: two routes
+        #: of the same shape and method would take exactly the same requests.
+        self._by_shape: dict[tuple[Any, ...], list[Route]] = {}
+        # PERF: the nodes of fully static paths, by path: one dict lookup
+        # finds them without a walk. bench/routing.py static table: 0.41 µs
+        # a match, against 0.62 µs without it.
+        self._static_paths: dict[str, Node] = {}
+        # PERF: the segment counts of patterns that end with a slash, such as
+        # 2 for "/docs/": only paths one segment shorter can need a redirect,
+        # so other 404s skip the second walk. bench/routing.py github 404.
         self._slash_depths: set[int] = set()
         self._included_in: str | None = None
         #: This router's hooks and error handlers (see ``framework.hooks``).
@@ -276,21 +311,11 @@ class Router(HookRegistry):
         self._own_scopes: Scopes = (self.hooks,)
         #: (prefix segments, scopes) of each router included under a prefix,
         #: so that a 404 or 405 under the prefix is that router's.
-        self._mounts: list[tuple[tuple[str | Segment, ...], Scopes]] = []
+        self._prefix_scopes: list[tuple[tuple[str | Segment, ...], Scopes]] = []
 
     def add_converter(self, name: str, converter: type[Converter]) -> None:
         """Make ``<name:param>`` available in the patterns of this router."""
-        if not (isinstance(converter, type) and issubclass(converter, Converter)):
-            raise TypeError(
-                f"add_converter({name!r}, ...) needs a subclass of framework.Converter, "
-                f"got {converter!r}"
-            )
-        try:
-            re.compile(converter.regex)
-        except re.error as error:
-            raise RouteError(
-                f"converter {name!r}: its regex {converter.regex!r} is invalid: {error}"
-            ) from None
+        check_converter(name, converter)
         self.converters[name] = converter
 
     def add_route(
@@ -305,7 +330,7 @@ class Router(HookRegistry):
             raise TypeError(f"route {pattern!r}: the view must be callable, got {view!r}")
         segments, url_parts = parse_pattern(pattern, self.converters)
         route = Route(
-            methods=self._check_methods(pattern, methods),
+            methods=check_methods(pattern, methods),
             pattern=pattern,
             name=name if name is not None else getattr(view, "__name__", ""),
             view=view,
@@ -313,56 +338,58 @@ class Router(HookRegistry):
             url_parts=url_parts,
             scopes=(self.hooks,),
         )
-        self._check_new(route)
-        self._insert(route)
+        self._add([route])
         return route
 
-    def route(
-        self, pattern: str, methods: Iterable[str] = ("GET",), name: str | None = None
-    ) -> Callable[[View], View]:
-        """Register the decorated function as the view for ``pattern``."""
+    def mount(
+        self, prefix: str, app: Callable[..., Iterable[bytes]], name: str | None = None
+    ) -> Mount:
+        """Hand every request under ``prefix`` to another WSGI application.
 
-        def register(view: View) -> View:
-            self.add_route(pattern, view, methods, name)
-            return view
-
-        return register
-
-    def get(self, pattern: str, name: str | None = None) -> Callable[[View], View]:
-        """Register the decorated view for GET (and so HEAD) on ``pattern``."""
-        return self.route(pattern, ("GET",), name)
-
-    def post(self, pattern: str, name: str | None = None) -> Callable[[View], View]:
-        """Register the decorated view for POST on ``pattern``."""
-        return self.route(pattern, ("POST",), name)
-
-    def put(self, pattern: str, name: str | None = None) -> Callable[[View], View]:
-        """Register the decorated view for PUT on ``pattern``."""
-        return self.route(pattern, ("PUT",), name)
-
-    def patch(self, pattern: str, name: str | None = None) -> Callable[[View], View]:
-        """Register the decorated view for PATCH on ``pattern``."""
-        return self.route(pattern, ("PATCH",), name)
-
-    def delete(self, pattern: str, name: str | None = None) -> Callable[[View], View]:
-        """Register the decorated view for DELETE on ``pattern``."""
-        return self.route(pattern, ("DELETE",), name)
+        ``/legacy/a/b`` reaches ``app`` with ``SCRIPT_NAME`` ending in
+        ``/legacy`` and ``PATH_INFO`` ``/a/b`` (PEP 3333's way to say where an
+        app is mounted), whatever the method; the hooks of this app do not run
+        for it. The mount is named by its prefix unless ``name`` is given.
+        """
+        if not callable(app):
+            raise TypeError(f"mount({prefix!r}, ...) needs a WSGI application, got {app!r}")
+        if not isinstance(prefix, str) or not prefix.startswith("/") or "<" in prefix:
+            raise RouteError(
+                f"mount prefix {prefix!r} must be static text starting with '/', such as /legacy"
+            )
+        prefix = prefix.rstrip("/")
+        if not prefix:
+            raise RouteError("mount('/', ...) would take every path; mount under a prefix")
+        segments, url_parts = parse_pattern(prefix, self.converters)
+        below = Rest("path_info", MountedPath(), ((), ()))
+        below.source = "(the path below the mount)"
+        mount = Mount(
+            methods=frozenset({ANY}),
+            pattern=prefix,
+            name=name if name is not None else prefix,
+            view=app,
+            segments=[*segments, below],
+            url_parts=url_parts,
+            scopes=(),  # the mounted app has hooks and error handlers of its own
+        )
+        self._add([mount])
+        return mount
 
     def include(self, router: Router, prefix: str = "") -> None:
         """Add every route of ``router`` under ``prefix``, named ``router.name + "." + name``.
 
         The routes are copied now: register them on ``router`` before including it.
         Its hooks and error handlers keep applying to them, and to any other
-        path under ``prefix``.
+        path under ``prefix``. A prefix of ``""`` or ``"/"`` means none.
         """
         if router is self:
             raise RouteError("a router cannot include itself")
+        if prefix and not prefix.startswith("/"):
+            raise RouteError(f"include prefix {prefix!r} must start with '/'")
+        prefix = prefix.rstrip("/")
         prefix_segments: list[str | Segment] = []
         prefix_parts: list[UrlPart] = []
         if prefix:
-            if not prefix.startswith("/"):
-                raise RouteError(f"include prefix {prefix!r} must start with '/'")
-            prefix = prefix.rstrip("/")
             prefix_segments, prefix_parts = parse_pattern(prefix, self.converters)
             if any(isinstance(segment, Rest) for segment in prefix_segments):
                 raise RouteError(
@@ -370,209 +397,186 @@ class Router(HookRegistry):
                     "come after it; use a one-segment parameter such as <name> instead"
                 )
         copies = [
-            Route(
+            type(route)(
                 methods=route.methods,
                 pattern=prefix + route.pattern,
                 name=f"{router.name}.{route.name}" if router.name else route.name,
                 view=route.view,
                 segments=[*prefix_segments, *route.segments],
                 url_parts=[*prefix_parts, *route.url_parts],
-                scopes=(self.hooks, *route.scopes),
+                scopes=(self.hooks, *route.scopes) if route.scopes else (),
             )
             for route in router.routes
         ]
-        # All or nothing: a clash found halfway must not leave half the routes in.
-        for route in copies:
-            self._check_new(route)
-        for route in copies:
-            self._insert(route)
-        for segments, scopes in router._mounts:
-            self._mounts.append(((*prefix_segments, *segments), (self.hooks, *scopes)))
+        self._add(copies)
+        for segments, scopes in router._prefix_scopes:
+            self._prefix_scopes.append(((*prefix_segments, *segments), (self.hooks, *scopes)))
         if prefix_segments:
-            self._mounts.append((tuple(prefix_segments), (self.hooks, router.hooks)))
+            self._prefix_scopes.append((tuple(prefix_segments), (self.hooks, router.hooks)))
         router._included_in = self.name or "an app"
 
-    def _check_methods(self, pattern: str, methods: Iterable[str]) -> frozenset[str]:
-        if isinstance(methods, str):
+    def _add(self, routes: list[Route]) -> None:
+        """Check every route, then add them all: a clash found halfway adds nothing."""
+        if self._included_in is not None:
             raise RouteError(
-                f"route {pattern!r}: methods must be a list such as [{methods!r}], not a string"
+                f"route {routes[0].pattern!r} was added to router {self.name!r} after it was "
+                f"included in {self._included_in}; register routes before include()"
             )
-        upper = frozenset(method.upper() for method in methods)
-        if not upper:
-            raise RouteError(f"route {pattern!r}: give at least one method")
-        for method in upper:
-            if not _METHOD.fullmatch(method):
-                raise RouteError(f"route {pattern!r}: {method!r} is not an HTTP method name")
-        return upper
+        for route in routes:
+            self._check_new(route)
+        for route in routes:
+            self._insert(route)
+
+    def _check_new(self, route: Route) -> None:
+        """Refuse a route that can't be added, before anything is changed."""
+        if not route.name:
+            raise RouteError(f"route {route.pattern!r}: give it a name with name=...")
+        other = self._by_name.get(route.name)
+        if other is not None:
+            raise RouteError(
+                f"route name {route.name!r} is used twice: by {other.pattern!r} and by "
+                f"{route.pattern!r}; pass name=... to tell them apart"
+            )
+        node = self.node_at(route.segments)
+        if node is not None:
+            node.check_free(route)
+        self._check_mounts(route)
+        for other in self._by_shape.get(shape(route), ()):
+            if keys(other) != keys(route) and overlap(other, route):
+                raise RouteError(
+                    f"route {route.name!r} ({route.pattern}) matches exactly the same paths "
+                    f"as route {other.name!r} ({other.pattern}), for the same methods, so one "
+                    "would never be reached; give their parameters the same names (they then "
+                    "share a branch of the tree), or remove one"
+                )
+
+    def _check_mounts(self, route: Route) -> None:
+        """Refuse a route under a mounted app's prefix, or a mount over routes."""
+        node: Node | None = self.root
+        for segment in route.segments:
+            node = node.existing_child(segment) if node is not None else None
+            if node is not None and isinstance(node.any_route, Mount):
+                raise RouteError(
+                    f"route {route.pattern!r} is under {node.any_route.pattern}, where a WSGI "
+                    "app is mounted and answers every path; register it on that app instead"
+                )
+        if isinstance(route, Mount):
+            below = self.node_at(route.segments[:-1])
+            if below is not None and (below.routes or below.static or below.dynamic):
+                raise RouteError(
+                    f"cannot mount a WSGI app at {route.pattern}: routes of this app are "
+                    "already there or below it, and the mounted app would take their paths"
+                )
 
     def _insert(self, route: Route) -> None:
         """Put a checked route into the tree, the static-path table and the name index."""
-        node = self._root
+        parent = node = self.root
         for segment in route.segments:
-            node = node.child(segment)
+            parent, node = node, node.child(segment)
         node.add(route)
+        if isinstance(route, Mount):
+            parent.add(route)  # the prefix itself is the mounted app's root too
         if len(route.segments) > 1 and route.segments[-1] == "":
             self._slash_depths.add(len(route.segments))
         if all(isinstance(segment, str) for segment in route.segments):
             self._static_paths["/" + "/".join(route.segments)] = node  # type: ignore[arg-type]
         self._by_name[route.name] = route
+        self._by_shape.setdefault(shape(route), []).append(route)
         self.routes.append(route)
 
-    def _check_new(self, route: Route) -> None:
-        """Refuse a route that can't be added, before anything is changed."""
-        if self._included_in is not None:
-            raise RouteError(
-                f"route {route.pattern!r} was added to router {self.name!r} after it was "
-                f"included in {self._included_in}; register routes before include()"
-            )
-        if not route.name:
-            raise RouteError(f"route {route.pattern!r}: give it a name with name=...")
-        if route.name in self._by_name:
-            other = self._by_name[route.name]
-            raise RouteError(
-                f"route name {route.name!r} is used twice: by {other.pattern!r} and by "
-                f"{route.pattern!r}; pass name=... to tell them apart"
-            )
-        node: _Node | None = self._root
-        for segment in route.segments:
-            node = node.existing_child(segment) if node is not None else None
-        if node is not None:
-            node.check_free(route)
+    def node_at(self, segments: Sequence[str | Segment]) -> Node | None:
+        """Return the node these pattern segments lead to, if the tree has it."""
+        node: Node | None = self.root
+        for segment in segments:
+            if node is None:
+                return None
+            node = node.existing_child(segment)
+        return node
 
-    def match(self, method: str, path: str) -> Match | MethodNotAllowed | NotFound:
+    def match(
+        self, method: str, path: str, observer: Observer | None = None
+    ) -> Match | MethodNotAllowed | NotFound:
         """Find the route for ``method`` and ``path`` (already percent-decoded).
 
-        A fully static path is one dict lookup. Otherwise matching first
-        follows the branch that the depth-first walk (``_walk``) would try
-        first: at each segment the static child if there is one, else the
-        first dynamic child that takes the segment. If that ends at a route
-        for the method, it is the answer. Most paths never pass a *fork*, a
-        point where another branch could have taken the segment too; for
-        them a dead end is the answer as well, a 405 or a 404. Only a path
-        that fails after a fork needs the full walk, with backtracking.
+        The routing algorithm itself, as the module docstring tells it: a
+        static path is one dict lookup; any other path is one walk down the
+        tree, backtracking to the latest choice point from a dead end.
+        ``observer`` (for ``framework.explain``) hears every step.
         """
         node = self._static_paths.get(path)
         if node is not None:
-            route = node.dispatch.get(method, node.any)
+            route = node.dispatch.get(method, node.any_route)
             if route is not None:
+                if observer is not None:
+                    observer.lookup(node, route)
                 return Match(route, {})
-        if path[:1] != "/":
-            if path:
-                # Not a path at all, such as the "*" of "OPTIONS *".
-                return _NOT_FOUND
-            path = "/"  # an empty PATH_INFO is the root of the app
-        # "/users/42" is the segments "users" and "42"; "/" is one empty segment.
-        segments = path[1:].split("/")
-        node = self._root
-        params: dict[str, Any] = {}
-        forked = False
-        for segment in segments:
-            child = node.static.get(segment)
-            if child is None:
-                plain = node.plain
-                if plain is not None and segment:
-                    params[plain[0]] = segment
+        # PERF: split_path inlined for the paths a server sends (they start
+        # with "/"): bench/routing.py github mean, 7% fewer instructions.
+        segments = path[1:].split("/") if path[:1] == "/" else split_path(path)
+        if segments is None:
+            return _NOT_FOUND
+        choices: list[ChoicePoint] = []  # where to come back to from a dead end
+        dead_ends: list[Node] | None = None  # ends of the path with routes for other methods
+        params: dict[str, Any] = {}  # the parameters taken on the way down
+        node, start = self.root, 0
+        while True:
+            arrived = True
+            for text in segments[start:] if start else segments:  # down, a segment a turn
+                child = node.static.get(text)
+                if observer is not None:
+                    observer.static(node, text, child)
+                if child is not None:  # the static child first, and later maybe the others
+                    if node.dynamic:
+                        choices.append((node, 0, len(params)))
+                    node = child
+                    continue
+                plain = node.only_plain
+                if plain is not None and text and observer is None:
+                    # PERF: the one way on is a plain <name>: take it without a call to
+                    # _branch. bench/routing.py github mean: N% fewer instructions.
+                    params[plain[0]] = text
                     node = plain[1]
                     continue
-                child = _take_dynamic(node, segment, params) if node.dynamic else None
-                if child is None:
-                    if forked or node.rest:
-                        return self._backtrack(method, path, segments)
-                    return self._not_found(method, path, segments)
-                if node.forks:
-                    forked = True
-            elif node.has_dynamic:
-                forked = True
-            node = child
-        route = node.dispatch.get(method, node.any)
-        if route is not None:
-            return Match(route, params)
-        if forked:
-            return self._backtrack(method, path, segments)
-        if node.routes:
-            return MethodNotAllowed(node.allowed, node.allow)
-        return self._not_found(method, path, segments)
+                taken = _branch(node, 0, segments, params, choices, observer)
+                if taken is None:
+                    arrived = False
+                    break  # a dead end: nothing here takes the segment
+                node, start = taken
+                if start == len(segments):
+                    break  # <path:...> took the rest of the path
+            if arrived:
+                route = node.dispatch.get(method, node.any_route)
+                if observer is not None:
+                    observer.end(node, route)
+                if route is not None:
+                    return Match(route, params)
+                if node.routes:
+                    dead_ends = [*(dead_ends or ()), node]
+            taken = _backtrack(segments, params, choices, observer)
+            if taken is None:
+                return self._no_route(method, path, segments, dead_ends or [], observer)
+            node, start = taken
 
-    def _backtrack(
-        self, method: str, path: str, segments: list[str]
-    ) -> Match | MethodNotAllowed | NotFound:
-        """Decide with the full depth-first walk, for a path that passed a fork."""
-        allowed: set[str] = set()
-        found = self._walk(self._root, segments, 0, method, {}, allowed)
-        if found is not None:
-            return found
-        if allowed:
-            return MethodNotAllowed(frozenset(allowed))
-        return self._not_found(method, path, segments)
-
-    def _not_found(self, method: str, path: str, segments: list[str]) -> NotFound:
-        """Answer 404, or redirect when the same path with a trailing slash takes the method."""
-        if len(segments) + 1 in self._slash_depths and self._exists_with_slash(
-            method, path, segments
-        ):
+    def _no_route(
+        self,
+        method: str,
+        path: str,
+        segments: list[str],
+        dead_ends: list[Node],
+        observer: Observer | None,
+    ) -> MethodNotAllowed | NotFound:
+        """Answer a path no route takes for this method: 308 to add a slash, 405 or 404."""
+        if observer is not None:
+            observer.back(self.root)
+        if not (dead_ends and method == "OPTIONS") and self._takes_slash(method, path, segments):
             return NotFound(redirect_to=path + "/")
+        if len(dead_ends) == 1:
+            return MethodNotAllowed(dead_ends[0].methods, dead_ends[0].allow_header)
+        if dead_ends:
+            return MethodNotAllowed(frozenset(m for node in dead_ends for m in node.methods))
         return _NOT_FOUND
 
-    def _walk(
-        self,
-        node: _Node,
-        segments: list[str],
-        index: int,
-        method: str,
-        params: dict[str, Any],
-        allowed: set[str],
-    ) -> Match | None:
-        """Match ``segments[index:]`` below ``node``, depth first, in priority order.
-
-        Paths that end at a node without ``method`` add their methods to ``allowed``.
-        """
-        end = len(segments)
-        # Walk down static segments without recursing while there is nothing
-        # to come back to: a node without dynamic children leaves no choice.
-        while index < end and not node.has_dynamic:
-            next_node = node.static.get(segments[index])
-            if next_node is None:
-                return None
-            node = next_node
-            index += 1
-        if index == end:
-            route = node.dispatch.get(method, node.any)
-            if route is not None:
-                return Match(route, params)
-            allowed.update(node.allowed)
-            return None
-        segment = segments[index]
-        child = node.static.get(segment)
-        if child is not None:
-            found = self._walk(child, segments, index + 1, method, params, allowed)
-            if found is not None:
-                return found
-        for matcher, child in node.dynamic:
-            if matcher.plain:
-                # The common case, inlined: "[^/]+" takes any non-empty segment.
-                if not segment:
-                    continue
-                values = {**params, matcher.name: segment}
-            else:
-                converted = matcher.match(segment)
-                if converted is None:
-                    continue
-                values = {**params, **converted}
-            found = self._walk(child, segments, index + 1, method, values, allowed)
-            if found is not None:
-                return found
-        if node.rest:
-            remainder = "/".join(segments[index:])
-            for rest, child in node.rest:
-                converted = rest.match(remainder)
-                if converted is None:
-                    continue
-                found = self._walk(child, [], 0, method, {**params, **converted}, allowed)
-                if found is not None:
-                    return found
-        return None
-
-    def _exists_with_slash(self, method: str, path: str, segments: list[str]) -> bool:
+    def _takes_slash(self, method: str, path: str, segments: list[str]) -> bool:
         """Tell whether ``path + "/"`` has a route for ``method``.
 
         Redirecting to a path that would only answer 405 helps nobody, so the
@@ -581,17 +585,14 @@ class Router(HookRegistry):
         never redirected: ``Location: //host/`` would send the client to
         another site.
         """
+        if len(segments) + 1 not in self._slash_depths:
+            return False
         if path.endswith("/") or path.startswith("//"):
             return False
-        allowed: set[str] = set()
-        found = self._walk(self._root, [*segments, ""], 0, method, {}, allowed)
-        return found is not None or (method == "OPTIONS" and bool(allowed))
-
-    def explain(self, method: str, path: str) -> Explanation:
-        """Match ``method path`` and say why, step by step (``framework match`` prints it)."""
-        from .explain import explain
-
-        return explain(self, method, path)
+        slashed = self.match(method, path + "/")
+        return type(slashed) is Match or (
+            method == "OPTIONS" and type(slashed) is MethodNotAllowed
+        )
 
     def scopes_for(self, path: str) -> Scopes:
         """Return the scopes a path belongs to when no route matched it.
@@ -599,18 +600,19 @@ class Router(HookRegistry):
         That is this router's, and those of the router included under the
         longest prefix the path starts with: ``/api/nope`` is the api router's 404.
         """
-        if not self._mounts:
-            return self._own_scopes
         best: Scopes = self._own_scopes
         longest = 0
         texts = path.split("/")[1:]
-        for segments, scopes in self._mounts:
+        for segments, scopes in self._prefix_scopes:
             if longest < len(segments) <= len(texts) and _starts_with(texts, segments):
                 best, longest = scopes, len(segments)
         return best
 
     def url_for(self, name: str, /, **params: Any) -> str:
-        """Build the path of the route called ``name``; extra keywords form the query."""
+        """Build the path of the route called ``name``; extra keywords form the query.
+
+        A query value of None is left out, as is a list's None.
+        """
         route = self._by_name.get(name)
         if route is None:
             from difflib import get_close_matches
@@ -618,26 +620,15 @@ class Router(HookRegistry):
             close = get_close_matches(name, self._by_name, n=3)
             hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
             raise URLBuildError(f"url_for: no route is named {name!r}{hint}")
+        for key in params:
+            if key.startswith("_") and key not in route.parameter_names:
+                raise URLBuildError(
+                    f"url_for({name!r}): unknown option {key}=; the options are _external, "
+                    "_scheme and _anchor, and a query parameter may not start with '_'"
+                )
         path = route.build_path(params)
-        query = [(key, value) for key, value in params.items() if key not in route.parameter_names]
-        if query:
-            path += "?" + urlencode(query, doseq=True)
-        return path
-
-
-def _take_dynamic(node: _Node, segment: str, params: dict[str, Any]) -> _Node | None:
-    """Return the first dynamic child of ``node`` that takes ``segment``, adding its values."""
-    for matcher, child in node.dynamic:
-        if matcher.plain:
-            if segment:
-                params[matcher.name] = segment
-                return child
-        else:
-            converted = matcher.match(segment)
-            if converted is not None:
-                params.update(converted)
-                return child
-    return None
+        extra = {key: value for key, value in params.items() if key not in route.parameter_names}
+        return path + query_string(extra)
 
 
 def _starts_with(texts: list[str], segments: Sequence[str | Segment]) -> bool:

@@ -17,7 +17,7 @@ from typing import Any
 
 from werkzeug.test import EnvironBuilder
 
-from .explain import Explanation
+from .explain import Explanation, explain
 from .request import Request
 from .response import Response, ResponseHeaders
 
@@ -58,7 +58,7 @@ def run_exchange(
     routing = None
     router = getattr(app, "router", None)
     if router is not None:
-        routing = router.explain(seen.method, seen.path)
+        routing = explain(router, seen.method, seen.path)
     request_wire = seen.to_wire()
 
     captured: dict[str, Any] = {}

@@ -108,6 +108,30 @@ def send(response: Response, environ: Environ, start_response: StartResponse) ->
     return StreamingBody(body, start_response)
 
 
+def mounted(app: WSGIApp, prefix_length: int) -> WSGIApp:
+    """Wrap a WSGI app mounted under a prefix of ``prefix_length`` segments.
+
+    PEP 3333 splits the path in two: ``SCRIPT_NAME`` is where the app is
+    mounted, ``PATH_INFO`` the path within it. For ``/legacy/a/b`` under
+    ``/legacy``, the mounted app sees ``SCRIPT_NAME`` end with ``/legacy``
+    and ``PATH_INFO`` ``/a/b`` (``""`` for ``/legacy`` itself), so the links
+    it builds point back under the prefix. It gets a copy of the environ:
+    the original stays the Request's.
+    """
+
+    def shifted(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        pieces = environ.get("PATH_INFO", "").split("/")
+        inner = dict(environ)
+        inner["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "") + "/".join(
+            pieces[: prefix_length + 1]
+        )
+        rest = pieces[prefix_length + 1 :]
+        inner["PATH_INFO"] = "/" + "/".join(rest) if rest else ""
+        return app(inner, start_response)
+
+    return shifted
+
+
 def _without_content_length(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """Drop a Content-Length the view set: the one we measure is the truth."""
     return [item for item in headers if item[0].lower() != "content-length"]

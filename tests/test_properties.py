@@ -180,8 +180,8 @@ def test_any_path_gets_one_of_the_three_outcomes(method: str, path: str) -> None
         assert set(result.params) == result.route.parameter_names
     elif isinstance(result, MethodNotAllowed):
         # OPTIONS is always allowed: the app answers it from this outcome with a 204.
-        assert "OPTIONS" in result.allowed
-        assert method == "OPTIONS" or method not in result.allowed
+        assert "OPTIONS" in result.methods
+        assert method == "OPTIONS" or method not in result.methods
     else:
         assert isinstance(result, NotFound)
         if result.redirect_to is not None:
