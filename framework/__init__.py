@@ -8,11 +8,12 @@ The public names live here; each comes from the module that does one job::
     response.py    Response and redirect
     errors.py      HTTPError, abort and error pages
     hooks.py       before/after_request hooks and error handlers, by scope
-    wsgi.py        the WSGI adapter
+    wsgi.py        the WSGI adapter; wsgitypes.py names PEP 3333's shapes
     app.py         App: registration and dispatch
     templating.py  render and render_string, with Jinja2
     sessions.py    signed-cookie sessions, flash and get_flashed_messages
     static.py      static files
+    names.py       how messages name views, hooks and handlers
 """
 
 from .app import App

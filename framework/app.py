@@ -9,7 +9,7 @@ the request's life::
         _unrouted       no route for this method and path: 405, 404 or 308
       _handle_error     an exception becomes a response (error handlers, 500)
       _after_request    after_request hooks see every response
-      save_session      a session that was read adds its cookie headers
+      sessions.save     a session that was used adds its cookie headers
 
 Hooks and error handlers belong to scopes (``framework.hooks``): the app's
 apply to every request, a router's to the requests routed into it.
@@ -39,12 +39,14 @@ if TYPE_CHECKING:
 from .converters import Converter
 from .decorators import RouteDecorators
 from .hooks import HookRegistry, Hooks, Scopes, find_handler, find_status_handler
+from .names import function_name
 from .request import DEFAULT_LIMITS, Request, cached
 from .response import BadHeaderValue, Response
 from .routing import Match, MethodNotAllowed, Mount, NotFound, Route, Router, View
-from .sessions import save_session
+from .sessions import CookieSessions, session_was_used
 from .static import static_view
 from .urls import URLBuildError, absolute_name, origin_of, root_of, with_anchor
+from .wsgitypes import WSGIApp
 
 logger = logging.getLogger("framework")
 
@@ -64,7 +66,9 @@ def default_config() -> dict[str, Any]:
         "DEBUG": False,
         "SECRET_KEY": None,
         "SECRET_KEY_FALLBACKS": [],
-        **DEFAULT_LIMITS,
+        "MAX_BODY_SIZE": DEFAULT_LIMITS.max_body_size,
+        "MAX_FORM_MEMORY_SIZE": DEFAULT_LIMITS.max_form_memory_size,
+        "MAX_FORM_PARTS": DEFAULT_LIMITS.max_form_parts,
         "SESSION_COOKIE_NAME": "session",
         "SESSION_MAX_AGE": 31 * 24 * 60 * 60,
         "STATIC_MAX_AGE": None,
@@ -74,6 +78,35 @@ def default_config() -> dict[str, Any]:
         "TRUSTED_HOSTS": None,
         "PROPAGATE_EXCEPTIONS": False,
     }
+
+
+class ConfigLimits:
+    """The body limits that ``MAX_BODY_SIZE`` and friends set in an app's config.
+
+    Read when a request reads its body, so a limit changed between requests
+    applies to the next one; made once per app, so a request costs nothing.
+    """
+
+    __slots__ = ("config",)
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        #: The app's config, where the three settings live.
+        self.config = config
+
+    @property
+    def max_body_size(self) -> int:
+        """``MAX_BODY_SIZE``: the largest body, in bytes."""
+        return int(self.config.get("MAX_BODY_SIZE", DEFAULT_LIMITS.max_body_size))
+
+    @property
+    def max_form_memory_size(self) -> int:
+        """``MAX_FORM_MEMORY_SIZE``: the most bytes of form fields held in memory."""
+        return int(self.config.get("MAX_FORM_MEMORY_SIZE", DEFAULT_LIMITS.max_form_memory_size))
+
+    @property
+    def max_form_parts(self) -> int:
+        """``MAX_FORM_PARTS``: the most parts a multipart form may have."""
+        return int(self.config.get("MAX_FORM_PARTS", DEFAULT_LIMITS.max_form_parts))
 
 
 class App(HookRegistry, RouteDecorators):
@@ -138,7 +171,7 @@ class App(HookRegistry, RouteDecorators):
         """Serve the routes of ``router`` under ``prefix``; names become ``router.name``."""
         self.router.include(router, prefix)
 
-    def mount(self, prefix: str, app: wsgi.WSGIApp, name: str | None = None) -> Mount:
+    def mount(self, prefix: str, app: WSGIApp, name: str | None = None) -> Mount:
         """Hand every request under ``prefix`` to another WSGI app (a Flask app, another App).
 
         The mounted app sees ``SCRIPT_NAME`` end with the prefix and
@@ -214,7 +247,17 @@ class App(HookRegistry, RouteDecorators):
     #: itself, bound to this app.
     __call__ = wsgi.handle
 
-    def dispatch(self, request: Request) -> Response | wsgi.WSGIApp:
+    @cached
+    def body_limits(self) -> ConfigLimits:
+        """The body limits of every request: ``request.limits``, as ``config`` sets them."""
+        return ConfigLimits(self.config)
+
+    @cached
+    def sessions(self) -> CookieSessions:
+        """The session layer that opens ``request.session`` and saves it, as ``config`` says."""
+        return CookieSessions(self.config)
+
+    def dispatch(self, request: Request) -> Response | WSGIApp:
         """Turn a request into a response, whatever happens on the way."""
         try:
             try:
@@ -226,8 +269,8 @@ class App(HookRegistry, RouteDecorators):
                 if scope.after:
                     response = self._after_request(request, response)
                     break
-            if "session" in request.__dict__:
-                response = save_session(request, response)
+            if session_was_used(request):
+                response = self.sessions.save(request, response)
             return response
         except Exception as error:
             # An error handler, an after_request hook or the session failed.
@@ -235,7 +278,7 @@ class App(HookRegistry, RouteDecorators):
                 raise
             return self._internal_error(request, error)
 
-    def _respond(self, request: Request) -> Response | wsgi.WSGIApp:
+    def _respond(self, request: Request) -> Response | WSGIApp:
         """Route the request, then run the before_request hooks and the view."""
         result = self.router.match(request.method, request.path)
         if type(result) is Match:
@@ -262,7 +305,7 @@ class App(HookRegistry, RouteDecorators):
 
     def _unrouted(
         self, request: Request, result: MethodNotAllowed | NotFound, scopes: Scopes
-    ) -> Response | wsgi.WSGIApp:
+    ) -> Response | WSGIApp:
         """Answer a path no route takes for this method: 405, 404 or a 308 redirect.
 
         The 404 and 405 go straight to the error handling that a raised
@@ -314,7 +357,7 @@ class App(HookRegistry, RouteDecorators):
 
     def _handle_error(
         self, request: Request, error: Exception, scopes: Scopes | None = None
-    ) -> Response | wsgi.WSGIApp:
+    ) -> Response | WSGIApp:
         """Answer an exception: the innermost matching error handler, else an error page."""
         if scopes is None:
             scopes = self._scopes(request)
@@ -331,7 +374,7 @@ class App(HookRegistry, RouteDecorators):
             error = _from_werkzeug(error)
         handler = find_handler(scopes, error)
         if handler is not None:
-            response = make_response(handler(request, error), handler)
+            response = make_response(handler(request, error), handler, "error handler", error)
             if isinstance(error, HTTPError) and isinstance(response, Response):
                 # A 405 must still say what would work, whoever wrote the page.
                 for name, value in error.headers.items():
@@ -349,7 +392,9 @@ class App(HookRegistry, RouteDecorators):
         http_error.__cause__ = error
         handler = find_status_handler(scopes, 500)
         if handler is not None:
-            return make_response(handler(request, http_error), handler)
+            return make_response(
+                handler(request, http_error), handler, "error handler", http_error
+            )
         return self._error_page(request, http_error, error)
 
     def _after_request(self, request: Request, response: Any) -> Any:
@@ -359,7 +404,7 @@ class App(HookRegistry, RouteDecorators):
                 response = hook(request, response)
                 if response is None:
                     raise TypeError(
-                        f"after_request hook {_name(hook)} returned None; "
+                        f"after_request hook {function_name(hook)} returned None; "
                         "return the response it was given (or a new one)"
                     )
         return response
@@ -384,20 +429,27 @@ class App(HookRegistry, RouteDecorators):
         )
 
 
-def _before_request(scope: Hooks, request: Request) -> Response | wsgi.WSGIApp | None:
+def _before_request(scope: Hooks, request: Request) -> Response | WSGIApp | None:
     """Run one scope's before_request hooks; the first non-None return answers."""
     for hook in scope.before:
         early = hook(request)
         if early is not None:
-            return make_response(early, hook)
+            return make_response(early, hook, "before_request hook")
     return None
 
 
-def make_response(value: Any, source: Callable[..., Any]) -> Response | wsgi.WSGIApp:
+def make_response(
+    value: Any,
+    source: Callable[..., Any],
+    role: str = "view",
+    error: BaseException | None = None,
+) -> Response | WSGIApp:
     """Turn what a view (or hook, or error handler) returned into a response.
 
-    ``source`` is the function that returned it, named in the error if the
-    value is not one of the kinds a view may return.
+    If the value is not one of the kinds a view may return, the TypeError
+    names what returned it: ``source``, the function, as ``role`` (``"view"``,
+    ``"before_request hook"``, ``"error handler"``), and for an error handler
+    the ``error`` it was answering.
     """
     if isinstance(value, Response):
         return value
@@ -406,9 +458,13 @@ def make_response(value: Any, source: Callable[..., Any]) -> Response | wsgi.WSG
     if isinstance(value, tuple) and len(value) in (2, 3):
         body, status, *headers = value
         if type(status) is not int or not 100 <= status <= 999:
-            raise TypeError(
-                f"view {_name(source)} returned a tuple {_abbreviate(value)}; write "
-                "(body, status) or (body, status, headers) with an int status from 100 to 999"
+            raise _wrong_return(
+                source,
+                role,
+                error,
+                f"a tuple {_abbreviate(value)}",
+                "write (body, status) or (body, status, headers) with an int status "
+                "from 100 to 999",
             )
         if isinstance(body, Response):
             response = body
@@ -416,18 +472,24 @@ def make_response(value: Any, source: Callable[..., Any]) -> Response | wsgi.WSG
         elif isinstance(body, (str, bytes, dict, list)):
             response = _body_response(body, status)
         else:
-            raise TypeError(
-                f"view {_name(source)} returned a tuple {_abbreviate(value)}; its body must "
-                "be a str, bytes, dict, list or Response"
+            raise _wrong_return(
+                source,
+                role,
+                error,
+                f"a tuple {_abbreviate(value)}",
+                "its body must be a str, bytes, dict, list or Response",
             )
         if headers:
             response.headers.update(headers[0])
         return response
     if callable(value) and not isinstance(value, type):
         return value  # type: ignore[no-any-return]
-    raise TypeError(
-        f"view {_name(source)} returned {_abbreviate(value)} ({type(value).__name__}); "
-        f"return {_RETURN_TYPES}"
+    raise _wrong_return(
+        source,
+        role,
+        error,
+        f"{_abbreviate(value)} ({type(value).__name__})",
+        f"return {_RETURN_TYPES}",
     )
 
 
@@ -446,10 +508,22 @@ def folder_of(import_name: str, folder: str) -> str:
     return os.path.join(root, folder)
 
 
-def _name(function: Callable[..., Any]) -> str:
-    module = getattr(function, "__module__", None)
-    qualname = getattr(function, "__qualname__", repr(function))
-    return f"{module}.{qualname}" if module else str(qualname)
+def _wrong_return(
+    source: Callable[..., Any],
+    role: str,
+    error: BaseException | None,
+    returned: str,
+    advice: str,
+) -> TypeError:
+    """Say what returned a value no response can be made of, and what to return instead.
+
+    ``error handler shop.views:missing for 404 returned None (NoneType); return ...``
+    """
+    name = f"{role} {function_name(source)}"
+    if error is not None:
+        key = error.status if isinstance(error, HTTPError) else type(error).__name__
+        name = f"{name} for {key}"
+    return TypeError(f"{name} returned {returned}; {advice}")
 
 
 def _abbreviate(value: Any) -> str:

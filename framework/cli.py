@@ -224,7 +224,8 @@ def serve(args: argparse.Namespace) -> int:
 
 def routes(args: argparse.Namespace) -> int:
     """``framework routes``: the routing table, and its problems as warnings."""
-    from .explain import automatic_methods, match_order, view_name
+    from .explain import automatic_methods, match_order
+    from .names import function_name
 
     app = _framework_app(args)
     ordered = match_order(app.router) if args.sort == "match" else list(app.routes)
@@ -237,7 +238,7 @@ def routes(args: argparse.Namespace) -> int:
                 "automatic": sorted(automatic),
                 "pattern": route.pattern,
                 "name": route.name,
-                "view": view_name(route.view),
+                "view": function_name(route.view),
             }
         )
     problems = app.check_routes()

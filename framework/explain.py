@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .names import function_name
 from .patterns import Mixed, Parameter, Segment
 from .response import reason_phrase
 from .routes import Mount, MountedPath
@@ -82,7 +83,7 @@ class Explanation:
             return [f"result: handed to {describe_route(outcome.route)}"]
         if isinstance(outcome, Match):
             route = outcome.route
-            lines = [f"result: {describe_route(route)}, view {view_name(route.view)}"]
+            lines = [f"result: {describe_route(route)}, view {function_name(route.view)}"]
             if outcome.params:
                 params = ", ".join(f"{name}={value!r}" for name, value in outcome.params.items())
                 lines.append(f"params: {params}")
@@ -112,15 +113,9 @@ def explain(router: Router, method: str, path: str) -> Explanation:
 def describe_route(route: Route) -> str:
     """Name a route the way people read it: ``route 'user' (GET /users/<int:id>)``."""
     if isinstance(route, Mount):
-        return f"the WSGI app mounted at {route.pattern} ({view_name(route.view)})"
+        return f"the WSGI app mounted at {route.pattern} ({function_name(route.view)})"
     methods = ",".join(sorted(route.methods))
     return f"route {route.name!r} ({methods} {route.pattern})"
-
-
-def view_name(view: Any) -> str:
-    """Name a view as ``module:function``, as gunicorn names an app."""
-    module = getattr(view, "__module__", None) or "?"
-    return f"{module}:{getattr(view, '__qualname__', repr(view))}"
 
 
 def rejection(segment: Segment, text: str) -> str:

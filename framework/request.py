@@ -8,8 +8,15 @@ environ as its only state and computes everything else on first use, so a
 request that only needs its path never pays for parsing cookies or a body.
 
 Bodies are handled strictly: a body is read whole before anyone sees it, and
-never more than ``MAX_BODY_SIZE`` bytes of it; a body shorter than its
-Content-Length, or one the server fails to deliver, is a 400.
+never more than ``request.limits.max_body_size`` bytes of it (the app's
+``MAX_BODY_SIZE``); a body shorter than its Content-Length, or one the
+server fails to deliver, is a 400.
+
+The request reads no configuration and knows nothing of cookies or signing.
+It takes two things from the app that handles it, both made once per app:
+its body limits (``app.body_limits``) and its session layer
+(``app.sessions``), which opens ``request.session`` when something first
+asks for it.
 """
 
 from __future__ import annotations
@@ -18,9 +25,10 @@ import json
 import logging
 import math
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from io import BytesIO
 from types import MappingProxyType
-from typing import IO, TYPE_CHECKING, Any, Generic, TypeVar, overload
+from typing import IO, TYPE_CHECKING, Any, Generic, Protocol, TypeVar, overload
 from urllib.parse import quote, unquote_plus
 
 from werkzeug.datastructures import FileStorage, ImmutableMultiDict, MultiDict
@@ -40,14 +48,47 @@ logger = logging.getLogger("framework")
 
 T = TypeVar("T")
 
-#: Used when a Request has no app (or its config has no such key).
-DEFAULT_LIMITS = {
-    "MAX_BODY_SIZE": 16 * 1024 * 1024,
-    "MAX_FORM_MEMORY_SIZE": 500 * 1024,
-    "MAX_FORM_PARTS": 1000,
-}
-
 _READ_SIZE = 64 * 1024
+
+
+class BodyLimits(Protocol):
+    """How much body a request may carry; past any of these limits, a 413.
+
+    The body has to be read before anyone can look at it: without a limit,
+    one client could make the server read, and hold, gigabytes.
+    """
+
+    @property
+    def max_body_size(self) -> int:
+        """The largest body, in bytes."""
+
+    @property
+    def max_form_memory_size(self) -> int:
+        """The most bytes of form fields (not files) held in memory."""
+
+    @property
+    def max_form_parts(self) -> int:
+        """The most parts a multipart form may have."""
+
+
+@dataclass(frozen=True)
+class FixedLimits:
+    """Body limits that do not change: the defaults, or a test's own."""
+
+    max_body_size: int = 16 * 1024 * 1024
+    max_form_memory_size: int = 500 * 1024
+    max_form_parts: int = 1000
+
+
+#: The limits of a Request built without any (``Request(environ)``).
+DEFAULT_LIMITS = FixedLimits()
+
+
+class SessionLayer(Protocol):
+    """What opens ``request.session``: the app's sessions (``framework.sessions``)."""
+
+    def open(self, request: Request) -> Session:
+        """Return the session the request carries (an empty one if it carries none)."""
 
 
 class cached(Generic[T]):
@@ -186,11 +227,13 @@ class Request:
     path_params: Mapping[str, Any] = MappingProxyType({})
     #: True once a multipart body was parsed into files, which need closing.
     has_uploads = False
+    #: The session, once something asked for ``session``; None until then.
+    opened_session: Session | None = None
 
     def __init__(self, environ: dict[str, Any], app: Any = None) -> None:
         #: The WSGI environ the server built: the request's only real state.
         self.environ = environ
-        #: The App handling the request (its ``config`` sets the body limits).
+        #: The App handling the request, or None.
         self.app = app
         #: The request method, such as ``"GET"`` or ``"POST"``.
         self.method: str = environ.get("REQUEST_METHOD", "GET")
@@ -276,16 +319,21 @@ class Request:
         text = raw.encode("latin-1", "replace").decode("utf-8", "replace")
         return parse_cookie(cookie=text)
 
-    @cached
+    @property
     def session(self) -> Session:
-        """The session: a dict the app keeps in a signed cookie (``framework.sessions``).
+        """The session: a dict the app keeps for this client between requests.
 
-        Needs ``app.config["SECRET_KEY"]``. A changed session is sent back
-        with the response.
+        Opened on first use by the app's session layer (``framework.sessions``,
+        a signed cookie that needs ``SECRET_KEY``), which also sends a changed
+        session back with the response.
         """
-        from .sessions import load_session
-
-        return load_session(self)
+        session = self.opened_session
+        if session is None:
+            if self.app is None:
+                raise RuntimeError("request.session needs a request that belongs to an App")
+            sessions: SessionLayer = self.app.sessions
+            session = self.opened_session = sessions.open(self)
+        return session
 
     @cached
     def scheme(self) -> str:
@@ -356,8 +404,8 @@ class Request:
     def body(self) -> bytes:
         """The whole body, read from the server once and kept.
 
-        A body larger than ``MAX_BODY_SIZE`` gets a 413 before it is read (or
-        as soon as the limit is passed, for a chunked body that has no
+        A body larger than ``limits.max_body_size`` gets a 413 before it is read
+        (or as soon as the limit is passed, for a chunked body that has no
         Content-Length). A body that ends before its Content-Length, or that
         the server fails to deliver (a malformed chunk), gets a 400.
         """
@@ -372,12 +420,16 @@ class Request:
             raise body
         return body
 
-    def _limit(self, key: str) -> int:
-        config = getattr(self.app, "config", None) or DEFAULT_LIMITS
-        return int(config.get(key, DEFAULT_LIMITS[key]))
+    @property
+    def limits(self) -> BodyLimits:
+        """How much body this request may carry: its app's ``body_limits``, or the defaults."""
+        if self.app is None:
+            return DEFAULT_LIMITS
+        limits: BodyLimits = self.app.body_limits
+        return limits
 
     def _read_body(self) -> bytes:
-        limit = self._limit("MAX_BODY_SIZE")
+        limit = self.limits.max_body_size
         length = self.content_length
         stream = self.environ.get("wsgi.input")
         if length is not None and length > limit:
@@ -513,11 +565,12 @@ class Request:
             opened.append(stream)
             return stream
 
+        limits = self.limits
         parser = FormDataParser(
             stream_factory=stream_factory,
-            max_form_memory_size=self._limit("MAX_FORM_MEMORY_SIZE"),
-            max_content_length=self._limit("MAX_BODY_SIZE"),
-            max_form_parts=self._limit("MAX_FORM_PARTS"),
+            max_form_memory_size=limits.max_form_memory_size,
+            max_content_length=limits.max_body_size,
+            max_form_parts=limits.max_form_parts,
             silent=False,
         )
         try:

@@ -126,8 +126,3 @@ def overlap(first: Route, second: Route) -> bool:
 def served_methods(route: Route) -> frozenset[str]:
     """Return the methods a route answers, HEAD included where it has GET."""
     return (route.methods | {"HEAD"}) if "GET" in route.methods else route.methods
-
-
-def view_name(view: View) -> str:
-    """Name a view for messages: ``module.function``."""
-    return f"{getattr(view, '__module__', '?')}.{getattr(view, '__qualname__', view)!s}"

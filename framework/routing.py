@@ -35,6 +35,7 @@ from typing import Any, Protocol
 from .converters import DEFAULT_CONVERTERS, Converter
 from .decorators import RouteDecorators
 from .hooks import HookRegistry, Hooks, Scopes
+from .names import function_name
 from .patterns import Kind, Rest, RouteError, Segment, UrlPart, check_converter
 from .patterns import parse_pattern as parse_pattern
 from .routes import ANY as ANY
@@ -43,7 +44,6 @@ from .routes import MountedPath, check_methods, keys, overlap, shape
 from .routes import Route as Route
 from .routes import View as View
 from .routes import served_methods as served_methods
-from .routes import view_name as view_name
 from .urls import URLBuildError, query_string
 
 
@@ -157,8 +157,8 @@ class Node:
             other = self.routes[method]
             raise RouteError(
                 f"{method} {route.pattern} is registered twice: by view "
-                f"{view_name(other.view)} (route {other.name!r}) and by view "
-                f"{view_name(route.view)} (route {route.name!r}); remove one, or give "
+                f"{function_name(other.view)} (route {other.name!r}) and by view "
+                f"{function_name(route.view)} (route {route.name!r}); remove one, or give "
                 "them different methods"
             )
 

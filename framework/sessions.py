@@ -14,6 +14,12 @@ small: browsers drop cookies over about 4 KB.
 
 A flash message is a message stored in the session for the next page to
 show once ("Link created"), typically across a redirect.
+
+This module owns the session from end to end: each app has one
+``CookieSessions`` layer, which the Request asks to open ``request.session``
+the first time something reads it, and which the app asks to save it into
+the response. A request whose session nobody touched (``session_was_used``)
+reads no cookie, needs no key, and sends no ``Vary: Cookie``.
 """
 
 from __future__ import annotations
@@ -31,7 +37,7 @@ if TYPE_CHECKING:
     from itsdangerous import URLSafeTimedSerializer
 
     from .request import Request
-    from .wsgi import StartResponse, WSGIApp
+    from .wsgitypes import Environ, StartResponse, WSGIApp
 
 #: Browsers keep a cookie only if its Set-Cookie value fits in about 4 KB
 #: (RFC 6265 asks them to keep at least 4096 bytes per cookie).
@@ -40,9 +46,6 @@ MAX_COOKIE_SIZE = 4093
 #: Sets the signatures of sessions apart from anything else signed with the key.
 _SALT = "framework.session"
 _FLASHES = "_flashes"
-#: Where the flashed messages taken out of the session wait for the rest of
-#: the request: the environ is the request's state.
-_FLASHES_READ = "framework.flashes"
 
 
 class SessionError(RuntimeError):
@@ -61,6 +64,10 @@ class Session(dict[str, Any]):
         super().__init__(data or {})
         #: True once the data changed during this request.
         self.modified = False
+        #: The flashed messages taken out during this request, as
+        #: ``(category, message)`` pairs: every later call in the same
+        #: request shows them again. None until they are taken.
+        self.flashes_taken: list[tuple[str, str]] | None = None
 
     def __setitem__(self, key: str, value: Any) -> None:
         self.modified = True
@@ -101,88 +108,115 @@ class Session(dict[str, Any]):
         return self
 
 
-def load_session(request: Request) -> Session:
-    """Read the session from the request's cookie.
+def session_was_used(request: Request) -> bool:
+    """Tell whether anything read or changed the request's session.
 
-    A cookie that is missing, too large, malformed, tampered with or older
-    than ``SESSION_MAX_AGE`` gives an empty session: a client can always
-    start over, and never causes an error.
+    Only then does the response depend on the cookie (``Vary: Cookie``), or
+    may the cookie need sending again.
     """
-    from itsdangerous import BadData
-
-    config = _config(request)
-    serializer = _serializer(_signing_keys(config))
-    cookie = request.cookies.get(config["SESSION_COOKIE_NAME"])
-    if not cookie or len(cookie) > MAX_COOKIE_SIZE:
-        return Session()
-    try:
-        data = serializer.loads(cookie, max_age=config["SESSION_MAX_AGE"])
-    except BadData:
-        return Session()
-    return Session(data) if isinstance(data, dict) else Session()
+    return request.opened_session is not None
 
 
-def save_session(request: Request, response: Response | WSGIApp) -> Response | WSGIApp:
-    """Add the session's headers to the response: Vary, and Set-Cookie if it changed.
+class CookieSessions:
+    """An app's session layer: sessions kept in a cookie signed with ``SECRET_KEY``.
 
-    A page built from the session differs from one user to the next, so
-    every response that read it says ``Vary: Cookie``: a shared cache must
-    not hand one user's page to another.
+    One per app, reading the app's config each time it opens or saves a
+    session, so a setting changed between requests (a new key) applies to
+    the next one.
     """
-    session: Session = request.__dict__["session"]
-    headers = [("Vary", "Cookie")]
-    if session.modified:
-        cookie = _session_cookie(request, session)
-        if cookie is not None:
-            headers.append(("Set-Cookie", cookie))
-    if not isinstance(response, Response):
-        return _with_headers(response, headers)
-    for name, value in headers:
-        if name == "Vary":
-            _add_vary(response, value)
-        else:
-            response.headers.add(name, value)
-    return response
 
+    def __init__(self, config: dict[str, Any]) -> None:
+        #: The app's config: ``SECRET_KEY``, ``SESSION_COOKIE_NAME``, ``SESSION_MAX_AGE``.
+        self.config = config
 
-def _session_cookie(request: Request, session: Session) -> str | None:
-    """Return the Set-Cookie value that stores (or deletes) the session."""
-    config = _config(request)
-    name = config["SESSION_COOKIE_NAME"]
-    # Browsers keep a __Host- or __Secure- cookie only when it is Secure.
-    secure = request.scheme == "https" or name.startswith(("__Host-", "__Secure-"))
-    if not session:
-        if name not in request.cookies:
-            return None
-        return dump_cookie(
-            name, "", max_age=0, expires=0, path="/", secure=secure, httponly=True, samesite="Lax"
+    def open(self, request: Request) -> Session:
+        """Read the session from the request's cookie.
+
+        A cookie that is missing, too large, malformed, tampered with or
+        older than ``SESSION_MAX_AGE`` gives an empty session: a client can
+        always start over, and never causes an error.
+        """
+        from itsdangerous import BadData
+
+        config = self.config
+        serializer = _serializer(_signing_keys(config))
+        cookie = request.cookies.get(config["SESSION_COOKIE_NAME"])
+        if not cookie or len(cookie) > MAX_COOKIE_SIZE:
+            return Session()
+        try:
+            data = serializer.loads(cookie, max_age=config["SESSION_MAX_AGE"])
+        except BadData:
+            return Session()
+        return Session(data) if isinstance(data, dict) else Session()
+
+    def save(self, request: Request, response: Response | WSGIApp) -> Response | WSGIApp:
+        """Add the session's headers to the response: Vary, and Set-Cookie if it changed.
+
+        A page built from the session differs from one user to the next, so
+        every response that read it says ``Vary: Cookie``: a shared cache must
+        not hand one user's page to another. A session nobody used adds nothing.
+        """
+        session = request.opened_session
+        if session is None:
+            return response
+        headers = [("Vary", "Cookie")]
+        if session.modified:
+            cookie = self._cookie(request, session)
+            if cookie is not None:
+                headers.append(("Set-Cookie", cookie))
+        if not isinstance(response, Response):
+            return _with_headers(response, headers)
+        for name, value in headers:
+            if name == "Vary":
+                _add_vary(response, value)
+            else:
+                response.headers.add(name, value)
+        return response
+
+    def _cookie(self, request: Request, session: Session) -> str | None:
+        """Return the Set-Cookie value that stores (or deletes) the session."""
+        config = self.config
+        name = config["SESSION_COOKIE_NAME"]
+        # Browsers keep a __Host- or __Secure- cookie only when it is Secure.
+        secure = request.scheme == "https" or name.startswith(("__Host-", "__Secure-"))
+        if not session:
+            if name not in request.cookies:
+                return None
+            return dump_cookie(
+                name,
+                "",
+                max_age=0,
+                expires=0,
+                path="/",
+                secure=secure,
+                httponly=True,
+                samesite="Lax",
+            )
+        try:
+            value = _serializer(_signing_keys(config)).dumps(dict(session))
+        except (TypeError, ValueError) as error:
+            # TypeError: a value JSON has no form for; ValueError: a circular one.
+            raise SessionError(
+                f"the session holds a value JSON cannot store ({error}); keep to str, int, "
+                "float, bool, None, and lists and dicts of them"
+            ) from None
+        cookie = dump_cookie(
+            name,
+            value,
+            max_age=config["SESSION_MAX_AGE"],
+            path="/",
+            secure=secure,
+            httponly=True,
+            samesite="Lax",
+            max_size=0,
         )
-    try:
-        value = _serializer(_signing_keys(config)).dumps(dict(session))
-    except (TypeError, ValueError) as error:
-        # TypeError: a value JSON has no form for; ValueError: a circular one.
-        raise SessionError(
-            f"the session holds a value JSON cannot store ({error}); keep to str, int, "
-            "float, bool, None, and lists and dicts of them"
-        ) from None
-    max_age = config["SESSION_MAX_AGE"]
-    cookie = dump_cookie(
-        name,
-        value,
-        max_age=max_age,
-        path="/",
-        secure=secure,
-        httponly=True,
-        samesite="Lax",
-        max_size=0,
-    )
-    if len(cookie) > MAX_COOKIE_SIZE:
-        raise SessionError(
-            f"the session cookie would be {len(cookie)} bytes, and browsers drop cookies "
-            f"over {MAX_COOKIE_SIZE}; store less in the session (an id rather than the "
-            "record it names) and keep the rest on the server"
-        )
-    return cookie
+        if len(cookie) > MAX_COOKIE_SIZE:
+            raise SessionError(
+                f"the session cookie would be {len(cookie)} bytes, and browsers drop cookies "
+                f"over {MAX_COOKIE_SIZE}; store less in the session (an id rather than the "
+                "record it names) and keep the rest on the server"
+            )
+        return cookie
 
 
 def _add_vary(response: Response, field: str) -> None:
@@ -199,21 +233,13 @@ def _add_vary(response: Response, field: str) -> None:
 def _with_headers(app: WSGIApp, extra: list[tuple[str, str]]) -> WSGIApp:
     """Wrap a WSGI app so that its response carries ``extra`` headers too."""
 
-    def with_headers(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+    def with_headers(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
             return start_response(status, [*headers, *extra], exc_info)
 
         return app(environ, start)
 
     return with_headers
-
-
-def _config(request: Request) -> dict[str, Any]:
-    app = request.app
-    if app is None:
-        raise SessionError("request.session needs a request that belongs to an App")
-    config: dict[str, Any] = app.config
-    return config
 
 
 def _signing_keys(config: dict[str, Any]) -> tuple[str | bytes, ...]:
@@ -274,11 +300,12 @@ def get_flashed_messages(
     gives ``(category, message)`` pairs; ``category_filter`` keeps only
     those categories.
     """
-    flashes: list[tuple[str, str]] | None = request.environ.get(_FLASHES_READ)
+    session = request.session
+    flashes = session.flashes_taken
     if flashes is None:
-        stored = request.session.pop(_FLASHES) if _FLASHES in request.session else []
+        stored = session.pop(_FLASHES) if _FLASHES in session else []
         flashes = [(str(category), str(message)) for category, message in _pairs(stored)]
-        request.environ[_FLASHES_READ] = flashes
+        session.flashes_taken = flashes
     wanted = set(category_filter)
     if wanted:
         flashes = [pair for pair in flashes if pair[0] in wanted]

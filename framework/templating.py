@@ -9,9 +9,11 @@ which also escapes ``<``, ``>``, ``&`` and ``'``.
 
 Every template sees ``request``, ``url_for``, ``session`` and
 ``get_flashed_messages``, the last three bound to the request being
-rendered. The session is read only if the template uses it. Macros that a
-template imports (``{% from "forms.html" import field %}``), which Jinja2
-renders without the caller's variables, find the same four names too.
+rendered. They are the globals of the one render: no request lives in a
+global or a context variable. The session is read only if the template uses
+it. Macros that a template imports (``{% from "forms.html" import field %}``),
+which Jinja2 renders without the caller's variables, still get the
+caller's globals, so they find the same four names too.
 
 Jinja2 is imported the first time a template is rendered, so an app that
 renders none never pays for it. With ``DEBUG`` on, a template edited on
@@ -21,8 +23,6 @@ disk is reloaded on its next use.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
-from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 from .response import HTML, Response
@@ -35,55 +35,16 @@ if TYPE_CHECKING:
 
 _AUTOESCAPED = ["html", "htm", "xml", "svg"]
 
-#: The request whose page is being rendered, for the names imported macros use.
-_rendering: ContextVar[Request] = ContextVar("rendering")
-
 
 def create_environment(template_folder: str, *, auto_reload: bool = False) -> jinja2.Environment:
     """Build the Jinja2 environment that loads templates from ``template_folder``."""
     import jinja2
 
-    environment = jinja2.Environment(
+    return jinja2.Environment(
         loader=jinja2.FileSystemLoader(template_folder),
         autoescape=jinja2.select_autoescape(_AUTOESCAPED, default_for_string=True),
         auto_reload=auto_reload,
     )
-    environment.context_class = _request_context()
-    environment.globals.update(_globals())
-    return environment
-
-
-def _globals() -> dict[str, Any]:
-    """Make the four request names global, for templates rendered without our context.
-
-    They follow ``_rendering``, so they always mean the request being rendered.
-    """
-    from werkzeug.local import LocalProxy
-
-    unbound = "request, session, url_for and get_flashed_messages exist only inside render()"
-
-    def url_for(name: str, /, **values: Any) -> str:
-        url: str = _current(unbound).app.url_for(name, **values)
-        return url
-
-    def flashed_messages(
-        with_categories: bool = False, category_filter: Iterable[str] = ()
-    ) -> list[Any]:
-        return get_flashed_messages(_current(unbound), with_categories, category_filter)
-
-    return {
-        "request": LocalProxy(_rendering, unbound_message=unbound),
-        "session": LocalProxy(_rendering, "session", unbound_message=unbound),
-        "url_for": url_for,
-        "get_flashed_messages": flashed_messages,
-    }
-
-
-def _current(unbound: str) -> Request:
-    try:
-        return _rendering.get()
-    except LookupError:
-        raise RuntimeError(unbound) from None
 
 
 def render(request: Request, template: str, /, **context: Any) -> Response:
@@ -103,13 +64,39 @@ def render_string(request: Request, source: str, /, **context: Any) -> Response:
 
 
 def _fill(request: Request, template: jinja2.Template, context: dict[str, Any]) -> Response:
-    """Render ``template`` for ``request``: the request names are bound while it runs."""
-    token = _rendering.set(request)
+    """Render ``template`` for ``request``, with the request names as its globals.
+
+    Jinja2 hands a template's globals on to the templates it imports, which
+    is how imported macros see them. Our variables win over the names, as
+    they do over any global.
+    """
+    from jinja2.runtime import new_context
+
+    environment = template.environment
+    names = {**template.globals, **_request_names(request)}
+    render_context = new_context(
+        environment, template.name, template.blocks, vars=context, globals=names
+    )
     try:
-        page = template.render(_context(request, context))
-    finally:
-        _rendering.reset(token)
+        page = environment.concat(template.root_render_func(render_context))
+    except Exception:
+        # Point the traceback at the template line that failed, as Template.render does.
+        environment.handle_exception()
     return Response(page, content_type=HTML)
+
+
+def _request_names(request: Request) -> dict[str, Any]:
+    """Bind the four names every template sees to ``request``."""
+    from werkzeug.local import LocalProxy
+
+    return {
+        "request": request,
+        # Read only if the template uses it: a page that does not needs no key,
+        # and does not vary with the cookie.
+        "session": LocalProxy(lambda: request.session),
+        "url_for": request.url_for,
+        "get_flashed_messages": functools.partial(get_flashed_messages, request),
+    }
 
 
 def _environment(request: Request) -> jinja2.Environment:
@@ -121,15 +108,6 @@ def _environment(request: Request) -> jinja2.Environment:
     # worth it while developing, not in production.
     environment.auto_reload = bool(app.config.get("DEBUG"))
     return environment
-
-
-def _context(request: Request, context: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "request": request,
-        "url_for": request.app.url_for,
-        "get_flashed_messages": functools.partial(get_flashed_messages, request),
-        **context,
-    }
 
 
 def _explain_not_found(
@@ -149,21 +127,3 @@ def _explain_not_found(
             "pass template_folder= to App(...) (relative to the app's module)"
         ),
     )
-
-
-@functools.cache
-def _request_context() -> type[jinja2.runtime.Context]:
-    """Make the template context class: it finds ``session`` on the request when used."""
-    from jinja2.runtime import Context
-    from jinja2.utils import missing
-
-    class RequestContext(Context):
-        def resolve_or_missing(self, key: str) -> Any:
-            value = super().resolve_or_missing(key)
-            if value is missing and key == "session":
-                request = self.parent.get("request")
-                session = getattr(request, "session", missing)
-                return session
-            return value
-
-    return RequestContext

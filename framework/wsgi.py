@@ -18,21 +18,16 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from collections.abc import Callable, Iterable, Iterator
-from types import TracebackType
-from typing import IO, Any, Protocol, cast
+from collections.abc import Iterable, Iterator
+from typing import IO, Protocol, cast
 
 from werkzeug.wsgi import ClosingIterator
 
 from .request import Request
 from .response import NO_BODY_STATUSES, Response, normalise_body, status_line
+from .wsgitypes import Environ, StartResponse, WSGIApp
 
 logger = logging.getLogger("framework")
-
-Environ = dict[str, Any]
-ExcInfo = tuple[type[BaseException], BaseException, TracebackType]
-StartResponse = Callable[..., Callable[[bytes], object]]
-WSGIApp = Callable[[Environ, StartResponse], Iterable[bytes]]
 
 _FILE_BLOCK_SIZE = 64 * 1024
 _ERROR_STATUS = status_line(500)

@@ -83,7 +83,7 @@ def test_wsgi_app_return_value(app: App, client: TestClient) -> None:
 @pytest.mark.parametrize(
     ("value", "message"),
     [
-        (None, r"view (tests\.)?test_app\..*\.view returned None \(NoneType\); return a str"),
+        (None, r"^view (tests\.)?test_app:.*\.view returned None \(NoneType\); return a str"),
         (42, r"returned 42 \(int\)"),
         (("x", "200"), "with an int status"),
         ((None, 200), "its body must be a str, bytes, dict, list or Response"),
@@ -291,7 +291,79 @@ def test_after_request_returning_none_is_a_500_naming_the_hook(
     with caplog.at_level(logging.ERROR, logger="framework"):
         response = app.test_client().get("/")
     assert response.status_code == 500
-    assert "after_request hook" in caplog.text and "forgetful" in caplog.text
+    assert re.search(
+        r"after_request hook (tests\.)?test_app:.*\.forgetful returned None", caplog.text
+    )
+
+
+def register_page_missing(app: App) -> None:
+    @app.errorhandler(404)
+    def page_missing(request: Request, error: HTTPError) -> Any:
+        return 42
+
+
+def register_refusing_hook(app: App) -> None:
+    @app.before_request
+    def refuse(request: Request) -> Any:
+        return ("no", "403")
+
+
+def register_crash_handler(app: App) -> None:
+    @app.errorhandler(ZeroDivisionError)
+    def on_crash(request: Request, error: Exception) -> Any:
+        return None
+
+    app.get("/crash")(lambda request: 1 // 0)
+
+
+def register_500_handler(app: App) -> None:
+    @app.errorhandler(500)
+    def on_500(request: Request, error: HTTPError) -> Any:
+        return object()
+
+    app.get("/crash")(lambda request: 1 // 0)
+
+
+@pytest.mark.parametrize(
+    ("register", "path", "message"),
+    [
+        pytest.param(
+            register_page_missing,
+            "/nowhere",
+            r"^error handler (tests\.)?test_app:.*\.page_missing for 404 returned 42 \(int\)",
+            id="status-handler",
+        ),
+        pytest.param(
+            register_refusing_hook,
+            "/",
+            r"^before_request hook (tests\.)?test_app:.*\.refuse returned a tuple",
+            id="before-request-hook",
+        ),
+        pytest.param(
+            register_crash_handler,
+            "/crash",
+            r"^error handler (tests\.)?test_app:.*\.on_crash for ZeroDivisionError returned None",
+            id="exception-handler",
+        ),
+        pytest.param(
+            register_500_handler,
+            "/crash",
+            r"^error handler (tests\.)?test_app:.*\.on_500 for 500 returned <object",
+            id="500-handler",
+        ),
+    ],
+)
+def test_bad_return_value_names_the_hook_or_handler(
+    app: App, caplog: pytest.LogCaptureFixture, register: Any, path: str, message: str
+) -> None:
+    register(app)
+    with caplog.at_level(logging.ERROR, logger="framework"):
+        response = app.test_client().get(path)
+    assert response.status_code == 500
+    assert "TypeError" not in response.get_data(as_text=True)
+    error = caplog.records[-1].exc_info[1]  # type: ignore[index]
+    assert isinstance(error, TypeError)
+    assert re.search(message, str(error)), str(error)
 
 
 class AppError(Exception):

@@ -9,7 +9,6 @@ import re
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from types import SimpleNamespace
 from typing import IO, Any
 from unittest import mock
 from urllib.parse import unquote
@@ -365,8 +364,13 @@ def assert_client_errors(errors: Iterable[HTTPError]) -> None:
         assert 400 <= error.status < 500, f"{error!r} is not a client error"
 
 
+#: An app with those limits, for requests built by hand.
+LIMITED_APP = App(__name__, static_folder=None)
+LIMITED_APP.config.update(LIMITS)
+
+
 def request_for(environ: dict[str, Any]) -> Request:
-    return Request(environ, SimpleNamespace(config=LIMITS))
+    return Request(environ, LIMITED_APP)
 
 
 @contextmanager

@@ -113,6 +113,22 @@ def test_headers_are_read_only() -> None:
         request.headers["X-A"] = "2"  # type: ignore[index]
 
 
+class WatchedEnviron(dict[str, Any]):
+    """An environ that records which keys were read."""
+
+    def __init__(self, environ: dict[str, Any]) -> None:
+        super().__init__(environ)
+        self.read: set[str] = set()
+
+    def __getitem__(self, key: str) -> Any:
+        self.read.add(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self.read.add(key)
+        return super().get(key, default)
+
+
 def test_nothing_is_parsed_until_asked_for() -> None:
     stream = Stream(b"never read")
     environ = EnvironBuilder(
@@ -123,13 +139,12 @@ def test_nothing_is_parsed_until_asked_for() -> None:
     ).get_environ()
     environ["wsgi.input"] = stream
     environ["CONTENT_LENGTH"] = "10"
-    request = Request(environ)
+    watched = WatchedEnviron(environ)
+    request = Request(watched)
     assert request.method == "POST"
-    lazy = {"query", "cookies", "content_length", "_body", "json", "text", "_form_and_files"}
-    assert not lazy & set(vars(request))
+    assert watched.read == {"REQUEST_METHOD", "PATH_INFO"}
     assert request.query["q"] == "1"
-    assert "query" in vars(request)
-    assert "cookies" not in vars(request)
+    assert watched.read == {"REQUEST_METHOD", "PATH_INFO", "QUERY_STRING"}
     assert stream.bytes_read == 0
 
 
@@ -218,6 +233,27 @@ def test_declared_length_over_the_limit_is_413_without_reading(echo_app: App) ->
     assert "limit is 1000" in response.get_data(as_text=True)
     assert stream.bytes_read == 0
     assert echo_app.seen == []  # type: ignore[attr-defined]
+
+
+def test_a_limit_changed_between_requests_applies_to_the_next(echo_app: App) -> None:
+    client = echo_app.test_client()
+    assert client.post("/body", data=b"x" * 1000).json == {"size": 1000}
+    echo_app.config["MAX_BODY_SIZE"] = 999
+    response = client.post("/body", data=b"x" * 1000)
+    assert response.status_code == 413
+    assert "limit is 999" in response.get_data(as_text=True)
+
+
+def test_a_request_outside_an_app_has_the_default_limits() -> None:
+    stream = Stream(b"")
+    environ = EnvironBuilder(method="POST").get_environ()
+    environ["wsgi.input"] = stream
+    environ["CONTENT_LENGTH"] = str(16 * 1024 * 1024 + 1)
+    request = Request(environ)
+    with pytest.raises(HTTPError, match="the limit is 16777216") as raised:
+        request.body  # noqa: B018
+    assert raised.value.status == 413
+    assert stream.bytes_read == 0
 
 
 def test_chunked_body_over_the_limit_is_413_after_limit_plus_one(echo_app: App) -> None:

@@ -14,7 +14,7 @@ from itsdangerous.encoding import base64_encode
 from werkzeug.test import EnvironBuilder, TestResponse
 
 from framework import App, Request, Response, abort, flash, get_flashed_messages, redirect
-from framework.sessions import Session, SessionError
+from framework.sessions import Session, SessionError, session_was_used
 from framework.testing import TestClient
 
 KEY = "test-secret-key"
@@ -194,6 +194,26 @@ def test_view_that_ignores_the_session_gets_neither_header(client: TestClient) -
     assert "Set-Cookie" not in response.headers
 
 
+def test_session_was_used_once_something_reads_it(app: App, client: TestClient) -> None:
+    @app.get("/ask")
+    def ask(request: Request) -> dict[str, bool]:
+        before = session_was_used(request)
+        request.session.get("user")
+        return {"before": before, "after": session_was_used(request)}
+
+    assert client.get("/ask").json == {"before": False, "after": True}
+
+
+def test_a_session_read_by_a_hook_alone_varies_on_cookie(app: App, client: TestClient) -> None:
+    @app.before_request
+    def who(request: Request) -> None:
+        request.session.get("user")
+
+    response = client.get("/plain")
+    assert response.data == b"no session here"
+    assert response.headers["Vary"] == "Cookie"
+
+
 @pytest.mark.parametrize(
     ("vary", "expected"),
     [
@@ -278,7 +298,7 @@ def test_no_secret_key_explains_how_to_make_one(app: App) -> None:
 
 def test_request_without_an_app_has_no_session() -> None:
     request = Request(EnvironBuilder(path="/").get_environ())
-    with pytest.raises(SessionError, match="belongs to an App"):
+    with pytest.raises(RuntimeError, match="belongs to an App"):
         request.session  # noqa: B018
 
 
@@ -593,6 +613,28 @@ def test_flashed_messages_show_once(
     assert seen == [expected, expected]
     client.get("/")
     assert seen[2:] == [[], []]
+
+
+def test_reading_flashes_leaves_the_environ_as_the_server_built_it(
+    flashing: App, client: TestClient
+) -> None:
+    @flashing.get("/")
+    def home(request: Request) -> dict[str, Any]:
+        keys = set(request.environ)
+        messages = get_flashed_messages(request)
+        again = get_flashed_messages(request)
+        return {
+            "messages": messages,
+            "again": again,
+            "new keys": sorted(set(request.environ) - keys),
+        }
+
+    client.post("/save")
+    assert client.get("/").json == {
+        "messages": ["Saved", "Oops"],
+        "again": ["Saved", "Oops"],
+        "new keys": [],
+    }
 
 
 def test_filtered_read_takes_every_message(flashing: App, client: TestClient) -> None:

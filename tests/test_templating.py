@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import traceback
 from pathlib import Path
 
 import jinja2
@@ -189,10 +190,55 @@ def test_imported_macros_see_the_request_names(tmp_path: Path) -> None:
     assert client.get("/items/2").data == b'<a href="/items/7">/items/2</a>[hi]ann'
 
 
+def test_an_imported_macro_that_ignores_the_session_does_not_read_it(tmp_path: Path) -> None:
+    # No SECRET_KEY: reading the session would fail, so the page proves it wasn't read.
+    (tmp_path / "macros.html").write_text(
+        "{% macro here() %}{{ request.path }}{% endmacro %}", encoding="utf-8"
+    )
+    (tmp_path / "page.html").write_text(
+        '{% from "macros.html" import here %}{{ here() }}', encoding="utf-8"
+    )
+    app = App(__name__, template_folder=str(tmp_path))
+    app.get("/")(lambda request: render(request, "page.html"))
+    response = app.test_client().get("/")
+    assert response.data == b"/"
+    assert "Vary" not in response.headers
+
+
+def test_layouts_and_includes_see_the_request_names(tmp_path: Path) -> None:
+    (tmp_path / "layout.html").write_text(
+        "<nav>{% include 'nav.html' %}</nav>{% block body %}{% endblock %}", encoding="utf-8"
+    )
+    (tmp_path / "nav.html").write_text(
+        "<a href=\"{{ url_for('home') }}\">home</a>", encoding="utf-8"
+    )
+    (tmp_path / "page.html").write_text(
+        '{% extends "layout.html" %}{% block body %}{{ request.method }}{% endblock %}',
+        encoding="utf-8",
+    )
+    app = App(__name__, template_folder=str(tmp_path))
+    app.get("/", name="home")(lambda request: render(request, "page.html"))
+    assert app.test_client().get("/").data == b'<nav><a href="/">home</a></nav>GET'
+
+
+def test_a_template_variable_wins_over_a_request_name(app: App) -> None:
+    app.get("/")(lambda request: render_string(request, "{{ request }}", request="mine"))
+    assert app.test_client().get("/").data == b"mine"
+
+
 def test_the_request_names_exist_only_while_rendering(app: App) -> None:
     template = app.templates.from_string("{{ url_for('x') }}")
-    with pytest.raises(RuntimeError, match="exist only inside render"):
+    with pytest.raises(jinja2.UndefinedError, match="'url_for' is undefined"):
         template.render()
+
+
+def test_a_template_error_points_at_the_template_line(app: App) -> None:
+    template = "line one\n{{ 1 // 0 }}"
+    request = Request({"REQUEST_METHOD": "GET", "PATH_INFO": "/"}, app)
+    with pytest.raises(ZeroDivisionError) as raised:
+        render_string(request, template)
+    frames = [(frame.filename, frame.lineno) for frame in traceback.extract_tb(raised.tb)]
+    assert ("<template>", 2) in frames
 
 
 def test_app_templates_takes_filters_and_globals(app: App) -> None:
