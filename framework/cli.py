@@ -4,7 +4,7 @@
 
     framework run APP                  werkzeug's development server (--reload, --debug)
     framework serve APP                gunicorn, for production
-    framework routes APP               the routing table, and its problems
+    framework routes APP               the routing table (--tree: as a tree), and its problems
     framework match APP METHOD PATH    how the router decides, step by step
     framework trace APP METHOD PATH    one request and its response, as on the wire
 
@@ -228,6 +228,13 @@ def routes(args: argparse.Namespace) -> int:
     from .names import function_name
 
     app = _framework_app(args)
+    if args.tree:
+        from .explain import draw_tree
+
+        print(draw_tree(app.router))
+        for problem in app.check_routes():
+            print(f"warning: {problem}", file=sys.stderr)
+        return 0
     ordered = match_order(app.router) if args.sort == "match" else list(app.routes)
     rows = []
     for route in ordered:
@@ -419,6 +426,9 @@ def _parser() -> argparse.ArgumentParser:
         help="registration order (default), or the order in which matching meets them",
     )
     sub.add_argument("--json", action="store_true", help="print JSON, for tools")
+    sub.add_argument(
+        "--tree", action="store_true", help="draw the routing tree that matching walks"
+    )
     sub.add_argument("--strict", action="store_true", help="exit with 1 if there are warnings")
 
     sub = command(

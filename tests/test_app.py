@@ -10,6 +10,7 @@ import pytest
 from werkzeug.test import Client
 
 from framework import App, HTTPError, Request, Response, Router, abort
+from framework.routing import RouteError
 from framework.testing import TestClient
 
 RETURN_CASES = [
@@ -567,3 +568,73 @@ def test_propagate_exceptions_lets_a_debugger_see_them(app: App) -> None:
     with pytest.raises(KeyError, match="for the debugger"):
         client.get("/boom")
     assert client.get("/missing").status_code == 404  # HTTP errors are still pages
+
+
+def where_am_i(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+    """A bare WSGI app that says what PEP 3333 told it."""
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    text = f"{environ['REQUEST_METHOD']} {environ['SCRIPT_NAME']!r} {environ['PATH_INFO']!r}"
+    return [text.encode()]
+
+
+@pytest.mark.parametrize(
+    ("path", "seen"),
+    [
+        ("/legacy", "GET '/legacy' ''"),
+        ("/legacy/", "GET '/legacy' '/'"),
+        ("/legacy/a/b", "GET '/legacy' '/a/b'"),
+        ("/legacy/caf%C3%A9", "GET '/legacy' '/caf\u00c3\u00a9'"),
+    ],
+)
+def test_a_mounted_wsgi_app_sees_the_path_shifted(app: App, path: str, seen: str) -> None:
+    app.mount("/legacy", where_am_i)
+    app.get("/legacyx")(lambda request: "not under the prefix")
+    client = app.test_client()
+    assert client.get(path).text == seen
+    assert client.get("/legacyx").text == "not under the prefix"
+
+
+def test_a_mount_takes_every_method_and_skips_the_apps_hooks(app: App) -> None:
+    seen: list[str] = []
+    app.before_request(lambda request: seen.append(request.path))
+    app.mount("/legacy/", where_am_i)
+    client = app.test_client()
+    assert client.patch("/legacy/x").text == "PATCH '/legacy' '/x'"
+    assert client.delete("/legacy").text == "DELETE '/legacy' ''"
+    assert seen == []
+
+
+def test_another_app_mounted_builds_its_links_under_the_prefix(app: App) -> None:
+    shop = App("shop")
+
+    @shop.get("/items/<int:n>")
+    def item(request: Request, n: int) -> dict[str, Any]:
+        return {"n": n, "self": request.url_for("item", n=n)}
+
+    app.mount("/shop", shop)
+    response = app.test_client().get("/shop/items/7")
+    assert response.json == {"n": 7, "self": "/shop/items/7"}
+    assert app.test_client().get("/shop/nothing").status_code == 404
+
+
+def test_mounts_are_checked_against_the_routes(app: App) -> None:
+    app.get("/api/items")(lambda request: "items")
+    with pytest.raises(RouteError, match="cannot mount a WSGI app at /api"):
+        app.mount("/api", where_am_i)
+    app.mount("/legacy", where_am_i)
+    with pytest.raises(RouteError, match="under /legacy, where a WSGI app is mounted"):
+        app.get("/legacy/new", name="new")(lambda request: "new")
+    with pytest.raises(RouteError, match="static text"):
+        app.mount("/files/<name>", where_am_i)
+    with pytest.raises(RouteError, match="would take every path"):
+        app.mount("/", where_am_i)
+    with pytest.raises(TypeError, match="needs a WSGI application"):
+        app.mount("/x", "not an app")  # type: ignore[arg-type]
+
+
+def test_a_router_with_a_mount_is_included_under_its_prefix(app: App) -> None:
+    legacy = Router(name="legacy")
+    legacy.mount("/old", where_am_i)
+    app.include(legacy, prefix="/v1")
+    assert [route.pattern for route in app.routes] == ["/v1/old"]
+    assert app.test_client().get("/v1/old/a").text == "GET '/v1/old' '/a'"

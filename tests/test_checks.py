@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from framework import App, Converter, Request, Router
+from framework.routing import RouteError
 
 
 def view_named(name: str) -> Any:
@@ -31,8 +32,8 @@ def problems_of(*routes: tuple[str, list[str]]) -> list[tuple[str, str, str, str
 PROBLEM_CASES = [
     pytest.param(
         [("/items/<float:x>", ["GET"]), ("/items/<int:n>", ["GET"])],
-        [("unreachable", "r0", "r1", "GET,HEAD")],
-        id="float-registered-before-int-takes-every-int",
+        [],
+        id="int-is-tried-before-float-whatever-the-order",
     ),
     pytest.param(
         [("/items/<int:n>", ["GET"]), ("/items/<float:x>", ["GET"])],
@@ -40,29 +41,19 @@ PROBLEM_CASES = [
         id="int-before-float-leaves-decimals-to-float",
     ),
     pytest.param(
-        [("/things/<id>", ["GET"]), ("/things/<thing_id>", ["GET"])],
-        [("same-paths", "r0", "r1", "GET,HEAD")],
-        id="same-paths-same-method",
-    ),
-    pytest.param(
         [("/things/<id>", ["GET"]), ("/things/<thing_id>", ["PUT"])],
         [("same-paths", "r0", "r1", "")],
         id="same-paths-other-methods-still-reported",
     ),
     pytest.param(
-        [("/a/<x>/b", ["GET"]), ("/a/<y>/b", ["GET", "POST"])],
-        [("same-paths", "r0", "r1", "GET,HEAD")],
-        id="partly-unreachable",
-    ),
-    pytest.param(
-        [("/f/<path:p>", ["GET"]), ("/f/<path:q>", ["GET"])],
-        [("same-paths", "r0", "r1", "GET,HEAD")],
-        id="two-path-parameters",
-    ),
-    pytest.param(
         [("/u/<int:a>/<name>", ["GET"]), ("/u/<int:b>/edit", ["GET"])],
         [("unreachable", "r0", "r1", "GET,HEAD")],
         id="plain-parameter-below-takes-the-static-text",
+    ),
+    pytest.param(
+        [("/u/<int:b>/edit", ["GET"]), ("/u/<int:a>/<name>", ["GET"])],
+        [("unreachable", "r1", "r0", "GET,HEAD")],
+        id="the-same-whatever-the-order",
     ),
     pytest.param(
         [("/u/<int:a>/view", ["GET"]), ("/u/<int:b>/edit", ["GET"])],
@@ -75,11 +66,6 @@ PROBLEM_CASES = [
         id="priority-rules-leave-every-route-reachable",
     ),
     pytest.param(
-        [("/x/<name>.<ext>", ["GET"]), ("/x/<stem>.<suffix>", ["GET"])],
-        [("same-paths", "r0", "r1", "GET,HEAD")],
-        id="mixed-segments-of-one-shape",
-    ),
-    pytest.param(
         [("/x/<a>/<path:rest>", ["GET"]), ("/x/<b>/y/<c>", ["GET"])],
         [("unreachable", "r0", "r1", "GET,HEAD")],
         id="path-parameter-in-an-earlier-branch-takes-everything-below",
@@ -88,6 +74,11 @@ PROBLEM_CASES = [
         [("/x/<a>/<path:rest>", ["GET"]), ("/x/<a>/y/<c>", ["GET"])],
         [],
         id="path-parameter-in-the-same-branch-is-tried-last",
+    ),
+    pytest.param(
+        [("/n/<int:n>", ["GET"]), ("/n/<int(max=9):digit>", ["GET"])],
+        [],
+        id="a-narrower-int-is-tried-first",
     ),
 ]
 
@@ -99,31 +90,56 @@ def test_problems(routes: list[tuple[str, list[str]]], expected: list[Any]) -> N
 
 def test_messages_name_both_routes_and_say_what_to_do() -> None:
     app = App(__name__)
-    app.router.add_route("/items/<float:x>", view_named("by_price"))
-    app.router.add_route("/items/<int:n>", view_named("by_number"))
+    app.router.add_route("/users/<int:id>/<tab>", view_named("user_tab"))
+    app.router.add_route("/users/<int:user_id>/edit", view_named("edit_user"))
     app.router.add_route("/t/<id>", view_named("thing"))
-    app.router.add_route("/t/<thing_id>", view_named("thing_again"))
-    unreachable, same = (str(problem) for problem in app.check_routes())
+    app.router.add_route("/t/<thing_id>", view_named("replace_thing"), ["PUT"])
+    same, unreachable = (str(problem) for problem in app.check_routes())
     assert unreachable == (
-        "route 'by_number' (GET /items/<int:n>) can never be reached: route 'by_price' "
-        "(GET /items/<float:x>) is tried first and matches every path it matches"
+        "route 'edit_user' (GET /users/<int:user_id>/edit) can never be reached: route "
+        "'user_tab' (GET /users/<int:id>/<tab>) is tried first and matches every path it "
+        "matches"
     )
     assert same == (
-        "route 'thing' (GET /t/<id>) and route 'thing_again' (GET /t/<thing_id>) match "
-        "exactly the same paths; give their parameters the same names, or remove one "
-        "(route 'thing_again' (GET /t/<thing_id>) is never reached for GET, HEAD)"
+        "route 'thing' (GET /t/<id>) and route 'replace_thing' (PUT /t/<thing_id>) match "
+        "exactly the same paths; give their parameters the same names, or remove one"
     )
 
 
-def test_problems_across_included_routers() -> None:
+SAME_PATHS_CASES = [
+    pytest.param(["/things/<id>", "/things/<thing_id>"], ["GET"], ["GET"], id="plain"),
+    pytest.param(["/a/<x>/b", "/a/<y>/b"], ["GET"], ["GET", "POST"], id="some-methods-shared"),
+    pytest.param(["/f/<path:p>", "/f/<path:q>"], ["GET"], ["GET"], id="path-parameters"),
+    pytest.param(["/x/<n>.<e>", "/x/<stem>.<ext>"], ["GET"], ["GET"], id="mixed-segments"),
+    pytest.param(["/x/<a>", "/x/<b>"], ["GET"], ["HEAD"], id="head-is-served-by-get"),
+    pytest.param(["/x/<a>", "/x/<b>"], ["ANY"], ["DELETE"], id="any-takes-every-method"),
+    pytest.param(["/i/<int:a>", "/i/<int:b>"], ["GET"], ["GET"], id="typed"),
+]
+
+
+@pytest.mark.parametrize(("patterns", "first", "second"), SAME_PATHS_CASES)
+def test_two_routes_taking_the_same_requests_are_refused(
+    patterns: list[str], first: list[str], second: list[str]
+) -> None:
+    app = App(__name__)
+    app.router.add_route(patterns[0], view_named("first"), first)
+    with pytest.raises(RouteError) as caught:
+        app.router.add_route(patterns[1], view_named("second"), second)
+    message = str(caught.value)
+    assert f"route 'second' ({patterns[1]}) matches exactly the same paths" in message
+    assert f"route 'first' ({patterns[0]})" in message
+    assert "give their parameters the same names" in message
+    assert [route.name for route in app.routes] == ["first"]
+
+
+def test_an_include_that_would_take_the_same_requests_is_refused() -> None:
     api = Router(name="api")
     api.add_route("/items/<item_id>", view_named("item"))
     app = App(__name__)
     app.router.add_route("/api/items/<id>", view_named("legacy_item"))
-    app.include(api, prefix="/api")
-    [problem] = app.check_routes()
-    assert problem.kind == "same-paths"
-    assert [route.name for route in problem.routes] == ["legacy_item", "api.item"]
+    with pytest.raises(RouteError, match=r"'api.item' \(/api/items/<item_id>\) matches exactly"):
+        app.include(api, prefix="/api")
+    assert [route.name for route in app.routes] == ["legacy_item"]
 
 
 def test_a_custom_converter_is_compared_by_class() -> None:
@@ -133,7 +149,7 @@ def test_a_custom_converter_is_compared_by_class() -> None:
     app = App(__name__)
     app.add_converter("slug", Slug)
     app.router.add_route("/p/<slug:a>", view_named("first"))
-    app.router.add_route("/p/<slug:b>", view_named("second"))
+    app.router.add_route("/p/<slug:b>", view_named("second"), ["PUT"])
     app.router.add_route("/p/<int:n>", view_named("number"))
     assert [p.kind for p in app.check_routes()] == ["same-paths"]
 

@@ -42,13 +42,13 @@ from framework import App
 
 app = App(__name__)
 
-@app.get("/items/<float:price>")
-def by_price(request, price):
-    return "price"
+@app.get("/users/<int:id>/<tab>")
+def user_tab(request, id, tab):
+    return tab
 
-@app.get("/items/<int:number>")
-def by_number(request, number):
-    return "number"
+@app.get("/users/<int:user_id>/edit")
+def edit_user(request, user_id):
+    return "edit"
 """
 
 
@@ -124,11 +124,11 @@ def test_routes_warns_and_strict_fails(
     (in_folder / "shadowed.py").write_text(SHADOWED_APP, encoding="utf-8")
     status, out, err = run_main(capsys, "routes", "shadowed")
     assert status == 0
-    assert "/items/<int:number>" in out
+    assert "/users/<int:user_id>/edit" in out
     assert err == (
-        "warning: route 'by_number' (GET /items/<int:number>) can never be reached: route "
-        "'by_price' (GET /items/<float:price>) is tried first and matches every path it "
-        "matches\n"
+        "warning: route 'edit_user' (GET /users/<int:user_id>/edit) can never be reached: "
+        "route 'user_tab' (GET /users/<int:id>/<tab>) is tried first and matches every path "
+        "it matches\n"
     )
     assert run_main(capsys, "routes", "shadowed", "--strict")[0] == 1
     assert run_main(capsys, "routes", "example_app", "--strict")[0] == 0
@@ -603,7 +603,7 @@ def test_run_wires_debug_reload_and_route_warnings(
     status, out, err = run_main(capsys, "run", "shadowed", "--debug", "--reload", "--port", "5001")
     assert status == 0
     assert out == "Serving shadowed at http://127.0.0.1:5001/ (press CTRL+C to quit)\n"
-    assert err.startswith("warning: route 'by_number' (GET /items/<int:number>) can never")
+    assert err.startswith("warning: route 'edit_user' (GET /users/<int:user_id>/edit) can never")
     [call] = calls
     app = sys.modules["shadowed"].app
     assert call == {

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from framework.converters import DEFAULT_CONVERTERS
-from framework.patterns import Mixed, Parameter, Rest, RouteError, parse_pattern
+from framework.patterns import Kind, Mixed, Parameter, Plain, Rest, RouteError, parse_pattern
 
 
 def test_static_segments_stay_text() -> None:
@@ -21,10 +21,12 @@ def test_each_kind_of_segment() -> None:
         "/a/<name>/<int:id>/report-<int:year>.csv/<path:rest>", DEFAULT_CONVERTERS
     )
     kinds = [type(segment) for segment in segments]
-    assert kinds == [str, Parameter, Parameter, Mixed, Rest]
+    assert kinds == [str, Plain, Parameter, Mixed, Rest]
     plain, typed, mixed, rest = segments[1:]
-    assert isinstance(plain, Parameter) and plain.plain and plain.match("x") == {"name": "x"}
-    assert isinstance(typed, Parameter) and not typed.plain and typed.match("x") is None
+    assert [s.kind for s in segments[1:]] == [Kind.PLAIN, Kind.TYPED, Kind.MIXED, Kind.PATH]  # type: ignore[union-attr]
+    assert isinstance(plain, Plain) and plain.match("x") == {"name": "x"}
+    assert plain.match("") is None
+    assert isinstance(typed, Parameter) and typed.match("x") is None
     assert typed.match("42") == {"id": 42}
     assert mixed.match("report-2024.csv") == {"year": 2024}  # type: ignore[union-attr]
     assert mixed.match("report-x.csv") is None  # type: ignore[union-attr]

@@ -21,7 +21,7 @@ from wsgi_calls import call, environ_for
 
 from framework import App, Request, Response, Router
 from framework.errors import HTTPError
-from framework.routing import Match, MethodNotAllowed, NotFound
+from framework.routing import Match, MethodNotAllowed, NotFound, URLBuildError
 from framework.wsgi import handle
 
 # ---------------------------------------------------------------------------
@@ -81,13 +81,23 @@ ROUTER = build_router()
 
 
 def one_segment(text: str) -> bool:
-    """A plain ``<name>`` takes one non-empty segment: no "/" (it would split the segment)."""
-    return bool(text) and "/" not in text
+    """A plain ``<name>`` takes one non-empty segment: no "/" (it would split the segment).
+
+    Nor "." or "..", which a client would resolve away: url_for refuses them.
+    """
+    return bool(text) and "/" not in text and text not in (".", "..")
+
+
+def no_dot_segment(text: str) -> bool:
+    """Tell whether no "/"-separated piece of ``text`` is "." or ".."."""
+    return not any(piece in (".", "..") for piece in text.split("/"))
 
 
 # "<path:p>" has the regex "[^/](?s:.*)": it cannot start with "/" (that keeps "//host" out
 # of it, as designed), and it takes anything after that, line breaks included.
-path_values = st.text(min_size=1).filter(lambda text: not text.startswith("/"))
+path_values = st.text(min_size=1).filter(
+    lambda text: not text.startswith("/") and no_dot_segment(text)
+)
 
 ROUND_TRIP_CASES = [
     pytest.param(
@@ -136,6 +146,16 @@ def test_url_for_then_match_gives_back_the_route_and_its_params(
     assert isinstance(result, Match), f"{url!r} gave {result!r}"
     assert result.route.name == name
     assert result.params == values
+
+
+@settings(max_examples=150, deadline=None)
+@given(value=st.text(min_size=1).filter(lambda text: not text.startswith("/")))
+def test_url_for_refuses_exactly_the_values_a_client_would_resolve_away(value: str) -> None:
+    if no_dot_segment(value):
+        assert ROUTER.url_for("tree", p=value)
+    else:
+        with pytest.raises(URLBuildError, match="'.' or '..' segment"):
+            ROUTER.url_for("tree", p=value)
 
 
 # ---------------------------------------------------------------------------
