@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from .names import function_name
 from .patterns import Mixed, Parameter, Segment
 from .response import reason_phrase
-from .routes import Mount, MountedPath
+from .routes import ANY, Mount, MountedPath
 from .routing import Match, MethodNotAllowed, Node, NotFound, split_path
 
 if TYPE_CHECKING:
@@ -103,9 +103,11 @@ def explain(router: Router, method: str, path: str) -> Explanation:
     story = _Story(method)
     outcome = router.match(method, path, story)
     segments = split_path(path)
-    if segments is None:
-        story.note(0, "end", "not a path (it does not start with '/'): nothing can match")
-    explanation = Explanation(method, path, segments or [], outcome, story.steps)
+    if not segments:
+        story.steps = [
+            Step(0, "end", "not a path (it does not start with '/'): nothing can match")
+        ]
+    explanation = Explanation(method, path, segments, outcome, story.steps)
     explanation.hints = _hints(router, explanation)
     return explanation
 
@@ -145,12 +147,17 @@ class _Story:
     def note(self, depth: int, kind: str, text: str, rejected_by: str = "") -> None:
         self.steps.append(Step(depth, kind, text, rejected_by))
 
-    def lookup(self, node: Node, route: Route) -> None:
+    def lookup(self, route: Route) -> None:
+        answers = (
+            "any method"
+            if ANY in route.methods and self.method not in route.methods
+            else self.method
+        )
         self.note(
             0,
             "lookup",
             f"the whole path is static: one dict lookup finds {describe_route(route)}, "
-            f"which answers {_answers(node, self.method)}",
+            f"which answers {answers}",
         )
 
     def static(self, node: Node, text: str, child: Node | None) -> None:

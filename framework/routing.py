@@ -86,6 +86,9 @@ class NotFound:
 
 _NOT_FOUND = NotFound()
 
+#: The three answers routing gives.
+Outcome = Match | MethodNotAllowed | NotFound
+
 
 class Node:
     """A point in the tree: what may come after the segments that lead here."""
@@ -181,8 +184,8 @@ class Observer(Protocol):
     The segment concerned is always the one at ``node.depth``.
     """
 
-    def lookup(self, node: Node, route: Route) -> None:
-        """Hear that the whole path was a key of the static-path table."""
+    def lookup(self, route: Route) -> None:
+        """Hear that the whole path was a key of the static-path table, leading to ``route``."""
 
     def static(self, node: Node, text: str, child: Node | None) -> None:
         """Hear that ``node`` was asked for a static child ``text``; ``child`` is the answer."""
@@ -227,7 +230,7 @@ def _branch(
     """
     branches, index = node.dynamic, node.depth
     text = segments[index]
-    for position in range(first, len(branches)):
+    for position in range(first, len(branches)):  # none at all: a dead end
         segment, child = branches[position]
         if segment.spans_segments:
             text = "/".join(segments[index:])
@@ -264,17 +267,18 @@ def _backtrack(
     return None
 
 
-def split_path(path: str) -> list[str] | None:
+def split_path(path: str) -> list[str]:
     """Split a path into the segments matching walks: ``/users/42`` is ``users``, ``42``.
 
     ``/`` is one empty segment: the path of the root page still has one
     piece to match, which is what lets ``/`` and ``/docs/`` end with a
     route. An empty path is the root of the app too; anything that does
-    not start with ``/`` (the ``*`` of ``OPTIONS *``) is no path at all.
+    not start with ``/`` (the ``*`` of ``OPTIONS *``) has no segments at
+    all, and no route ends at the root of the tree.
     """
     if path[:1] == "/":
         return path[1:].split("/")
-    return [""] if not path else None
+    return [""] if not path else []
 
 
 class Router(HookRegistry, RouteDecorators):
@@ -493,68 +497,54 @@ class Router(HookRegistry, RouteDecorators):
             node = node.existing_child(segment)
         return node
 
-    def match(
-        self, method: str, path: str, observer: Observer | None = None
-    ) -> Match | MethodNotAllowed | NotFound:
-        """Find the route for ``method`` and ``path`` (already percent-decoded).
-
-        The routing algorithm itself, as the module docstring tells it: a
-        static path is one dict lookup; any other path is one walk down the
-        tree, backtracking to the latest choice point from a dead end.
-        ``observer`` (for ``framework.explain``) hears every step.
-        """
+    def match(self, method: str, path: str, observer: Observer | None = None) -> Outcome:
+        """Route ``method`` and ``path`` (percent-decoded) in one walk; ``observer`` hears it."""
         node = self._static_paths.get(path)
-        if node is not None:
-            route = node.dispatch.get(method, node.any_route)
-            if route is not None:
-                if observer is not None:
-                    observer.lookup(node, route)
-                return Match(route, {})
-        # PERF: split_path inlined for the paths a server sends (they start
-        # with "/"): bench/routing.py github mean, 7% fewer instructions.
+        route = node.dispatch.get(method, node.any_route) if node is not None else None
+        if route is not None:
+            if observer is not None:
+                observer.lookup(route)
+            return Match(route, {})
+        # PERF: split_path inlined for "/...", as servers send paths: github mean -7%.
         segments = path[1:].split("/") if path[:1] == "/" else split_path(path)
-        if segments is None:
-            return _NOT_FOUND
         choices: list[ChoicePoint] = []  # where to come back to from a dead end
-        dead_ends: list[Node] | None = None  # ends of the path with routes for other methods
+        dead_ends: list[Node] = []  # ends of the path with routes for other methods
         params: dict[str, Any] = {}  # the parameters taken on the way down
         node, start = self.root, 0
         while True:
-            arrived = True
             for text in segments[start:] if start else segments:  # down, a segment a turn
                 child = node.static.get(text)
                 if observer is not None:
                     observer.static(node, text, child)
-                if child is not None:  # the static child first, and later maybe the others
+                if child is not None:  # the static child first; its siblings maybe later
                     if node.dynamic:
                         choices.append((node, 0, len(params)))
                     node = child
                     continue
                 plain = node.only_plain
                 if plain is not None and text and observer is None:
-                    # PERF: the one way on is a plain <name>: take it without a call to
-                    # _branch. bench/routing.py github mean: N% fewer instructions.
-                    params[plain[0]] = text
-                    node = plain[1]
+                    # PERF: a lone plain <name>, taken without a call: github mean -N%.
+                    params[plain[0]], node = text, plain[1]
                     continue
                 taken = _branch(node, 0, segments, params, choices, observer)
                 if taken is None:
-                    arrived = False
                     break  # a dead end: nothing here takes the segment
                 node, start = taken
                 if start == len(segments):
-                    break  # <path:...> took the rest of the path
-            if arrived:
+                    break  # that was the last segment, or <path:...> took all the rest
+            else:
+                start = len(segments)
+            if start == len(segments):  # the path ends here
                 route = node.dispatch.get(method, node.any_route)
                 if observer is not None:
                     observer.end(node, route)
                 if route is not None:
                     return Match(route, params)
                 if node.routes:
-                    dead_ends = [*(dead_ends or ()), node]
-            taken = _backtrack(segments, params, choices, observer)
+                    dead_ends.append(node)
+            taken = _backtrack(segments, params, choices, observer) if choices else None
             if taken is None:
-                return self._no_route(method, path, segments, dead_ends or [], observer)
+                return self._no_route(method, path, segments, dead_ends, observer)
             node, start = taken
 
     def _no_route(
