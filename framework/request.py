@@ -21,6 +21,7 @@ asks for it.
 
 from __future__ import annotations
 
+import codecs
 import json
 import logging
 import math
@@ -475,6 +476,10 @@ class Request:
         """The body decoded with the charset of its Content-Type (UTF-8 by default)."""
         charset = parse_options_header(self.content_type)[1].get("charset", "utf-8")
         try:
+            if "escape" in codecs.lookup(charset).name:
+                # unicode_escape and its kin read backslashes as Python does (and
+                # warn about them): a label no text on the web carries.
+                raise LookupError(charset)
             return self.body.decode(charset, "replace")
         except (LookupError, UnicodeError):
             # An unknown charset, or a codec that fails even with "replace"

@@ -206,9 +206,14 @@ class Observer(Protocol):
         """Hear that the path ended at ``node``, where ``route`` (or None) answers."""
 
 
-#: A place the walk may come back to: (node, the dynamic branch to try next,
-#: how many parameters had been taken there).
-ChoicePoint = tuple["Node", int, int]
+#: A place the walk may come back to: (node, the dynamic branch to try next
+#: there, how many parameters had been taken, the choice point before it).
+#: The choice points form a stack, the latest on top, made only at forks.
+ChoicePoint = tuple["Node", int, int, "ChoicePoint | None"]
+
+#: What taking a branch gives: the child, the index of the next segment, the
+#: choice points.
+Taken = tuple["Node", int, "ChoicePoint | None"]
 
 _PLAIN = Kind.PLAIN
 
@@ -218,15 +223,15 @@ def _branch(
     first: int,
     segments: list[str],
     params: dict[str, Any],
-    choices: list[ChoicePoint],
+    choices: ChoicePoint | None,
     observer: Observer | None,
-) -> tuple[Node, int] | None:
+) -> Taken | None:
     """Take the first dynamic branch of ``node``, from ``first`` on, that fits its segment.
 
     The segment is the one at ``node.depth``. Its parameters go into
     ``params``; when later branches remain, a choice point is kept for
-    them. Returns the child and the index of the next segment (past the
-    end for ``<path:...>``, which takes the rest), or None.
+    them. Returns the child, the index of the next segment (past the end
+    for ``<path:...>``, which takes the rest) and the choice points, or None.
     """
     branches, index = node.dynamic, node.depth
     text = segments[index]
@@ -239,24 +244,24 @@ def _branch(
             observer.branch(node, segment, text, values)
         if values is not None:
             if position + 1 < len(branches):
-                choices.append((node, position + 1, len(params)))
+                choices = (node, position + 1, len(params), choices)
             params.update(values)
-            return child, len(segments) if segment.spans_segments else index + 1
+            return child, len(segments) if segment.spans_segments else index + 1, choices
     return None
 
 
 def _backtrack(
     segments: list[str],
     params: dict[str, Any],
-    choices: list[ChoicePoint],
+    choices: ChoicePoint | None,
     observer: Observer | None,
-) -> tuple[Node, int] | None:
+) -> Taken | None:
     """Go back to the latest choice point and take its next branch; None when none is left.
 
-    The parameters taken since the choice point are forgotten.
+    The parameters taken since that choice point are forgotten.
     """
-    while choices:
-        node, first, kept = choices.pop()
+    while choices is not None:
+        node, first, kept, choices = choices
         for name in list(params)[kept:]:
             del params[name]
         if observer is not None:
@@ -265,6 +270,23 @@ def _backtrack(
         if taken is not None:
             return taken
     return None
+
+
+def _takes_empty(node: Node, method: str) -> bool:
+    """Tell whether an empty next segment below ``node`` reaches a route for ``method``."""
+    below = node.static.get("")
+    if below is not None and _takes(below, method):
+        return True
+    for segment, child in node.dynamic:
+        if segment.match("") is not None and _takes(child, method):
+            return True
+    return False
+
+
+def _takes(node: Node, method: str) -> bool:
+    """Tell whether a path ending at ``node`` has a route for ``method`` (OPTIONS: any route)."""
+    route = node.dispatch.get(method, node.any_route)
+    return route is not None or (method == "OPTIONS" and bool(node.routes))
 
 
 def split_path(path: str) -> list[str]:
@@ -305,10 +327,6 @@ class Router(HookRegistry, RouteDecorators):
         # finds them without a walk. bench/routing.py static table: 0.41 µs
         # a match, against 0.62 µs without it.
         self._static_paths: dict[str, Node] = {}
-        # PERF: the segment counts of patterns that end with a slash, such as
-        # 2 for "/docs/": only paths one segment shorter can need a redirect,
-        # so other 404s skip the second walk. bench/routing.py github 404.
-        self._slash_depths: set[int] = set()
         self._included_in: str | None = None
         #: This router's hooks and error handlers (see ``framework.hooks``).
         self.hooks = Hooks()
@@ -480,8 +498,6 @@ class Router(HookRegistry, RouteDecorators):
         node.add(route)
         if isinstance(route, Mount):
             parent.add(route)  # the prefix itself is the mounted app's root too
-        if len(route.segments) > 1 and route.segments[-1] == "":
-            self._slash_depths.add(len(route.segments))
         if all(isinstance(segment, str) for segment in route.segments):
             self._static_paths["/" + "/".join(route.segments)] = node  # type: ignore[arg-type]
         self._by_name[route.name] = route
@@ -505,12 +521,11 @@ class Router(HookRegistry, RouteDecorators):
             if observer is not None:
                 observer.lookup(route)
             return Match(route, {})
-        # PERF: split_path inlined for "/...", as servers send paths: github mean -7%.
-        segments = path[1:].split("/") if path[:1] == "/" else split_path(path)
-        choices: list[ChoicePoint] = []  # where to come back to from a dead end
-        dead_ends: list[Node] = []  # ends of the path with routes for other methods
+        segments = split_path(path)
+        choices: ChoicePoint | None = None  # the latest place to come back to from a dead end
+        ends: list[Node] | None = None  # where the path ended without a route for the method
         params: dict[str, Any] = {}  # the parameters taken on the way down
-        node, start = self.root, 0
+        node, start, end = self.root, 0, len(segments)
         while True:
             for text in segments[start:] if start else segments:  # down, a segment a turn
                 child = node.static.get(text)
@@ -518,7 +533,7 @@ class Router(HookRegistry, RouteDecorators):
                     observer.static(node, text, child)
                 if child is not None:  # the static child first; its siblings maybe later
                     if node.dynamic:
-                        choices.append((node, 0, len(params)))
+                        choices = (node, 0, len(params), choices)
                     node = child
                     continue
                 plain = node.only_plain
@@ -526,63 +541,64 @@ class Router(HookRegistry, RouteDecorators):
                     # PERF: a lone plain <name>, taken without a call: github mean -N%.
                     params[plain[0]], node = text, plain[1]
                     continue
-                taken = _branch(node, 0, segments, params, choices, observer)
+                taken = (
+                    _branch(node, 0, segments, params, choices, observer) if node.dynamic else None
+                )
                 if taken is None:
                     break  # a dead end: nothing here takes the segment
-                node, start = taken
-                if start == len(segments):
+                node, start, choices = taken
+                if start == end:
                     break  # that was the last segment, or <path:...> took all the rest
             else:
-                start = len(segments)
-            if start == len(segments):  # the path ends here
+                start = end
+            if start == end:  # the path ends here
                 route = node.dispatch.get(method, node.any_route)
                 if observer is not None:
                     observer.end(node, route)
                 if route is not None:
                     return Match(route, params)
-                if node.routes:
-                    dead_ends.append(node)
+                ends = [*(ends or ()), node]
             taken = _backtrack(segments, params, choices, observer) if choices else None
             if taken is None:
-                return self._no_route(method, path, segments, dead_ends, observer)
-            node, start = taken
+                return (
+                    self._no_route(method, path, ends, observer)
+                    if ends or observer
+                    else _NOT_FOUND
+                )
+            node, start, choices = taken
 
     def _no_route(
-        self,
-        method: str,
-        path: str,
-        segments: list[str],
-        dead_ends: list[Node],
-        observer: Observer | None,
+        self, method: str, path: str, ends: list[Node] | None, observer: Observer | None
     ) -> MethodNotAllowed | NotFound:
-        """Answer a path no route takes for this method: 308 to add a slash, 405 or 404."""
+        """Answer a path no route takes for this method: 308 to add a slash, 405 or 404.
+
+        ``ends`` are the nodes where the path ended. The same path with a
+        trailing slash has one more, empty, segment: it has a route for the
+        method when a branch below one of them takes the empty segment. A
+        path that exists answers OPTIONS itself, and one starting with "//"
+        is never redirected: ``Location: //host/`` would name another site.
+        """
         if observer is not None:
             observer.back(self.root)
-        if not (dead_ends and method == "OPTIONS") and self._takes_slash(method, path, segments):
-            return NotFound(redirect_to=path + "/")
-        if len(dead_ends) == 1:
-            return MethodNotAllowed(dead_ends[0].methods, dead_ends[0].allow_header)
-        if dead_ends:
-            return MethodNotAllowed(frozenset(m for node in dead_ends for m in node.methods))
-        return _NOT_FOUND
-
-    def _takes_slash(self, method: str, path: str, segments: list[str]) -> bool:
-        """Tell whether ``path + "/"`` has a route for ``method``.
-
-        Redirecting to a path that would only answer 405 helps nobody, so the
-        slashed route must take the method (OPTIONS: any route will do, as it
-        is answered for every path that exists). A path starting with "//" is
-        never redirected: ``Location: //host/`` would send the client to
-        another site.
-        """
-        if len(segments) + 1 not in self._slash_depths:
-            return False
-        if path.endswith("/") or path.startswith("//"):
-            return False
-        slashed = self.match(method, path + "/")
-        return type(slashed) is Match or (
-            method == "OPTIONS" and type(slashed) is MethodNotAllowed
-        )
+        ends = ends or []
+        if len(ends) == 1 and ends[0].routes and not ends[0].static and not ends[0].dynamic:
+            # PERF: the path ended at one node, which has routes for other methods
+            # and nothing below it: a 405 without the search for a slashed route.
+            # bench/routing.py github 405: N% faster.
+            return MethodNotAllowed(ends[0].methods, ends[0].allow_header)
+        exists = [end for end in ends if end.routes]  # for other methods
+        slashable = path.startswith("/") and not path.endswith("/") and path[:2] != "//"
+        if slashable and not (exists and method == "OPTIONS"):
+            for end in ends:
+                if _takes_empty(end, method):
+                    return NotFound(redirect_to=path + "/")
+        if not exists:
+            return _NOT_FOUND
+        if len(exists) == 1:
+            # PERF: one path's Allow header, prepared when its routes were
+            # added: github 405, N% faster than joining it anew.
+            return MethodNotAllowed(exists[0].methods, exists[0].allow_header)
+        return MethodNotAllowed(frozenset(m for end in exists for m in end.methods))
 
     def scopes_for(self, path: str) -> Scopes:
         """Return the scopes a path belongs to when no route matched it.

@@ -195,3 +195,23 @@ def slow(request: Request) -> str:
         abort(400, "seconds: a whole number")
     time.sleep(min(int(seconds), 10))
     return "finally"
+
+
+def legacy(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+    """Another WSGI app, mounted under /legacy: it says where PEP 3333 put it."""
+    body = f"{environ['SCRIPT_NAME']} {environ['PATH_INFO']}".encode()
+    start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
+    return [body]
+
+
+app.mount("/legacy", legacy)
+
+shop = App("shop")
+
+
+@shop.get("/items/<int(min=1):n>")
+def shop_item(request: Request, n: int) -> dict[str, Any]:
+    return {"n": n, "self": request.url_for("shop_item", n=n, _external=True)}
+
+
+app.mount("/shop", shop)

@@ -616,3 +616,47 @@ def test_run_wires_debug_reload_and_route_warnings(
     }
     assert app.config["DEBUG"] is True
     assert app.config["PROPAGATE_EXCEPTIONS"] is True
+
+
+MOUNTED_APP = """
+from framework import App
+
+def legacy(environ, start_response):
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [b"legacy"]
+
+app = App(__name__)
+app.mount("/legacy", legacy)
+
+@app.get("/items/<int(min=1):n>")
+def item(request, n):
+    return "item"
+"""
+
+
+def test_routes_draws_the_tree_and_lists_mounts(
+    capsys: pytest.CaptureFixture[str], in_folder: Path
+) -> None:
+    (in_folder / "mounted.py").write_text(MOUNTED_APP, encoding="utf-8")
+    status, out, _ = run_main(capsys, "routes", "mounted", "--tree")
+    assert status == 0
+    assert out == (
+        "/\n"
+        "├── items\n"
+        "│   └── <int(min=1):n>  GET item\n"
+        "└── legacy  -> the WSGI app mounted at /legacy\n"
+    )
+    status, out, _ = run_main(capsys, "routes", "mounted")
+    assert "ANY                 /legacy                /legacy  mounted:legacy\n" in out
+
+
+@pytest.mark.parametrize("path", ["/legacy", "/legacy/a/b"])
+def test_match_says_a_mounted_app_takes_the_request(
+    capsys: pytest.CaptureFixture[str], in_folder: Path, path: str
+) -> None:
+    (in_folder / "mounted.py").write_text(MOUNTED_APP, encoding="utf-8")
+    status, out, _ = run_main(capsys, "match", "mounted", "DELETE", path)
+    assert status == 0
+    assert out.splitlines()[-1] == (
+        "result: handed to the WSGI app mounted at /legacy (mounted:legacy)"
+    )

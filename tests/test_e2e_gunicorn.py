@@ -412,3 +412,16 @@ def test_router_errors_are_the_routers(server: Server) -> None:
     assert (wrong.status, wrong.json()) == (405, {"api_error": 405})
     assert allow_set(wrong) == {"GET", "HEAD", "OPTIONS"}
     assert_html_error(request(server, "GET", "/nothing"), 404, "Not Found")
+
+
+def test_mounted_apps_see_the_path_below_their_prefix(server: Server) -> None:
+    reply = request(server, "GET", "/legacy/a/b")
+    assert reply.status == 200
+    assert reply.body == b"/legacy /a/b"
+    assert request(server, "DELETE", "/legacy").body == b"/legacy "
+    item = request(server, "GET", "/shop/items/7")
+    assert item.json()["n"] == 7
+    assert item.json()["self"].endswith("/shop/items/7")
+    assert item.json()["self"].startswith("http://127.0.0.1:")
+    # The mounted App's own routing: its converter arguments, its 404.
+    assert_html_error(request(server, "GET", "/shop/items/0"), 404, "Not Found")

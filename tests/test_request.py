@@ -461,3 +461,16 @@ def test_to_wire_rebuilds_the_request_as_sent() -> None:
 def test_to_wire_prefers_the_raw_request_target() -> None:
     request = make_request(path="/a", environ_overrides={"RAW_URI": "/a?%7E=1"})
     assert request.to_wire().startswith(b"GET /a?%7E=1 HTTP/1.1\r\n")
+
+
+@pytest.mark.parametrize("charset", ["unicode_escape", "raw_unicode_escape"])
+def test_text_does_not_read_escapes_for_a_client(charset: str) -> None:
+    from framework import Request
+
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "CONTENT_TYPE": f"text/plain; charset={charset}",
+        "CONTENT_LENGTH": "4",
+        "wsgi.input": __import__("io").BytesIO(b"\\\\n\\x00"[:4]),
+    }
+    assert Request(environ).text == "\\\\n\\x00"[:4]
