@@ -2,8 +2,11 @@
 
 The public names live here; each comes from the module that does one job::
 
-    routing.py     the routing table (Router, Route); patterns.py parses patterns
+    routing.py     the routing table (Router) and its one walk; tree.py its nodes,
+                   routes.py its entries (Route, Mount), patterns.py parses patterns
     converters.py  Converter and the built-in <int:...>, <path:...>, ...
+    urls.py        url_for's pieces: paths, query, root, external URLs, anchors
+    decorators.py  route, get, post, ... shared by App and Router
     request.py     Request, a lazy view of the WSGI environ
     response.py    Response and redirect
     errors.py      HTTPError, abort and error pages

@@ -453,32 +453,7 @@ def make_response(
     if isinstance(value, (str, bytes, dict, list)):
         return _body_response(value, 200)
     if isinstance(value, tuple) and len(value) in (2, 3):
-        body, status, *headers = value
-        if type(status) is not int or not 100 <= status <= 999:
-            raise _wrong_return(
-                source,
-                role,
-                error,
-                f"a tuple {_abbreviate(value)}",
-                "write (body, status) or (body, status, headers) with an int status "
-                "from 100 to 999",
-            )
-        if isinstance(body, Response):
-            response = body
-            response.status = status
-        elif isinstance(body, (str, bytes, dict, list)):
-            response = _body_response(body, status)
-        else:
-            raise _wrong_return(
-                source,
-                role,
-                error,
-                f"a tuple {_abbreviate(value)}",
-                "its body must be a str, bytes, dict, list or Response",
-            )
-        if headers:
-            response.headers.update(headers[0])
-        return response
+        return _tuple_response(value, source, role, error)
     if callable(value) and not isinstance(value, type):
         return value  # type: ignore[no-any-return]
     raise _wrong_return(
@@ -488,6 +463,37 @@ def make_response(
         f"{_abbreviate(value)} ({type(value).__name__})",
         f"return {_RETURN_TYPES}",
     )
+
+
+def _tuple_response(
+    value: tuple[Any, ...], source: Callable[..., Any], role: str, error: BaseException | None
+) -> Response:
+    """Make ``(body, status)`` or ``(body, status, headers)`` a response."""
+    body, status, *headers = value
+    if type(status) is not int or not 100 <= status <= 999:
+        raise _wrong_return(
+            source,
+            role,
+            error,
+            f"a tuple {_abbreviate(value)}",
+            "write (body, status) or (body, status, headers) with an int status from 100 to 999",
+        )
+    if isinstance(body, Response):
+        response = body
+        response.status = status
+    elif isinstance(body, (str, bytes, dict, list)):
+        response = _body_response(body, status)
+    else:
+        raise _wrong_return(
+            source,
+            role,
+            error,
+            f"a tuple {_abbreviate(value)}",
+            "its body must be a str, bytes, dict, list or Response",
+        )
+    if headers:
+        response.headers.update(headers[0])
+    return response
 
 
 def _body_response(body: str | bytes | dict[Any, Any] | list[Any], status: int) -> Response:

@@ -33,7 +33,8 @@ from .explain import describe_route
 from .patterns import Parameter, Plain, Rest, Segment
 
 if TYPE_CHECKING:
-    from .routing import Node, Route, Router
+    from .routing import Route, Router
+    from .tree import Node
 
 #: (wider, narrower) converter pairs: every text the narrower takes, the
 #: wider takes too, and converts without fail.

@@ -19,7 +19,8 @@ from .names import function_name
 from .patterns import Mixed, Parameter, Segment
 from .response import reason_phrase
 from .routes import ANY, Mount, MountedPath
-from .routing import Match, MethodNotAllowed, Node, NotFound, split_path
+from .routing import Match, MethodNotAllowed, NotFound
+from .tree import Node, split_path
 
 if TYPE_CHECKING:
     from .routing import Route, Router

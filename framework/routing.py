@@ -6,12 +6,12 @@ handles it (a match, with the parameters taken from the path), or that the
 path exists but not for this method (405, and the ``Allow`` header must
 then list the methods that would work), or that nothing is there (404).
 
-The table is a tree of path segments. Each node holds a dict of static
-children (``"users"``, ``"posts"``) and a list of dynamic ones
-(``<int:user_id>``, ``<name>.<ext>``, ``<path:rest>``) in the order they
-are tried. Matching walks the tree one segment at a time (``_walk``), so
-its cost grows with the depth of the path and not with the number of
-routes. At every node the candidates are tried in a fixed order of
+The table is a tree of path segments (``framework.tree``). Each node holds
+a dict of static children (``"users"``, ``"posts"``) and a list of dynamic
+ones (``<int:user_id>``, ``<name>.<ext>``, ``<path:rest>``) in the order
+they are tried. Matching (``Router.match``) walks the tree one segment at a
+time, so its cost grows with the depth of the path and not with the number
+of routes. At every node the candidates are tried in a fixed order of
 priority, whatever the order of registration (``patterns.Kind``):
 
 1. a static segment (``/users/me``),
@@ -22,9 +22,14 @@ priority, whatever the order of registration (``patterns.Kind``):
 4. a plain parameter (``<name>``),
 5. a parameter that takes the rest of the path (``<path:rest>``).
 
-When a branch leads to a dead end, matching backtracks and tries the next
-candidate, so ``/users/me/edit`` still reaches ``/users/<name>/edit`` when
-``/users/me`` exists but has no ``edit`` below it.
+The walk follows the first candidate that takes each segment. Where a
+later candidate could take it too, it keeps a *choice point*; when the way
+it chose leads to a dead end, it goes back to the latest choice point and
+tries the next candidate there (it backtracks). So ``/users/me/edit``
+still reaches ``/users/<name>/edit`` when ``/users/me`` exists but has no
+``edit`` below it. If nothing matches, the nodes where the path ended
+decide: a redirect to the path with a trailing slash when that one takes
+the method, a 405 listing their methods, or a 404.
 """
 
 from __future__ import annotations
@@ -35,7 +40,6 @@ from typing import Any, Protocol
 from .converters import DEFAULT_CONVERTERS, Converter
 from .decorators import RouteDecorators
 from .hooks import HookRegistry, Hooks, Scopes
-from .names import function_name
 from .patterns import Kind, Rest, RouteError, Segment, UrlPart, check_converter
 from .patterns import parse_pattern as parse_pattern
 from .routes import ANY as ANY
@@ -44,6 +48,9 @@ from .routes import MountedPath, check_methods, keys, overlap, shape
 from .routes import Route as Route
 from .routes import View as View
 from .routes import served_methods as served_methods
+from .tree import Node as Node
+from .tree import split_path as split_path
+from .tree import takes_empty
 from .urls import URLBuildError, query_string
 
 
@@ -88,94 +95,6 @@ _NOT_FOUND = NotFound()
 
 #: The three answers routing gives.
 Outcome = Match | MethodNotAllowed | NotFound
-
-
-class Node:
-    """A point in the tree: what may come after the segments that lead here."""
-
-    __slots__ = (
-        "allow_header",
-        "any_route",
-        "depth",
-        "dispatch",
-        "dynamic",
-        "methods",
-        "only_plain",
-        "routes",
-        "static",
-    )
-
-    def __init__(self, depth: int = 0) -> None:
-        #: How many segments lead here from the root: the index of the next one.
-        self.depth = depth
-        #: Children by the exact text of the next segment, such as ``"users"``.
-        self.static: dict[str, Node] = {}
-        #: Children whose segment holds parameters, in the order they are tried.
-        self.dynamic: list[tuple[Segment, Node]] = []
-        #: Routes whose pattern ends here, by the method they were registered for.
-        self.routes: dict[str, Route] = {}
-        # Prepared from ``routes`` each time one is added, for matching:
-        #: What a request method finds here: the routes, and HEAD served by GET.
-        self.dispatch: dict[str, Route] = {}
-        #: The route for ``ANY`` method, which takes every method ``dispatch`` lacks.
-        self.any_route: Route | None = None
-        #: The methods a path that ends here takes, and the Allow header listing them.
-        self.methods: frozenset[str] = frozenset()
-        self.allow_header = ""
-        #: Prepared from ``dynamic``: (name, child) when its one branch is a plain ``<name>``.
-        self.only_plain: tuple[str, Node] | None = None
-
-    def branches(self) -> list[tuple[str | Segment, Node]]:
-        """List the children as matching considers them: static (by text), then dynamic."""
-        return [*sorted(self.static.items()), *self.dynamic]
-
-    def existing_child(self, segment: str | Segment) -> Node | None:
-        """Return the child for this segment if there is one, without adding it."""
-        if isinstance(segment, str):
-            return self.static.get(segment)
-        for existing, child in self.dynamic:
-            if existing.key == segment.key:
-                return child
-        return None
-
-    def child(self, segment: str | Segment) -> Node:
-        """Return the child for this segment, adding it in priority order if new."""
-        found = self.existing_child(segment)
-        if found is not None:
-            return found
-        node = Node(self.depth + 1)
-        if isinstance(segment, str):
-            self.static[segment] = node
-        else:
-            self.dynamic.append((segment, node))
-            self.dynamic.sort(key=lambda branch: branch[0].sort_key())
-            first, child = self.dynamic[0]
-            lone = len(self.dynamic) == 1 and first.kind is Kind.PLAIN
-            self.only_plain = (first.name, child) if lone else None  # type: ignore[attr-defined]
-        return node
-
-    def check_free(self, route: Route) -> None:
-        """Refuse a route whose methods already have a route at this node."""
-        for method in sorted(route.methods & self.routes.keys()):
-            other = self.routes[method]
-            raise RouteError(
-                f"{method} {route.pattern} is registered twice: by view "
-                f"{function_name(other.view)} (route {other.name!r}) and by view "
-                f"{function_name(route.view)} (route {route.name!r}); remove one, or give "
-                "them different methods"
-            )
-
-    def add(self, route: Route) -> None:
-        """Add a route ending here, and prepare what matching reads."""
-        self.check_free(route)
-        for method in route.methods:
-            self.routes[method] = route
-        self.any_route = self.routes.get(ANY)
-        self.dispatch = {method: found for method, found in self.routes.items() if method != ANY}
-        if "GET" in self.dispatch and "HEAD" not in self.dispatch:
-            self.dispatch["HEAD"] = self.dispatch["GET"]
-        self.methods = frozenset(self.dispatch) | {"OPTIONS"}
-        self.allow_header = ", ".join(sorted(self.methods))
 
 
 class Observer(Protocol):
@@ -272,37 +191,6 @@ def _backtrack(
     return None
 
 
-def _takes_empty(node: Node, method: str) -> bool:
-    """Tell whether an empty next segment below ``node`` reaches a route for ``method``."""
-    below = node.static.get("")
-    if below is not None and _takes(below, method):
-        return True
-    for segment, child in node.dynamic:
-        if segment.match("") is not None and _takes(child, method):
-            return True
-    return False
-
-
-def _takes(node: Node, method: str) -> bool:
-    """Tell whether a path ending at ``node`` has a route for ``method`` (OPTIONS: any route)."""
-    route = node.dispatch.get(method, node.any_route)
-    return route is not None or (method == "OPTIONS" and bool(node.routes))
-
-
-def split_path(path: str) -> list[str]:
-    """Split a path into the segments matching walks: ``/users/42`` is ``users``, ``42``.
-
-    ``/`` is one empty segment: the path of the root page still has one
-    piece to match, which is what lets ``/`` and ``/docs/`` end with a
-    route. An empty path is the root of the app too; anything that does
-    not start with ``/`` (the ``*`` of ``OPTIONS *``) has no segments at
-    all, and no route ends at the root of the tree.
-    """
-    if path[:1] == "/":
-        return path[1:].split("/")
-    return [""] if not path else []
-
-
 class Router(HookRegistry, RouteDecorators):
     """A routing table: register routes, match requests, build URLs.
 
@@ -323,9 +211,9 @@ class Router(HookRegistry, RouteDecorators):
         #: Routes by the paths they match, without parameter names: two routes
         #: of the same shape and method would take exactly the same requests.
         self._by_shape: dict[tuple[Any, ...], list[Route]] = {}
-        # PERF: the nodes of fully static paths, by path: one dict lookup
-        # finds them without a walk. bench/routing.py static table: 0.41 µs
-        # a match, against 0.62 µs without it.
+        # PERF: the nodes of fully static paths, by path: one dict lookup finds
+        # them without a walk. bench/routing.py static table: 0.42 µs a match,
+        # against 1.05 µs without it; github mean 6% faster.
         self._static_paths: dict[str, Node] = {}
         self._included_in: str | None = None
         #: This router's hooks and error handlers (see ``framework.hooks``).
@@ -538,7 +426,8 @@ class Router(HookRegistry, RouteDecorators):
                     continue
                 plain = node.only_plain
                 if plain is not None and text and observer is None:
-                    # PERF: a lone plain <name>, taken without a call: github mean -N%.
+                    # PERF: a lone plain <name>, taken without calling _branch:
+                    # bench/instructions.py github-200, 16.9% fewer instructions.
                     params[plain[0]], node = text, plain[1]
                     continue
                 taken = (
@@ -560,14 +449,10 @@ class Router(HookRegistry, RouteDecorators):
                 ends = [*(ends or ()), node]
             taken = _backtrack(segments, params, choices, observer) if choices else None
             if taken is None:
-                return (
-                    self._no_route(method, path, ends, observer)
-                    if ends or observer
-                    else _NOT_FOUND
-                )
+                return self._miss(method, path, ends, observer) if ends or observer else _NOT_FOUND
             node, start, choices = taken
 
-    def _no_route(
+    def _miss(
         self, method: str, path: str, ends: list[Node] | None, observer: Observer | None
     ) -> MethodNotAllowed | NotFound:
         """Answer a path no route takes for this method: 308 to add a slash, 405 or 404.
@@ -582,22 +467,18 @@ class Router(HookRegistry, RouteDecorators):
             observer.back(self.root)
         ends = ends or []
         if len(ends) == 1 and ends[0].routes and not ends[0].static and not ends[0].dynamic:
-            # PERF: the path ended at one node, which has routes for other methods
-            # and nothing below it: a 405 without the search for a slashed route.
-            # bench/routing.py github 405: N% faster.
+            # PERF: the path ended at one node, with routes for other methods and
+            # nothing below it: a 405 with its prepared Allow header, and no look
+            # for a slashed route. bench/instructions.py github-405, 8.3% fewer.
             return MethodNotAllowed(ends[0].methods, ends[0].allow_header)
         exists = [end for end in ends if end.routes]  # for other methods
         slashable = path.startswith("/") and not path.endswith("/") and path[:2] != "//"
         if slashable and not (exists and method == "OPTIONS"):
             for end in ends:
-                if _takes_empty(end, method):
+                if takes_empty(end, method):
                     return NotFound(redirect_to=path + "/")
         if not exists:
             return _NOT_FOUND
-        if len(exists) == 1:
-            # PERF: one path's Allow header, prepared when its routes were
-            # added: github 405, N% faster than joining it anew.
-            return MethodNotAllowed(exists[0].methods, exists[0].allow_header)
         return MethodNotAllowed(frozenset(m for end in exists for m in end.methods))
 
     def scopes_for(self, path: str) -> Scopes:
