@@ -18,15 +18,8 @@ View = Callable[..., Any]
 class RouteDecorators:
     """The decorators that register views, shared by ``App`` and ``Router``."""
 
-    def add_route(
-        self,
-        pattern: str,
-        view: View,
-        methods: Iterable[str] = ("GET",),
-        name: str | None = None,
-    ) -> Route:
-        """Register a view for some methods on a path pattern and return its Route."""
-        raise NotImplementedError
+    #: ``add_route(pattern, view, methods, name)``: each class says how it registers.
+    add_route: Callable[..., Route]
 
     def route(
         self, pattern: str, methods: Iterable[str] = ("GET",), name: str | None = None
