@@ -40,14 +40,13 @@ from typing import Any, Protocol
 from .converters import DEFAULT_CONVERTERS, Converter
 from .decorators import RouteDecorators
 from .hooks import HookRegistry, Hooks, Scopes
-from .patterns import Kind, Rest, RouteError, Segment, UrlPart, check_converter
+from .patterns import Rest, RouteError, Segment, UrlPart, check_converter
 from .patterns import parse_pattern as parse_pattern
 from .routes import ANY as ANY
 from .routes import Mount as Mount
 from .routes import MountedPath, check_methods, keys, overlap, shape
 from .routes import Route as Route
 from .routes import View as View
-from .routes import served_methods as served_methods
 from .tree import Node as Node
 from .tree import split_path as split_path
 from .tree import takes_empty
@@ -133,8 +132,6 @@ ChoicePoint = tuple["Node", int, int, "ChoicePoint | None"]
 #: What taking a branch gives: the child, the index of the next segment, the
 #: choice points.
 Taken = tuple["Node", int, "ChoicePoint | None"]
-
-_PLAIN = Kind.PLAIN
 
 
 def _branch(
