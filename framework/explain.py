@@ -103,6 +103,8 @@ def explain(router: Router, method: str, path: str) -> Explanation:
     """Match ``method path`` on ``router`` and explain each step of the decision."""
     story = _Story(method)
     outcome = router.match(method, path, story)
+    if isinstance(outcome, Match) and not story.steps:
+        story.lookup(outcome.route)  # a static path: one dict lookup, and no walk
     segments = split_path(path)
     if not segments:
         story.steps = [
@@ -205,11 +207,10 @@ class _Story:
         elif route is not None:
             answers = _answers(node, self.method)
             self.note(depth, "end", f"end of path: {describe_route(route)} answers {answers}")
-        elif node.routes:
+        elif node.not_allowed is not None:
+            allow = node.not_allowed.allow_header
             self.note(
-                depth,
-                "end",
-                f"end of path: the routes here answer {node.allow_header}, not {self.method}",
+                depth, "end", f"end of path: the routes here answer {allow}, not {self.method}"
             )
         else:
             self.note(depth, "end", "end of path: no route ends here")

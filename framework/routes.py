@@ -1,4 +1,4 @@
-"""Routes: the entries of the routing table, and the rules for adding one.
+"""Routes: the entries of the routing table, the rules for adding one, and routing's answers.
 
 A route maps methods and a path pattern to a view. Two routes may share a
 path for different methods (GET and POST on ``/items``); routes that would
@@ -85,6 +85,50 @@ class MountedPath(Converter):
 
     regex = r"(?s:.*)"
     spans_segments = True
+
+
+class Match:
+    """Routing found a route for this method and path."""
+
+    __slots__ = ("params", "route")
+
+    def __init__(self, route: Route, params: dict[str, Any]) -> None:
+        self.route = route
+        #: The path parameters, converted, by name.
+        self.params = params
+
+
+class MethodNotAllowed:
+    """The path exists, but not for this method: a 405 listing what would work."""
+
+    __slots__ = ("allow_header", "methods")
+
+    def __init__(self, methods: frozenset[str], allow_header: str | None = None) -> None:
+        #: Every method the path accepts, HEAD and OPTIONS included.
+        self.methods = methods
+        #: The same as the Allow header says it: ``"GET, HEAD, OPTIONS"``.
+        self.allow_header = allow_header or ", ".join(sorted(methods))
+
+
+class NotFound:
+    """No route has this path: a 404.
+
+    When the same path with a trailing slash exists for the method (a route
+    ``/docs/`` requested as ``/docs``), ``redirect_to`` holds that path: the
+    client should be sent there with a permanent redirect instead.
+    """
+
+    __slots__ = ("redirect_to",)
+
+    def __init__(self, redirect_to: str | None = None) -> None:
+        self.redirect_to = redirect_to
+
+
+#: The one 404 answer, with no redirect: every plain 404 is this object.
+NOT_FOUND = NotFound()
+
+#: The three answers routing gives.
+Outcome = Match | MethodNotAllowed | NotFound
 
 
 def check_methods(pattern: str, methods: Iterable[str]) -> frozenset[str]:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from .names import function_name
 from .patterns import Kind, RouteError, Segment
-from .routes import ANY
+from .routes import ANY, MethodNotAllowed
 
 if TYPE_CHECKING:
     from .routes import Route
@@ -22,12 +22,11 @@ class Node:
     """A point in the tree: what may come after the segments that lead here."""
 
     __slots__ = (
-        "allow_header",
         "any_route",
         "depth",
         "dispatch",
         "dynamic",
-        "methods",
+        "not_allowed",
         "only_plain",
         "routes",
         "static",
@@ -47,9 +46,9 @@ class Node:
         self.dispatch: dict[str, Route] = {}
         #: The route for ``ANY`` method, which takes every method ``dispatch`` lacks.
         self.any_route: Route | None = None
-        #: The methods a path that ends here takes, and the Allow header listing them.
-        self.methods: frozenset[str] = frozenset()
-        self.allow_header = ""
+        #: The 405 for a path that ends here with another method: the methods
+        #: it takes and the Allow header listing them (None without routes).
+        self.not_allowed: MethodNotAllowed | None = None
         #: Prepared from ``dynamic``: (name, child) when its one branch is a plain ``<name>``.
         self.only_plain: tuple[str, Node] | None = None
 
@@ -102,8 +101,7 @@ class Node:
         self.dispatch = {method: found for method, found in self.routes.items() if method != ANY}
         if "GET" in self.dispatch and "HEAD" not in self.dispatch:
             self.dispatch["HEAD"] = self.dispatch["GET"]
-        self.methods = frozenset(self.dispatch) | {"OPTIONS"}
-        self.allow_header = ", ".join(sorted(self.methods))
+        self.not_allowed = MethodNotAllowed(frozenset(self.dispatch) | {"OPTIONS"})
 
 
 def takes_empty(node: Node, method: str) -> bool:
