@@ -443,6 +443,8 @@ class Router(HookRegistry, RouteDecorators):
         longest prefix the path starts with: ``/api/nope`` is the api router's 404.
         """
         best: Scopes = self._own_scopes
+        if not self._prefix_scopes:
+            return best  # no router is included under a prefix: nothing to look for
         longest = 0
         texts = path.split("/")[1:]
         for segments, scopes in self._prefix_scopes:
