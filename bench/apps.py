@@ -135,14 +135,19 @@ def serve(app: WSGIApp, method: str, path: str) -> str:
     def start_response(status: str, headers: list[Any], exc_info: Any = None) -> Any:
         seen.append(status)
 
-    result = app(environ(method, path), start_response)
+    consume(app, environ(method, path), start_response)
+    return seen[0]
+
+
+def consume(app: WSGIApp, request: dict[str, Any], start_response: Any) -> None:
+    """Call the app as a WSGI server does: the body read whole, then ``close()`` called."""
+    result = app(request, start_response)
     try:
         b"".join(result)
     finally:
         close = getattr(result, "close", None)
         if close is not None:
             close()
-    return seen[0]
 
 
 def time_requests(app: WSGIApp, requests: list[tuple[str, str]], passes: int) -> float:

@@ -92,14 +92,10 @@ def serve(workload: str, count: int, tree: str) -> None:
     app, templates = requests_for(workload)
     warm_up = itertools.islice(itertools.cycle(templates), WARM_UP)
     counted = itertools.islice(itertools.cycle(templates), count)
+    import apps
+
     for template in itertools.chain(warm_up, counted):
-        result = app(template.copy(), _start_response)
-        try:
-            b"".join(result)
-        finally:
-            close = getattr(result, "close", None)
-            if close is not None:
-                close()
+        apps.consume(app, template.copy(), _start_response)
 
 
 def count_instructions(workload: str, count: int, tree: str) -> int:

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 from .converters import FloatConverter, IntConverter
 from .explain import describe_route
 from .patterns import Parameter, Plain, Rest, Segment
+from .routes import served_methods
 
 if TYPE_CHECKING:
     from .routing import Route, Router
@@ -92,7 +93,7 @@ def _compare(
 
 
 def _problem(winner: Route, loser: Route, *, same: bool) -> RouteProblem | None:
-    methods = _served(winner) & _served(loser)
+    methods = served_methods(winner) & served_methods(loser)
     if same:
         message = (
             f"{describe_route(winner)} and {describe_route(loser)} match exactly the same "
@@ -103,7 +104,7 @@ def _problem(winner: Route, loser: Route, *, same: bool) -> RouteProblem | None:
         return RouteProblem("same-paths", (winner, loser), methods, message)
     if not methods:
         return None
-    scope = "" if methods >= _served(loser) else f" for {_list(methods)}"
+    scope = "" if methods >= served_methods(loser) else f" for {_list(methods)}"
     message = (
         f"{describe_route(loser)} can never be reached{scope}: {describe_route(winner)} "
         "is tried first and matches every path it matches"
@@ -176,11 +177,6 @@ def _routes_below(node: Node) -> list[Route]:
                 found.append(route)
         stack.extend(child for _, child in current.branches())
     return found
-
-
-def _served(route: Route) -> frozenset[str]:
-    """Return the methods a route answers, HEAD included where it has GET."""
-    return (route.methods | {"HEAD"}) if "GET" in route.methods else route.methods
 
 
 def _list(methods: frozenset[str]) -> str:

@@ -18,6 +18,7 @@ with the pattern named rather than discovered by a request.
 
 from __future__ import annotations
 
+import abc
 import ast
 import enum
 import math
@@ -72,7 +73,7 @@ class Kind(enum.IntEnum):
     PATH = 4
 
 
-class Segment:
+class Segment(abc.ABC):
     """One ``/``-separated piece of a pattern that holds parameters.
 
     ``key`` identifies equal segments, so routes that share a prefix such as
@@ -88,9 +89,9 @@ class Segment:
     #: True for ``<path:...>``: it takes every segment left, not just one.
     spans_segments = False
 
+    @abc.abstractmethod
     def match(self, text: str) -> dict[str, Any] | None:
         """Return the parameters this text gives, by name, or None if it doesn't fit."""
-        raise NotImplementedError
 
     def sort_key(self) -> tuple[Any, ...]:
         """Order this segment among its siblings: lower is tried first.

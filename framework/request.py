@@ -362,6 +362,8 @@ class Request:
         URLs use the request's scheme and host; and ``".item"`` names the
         route ``item`` of the router this request was routed into.
         """
+        if self.app is None:
+            raise RuntimeError("request.url_for needs a request that belongs to an App")
         url: str = self.app.build_url(
             name, params, request=self, external=_external, scheme=_scheme, anchor=_anchor
         )

@@ -116,3 +116,8 @@ def test_an_untrusted_host_is_never_put_in_an_external_url(shop: App) -> None:
 )
 def test_trusted_hosts(host: str, trusted: bool) -> None:
     assert host_is_trusted(host, ["shop.example", ".shop.example"]) is trusted
+
+
+def test_a_request_without_an_app_says_it_cannot_build_urls() -> None:
+    with pytest.raises(RuntimeError, match=r"request\.url_for needs a request that belongs"):
+        Request({"REQUEST_METHOD": "GET", "PATH_INFO": "/"}).url_for("index")
