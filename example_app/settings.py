@@ -16,6 +16,11 @@ laptop, in the tests and behind nginx:
 ``SHORTENER_TRUSTED_PROXIES``
     How many proxies (such as nginx) stand in front of the app and may be
     believed about the client's address and scheme. Default: 0.
+``SHORTENER_TRUSTED_HOSTS``
+    The host names the site answers to, separated by commas
+    (``short.example,.short.example``; a leading dot covers subdomains). A
+    request for any other host is a 400. Default: any host, which is fine on
+    a laptop; set it in production.
 """
 
 from __future__ import annotations
@@ -39,6 +44,12 @@ def database_path() -> Path:
 
 def trusted_proxies() -> int:
     return int(os.environ.get("SHORTENER_TRUSTED_PROXIES", "0"))
+
+
+def trusted_hosts() -> list[str] | None:
+    """The host names to serve (``TRUSTED_HOSTS``), or None for any."""
+    names = [name.strip() for name in os.environ.get("SHORTENER_TRUSTED_HOSTS", "").split(",")]
+    return [name for name in names if name] or None
 
 
 def secret_key() -> str:

@@ -5,11 +5,14 @@ requests through them. Dispatch is a chain of small steps, each one part of
 the request's life::
 
     dispatch            never raises: every outcome becomes a response
-      _respond          routing, then the before_request hooks and the view
+      _respond          the checks, routing, the before_request hooks and the view
+        security        before routing: a trusted Host, a clean path (else 400);
+                        after: no cross-origin request from a browser (else 403)
         _unrouted       no route for this method and path: 405, 404 or 308
       _handle_error     an exception becomes a response (error handlers, 500)
       _after_request    after_request hooks see every response
       sessions.save     a session that was used adds its cookie headers
+      _protect          the security headers the response did not set itself
 
 Hooks and error handlers belong to scopes (``framework.hooks``): the app's
 apply to every request, a router's to the requests routed into it.
@@ -43,6 +46,15 @@ from .names import function_name
 from .request import DEFAULT_LIMITS, Request, cached
 from .response import BadHeaderValue, Response
 from .routing import Match, MethodNotAllowed, Mount, NotFound, Route, Router, View
+from .security import (
+    DEFAULT_SECURITY_HEADERS,
+    SAFE_METHODS,
+    ResponseHeaderPolicy,
+    cross_origin_error,
+    cross_origin_refusal,
+    log_text,
+    refuse_unclean_request,
+)
 from .sessions import CookieSessions, session_was_used
 from .static import static_view
 from .urls import URLBuildError, absolute_name, origin_of, root_of, with_anchor
@@ -53,6 +65,9 @@ logger = logging.getLogger("framework")
 
 #: Characters kept as they are when a decoded path goes back into a URL.
 _PATH_SAFE = "/!$&'()*+,;=:@"
+
+#: The security headers of a 500 that the settings could not make.
+_BUILT_IN_HEADERS = [(name, value) for name, value in DEFAULT_SECURITY_HEADERS.items() if value]
 
 _RETURN_TYPES = (
     "a str, bytes, dict, list, Response, (body, status), (body, status, headers), "
@@ -76,6 +91,11 @@ def default_config() -> dict[str, Any]:
         "PREFERRED_URL_SCHEME": "http",
         "APPLICATION_ROOT": "/",
         "TRUSTED_HOSTS": None,
+        "CROSS_ORIGIN_PROTECTION": True,
+        "TRUSTED_ORIGINS": [],
+        "SECURITY_HEADERS": dict(DEFAULT_SECURITY_HEADERS),
+        "CONTENT_SECURITY_POLICY": None,
+        "HSTS_MAX_AGE": None,
         "PROPAGATE_EXCEPTIONS": False,
     }
 
@@ -159,9 +179,16 @@ class App(HookRegistry, RouteDecorators):
         view: View,
         methods: Iterable[str] = ("GET",),
         name: str | None = None,
+        *,
+        allow_cross_origin: bool = False,
     ) -> Route:
-        """Register a view for some methods on a path pattern and return its Route."""
-        return self.router.add_route(pattern, view, methods, name)
+        """Register a view for some methods on a path pattern and return its Route.
+
+        ``allow_cross_origin=True`` lets browsers send it requests from other sites.
+        """
+        return self.router.add_route(
+            pattern, view, methods, name, allow_cross_origin=allow_cross_origin
+        )
 
     def add_converter(self, name: str, converter: type[Converter]) -> None:
         """Make ``<name:param>`` available in this app's patterns."""
@@ -171,14 +198,22 @@ class App(HookRegistry, RouteDecorators):
         """Serve the routes of ``router`` under ``prefix``; names become ``router.name``."""
         self.router.include(router, prefix)
 
-    def mount(self, prefix: str, app: WSGIApp, name: str | None = None) -> Mount:
+    def mount(
+        self,
+        prefix: str,
+        app: WSGIApp,
+        name: str | None = None,
+        *,
+        allow_cross_origin: bool = False,
+    ) -> Mount:
         """Hand every request under ``prefix`` to another WSGI app (a Flask app, another App).
 
         The mounted app sees ``SCRIPT_NAME`` end with the prefix and
         ``PATH_INFO`` hold the rest, as PEP 3333 says; this app's hooks and
-        error handlers do not run for it.
+        error handlers do not run for it, but the checks before routing, the
+        cross-origin protection and the security headers do.
         """
-        return self.router.mount(prefix, app, name)
+        return self.router.mount(prefix, app, name, allow_cross_origin=allow_cross_origin)
 
     def url_for(
         self,
@@ -257,6 +292,11 @@ class App(HookRegistry, RouteDecorators):
         """The session layer that opens ``request.session`` and saves it, as ``config`` says."""
         return CookieSessions(self.config)
 
+    @cached
+    def header_policy(self) -> ResponseHeaderPolicy:
+        """The security headers every response gets, as ``config`` says."""
+        return ResponseHeaderPolicy(self.config)
+
     def dispatch(self, request: Request) -> Response | WSGIApp:
         """Turn a request into a response, whatever happens on the way."""
         try:
@@ -273,7 +313,7 @@ class App(HookRegistry, RouteDecorators):
                     break
             if session_was_used(request):
                 response = self.sessions.save(request, response)
-            return response
+            return self._protect(request, response)
         except Exception as error:
             # An error handler, an after_request hook or the session failed.
             if self.config.get("PROPAGATE_EXCEPTIONS"):
@@ -281,10 +321,16 @@ class App(HookRegistry, RouteDecorators):
             return self._internal_error(request, error)
 
     def _respond(self, request: Request) -> Response | WSGIApp:
-        """Route the request, then run the before_request hooks and the view."""
+        """Check and route the request, then run the before_request hooks and the view."""
+        refusal = refuse_unclean_request(request, self.config)
+        if refusal is not None:
+            logger.warning("refused %s: %s", _describe(request), refusal.detail)
+            return self._handle_error(request, refusal, (self.hooks,))
         result = self.router.match(request.method, request.path)
         if isinstance(result, Match):
             route = result.route
+            if request.method not in SAFE_METHODS:
+                self._check_origin(request, route)
             if isinstance(route, Mount):
                 return wsgi.mounted(route.view, route.prefix_length)
             request.route = route
@@ -298,6 +344,29 @@ class App(HookRegistry, RouteDecorators):
         if early is not None:
             return early
         return self._unrouted(request, result, scopes)
+
+    def _check_origin(self, request: Request, route: Route) -> None:
+        """Refuse, with a 403, a request a browser sent from another site to change things."""
+        refusal = cross_origin_refusal(
+            request.method, request.headers, request.host, self.config, route
+        )
+        if refusal is not None:
+            if not isinstance(route, Mount):
+                request.route = route  # its router's 403 handler answers
+            logger.warning(
+                "refused a cross-origin %s: %s",
+                _describe(request),
+                log_text(refusal),
+            )
+            raise cross_origin_error(refusal, request.method)
+
+    def _protect(self, request: Request, response: Response | WSGIApp) -> Response | WSGIApp:
+        """Add the security headers the response did not set itself."""
+        headers = self.header_policy.headers_for(request)
+        if isinstance(response, Response):
+            response.headers.add_defaults(headers)
+            return response
+        return wsgi.with_default_headers(response, headers)
 
     def _unrouted(
         self, request: Request, result: MethodNotAllowed | NotFound, scopes: Scopes
@@ -360,10 +429,9 @@ class App(HookRegistry, RouteDecorators):
         if isinstance(error, BadHeaderValue):
             # The client's data would have broken a response header: refuse the request.
             logger.warning(
-                "refused a response header for %s %s: %s",
-                request.method,
+                "refused a response header for %s: %s",
                 _describe(request),
-                error,
+                log_text(error),
             )
             error = HTTPError(400, "a value from this request cannot be sent back in a header")
         elif isinstance(error, WerkzeugHTTPException) and error.code is not None:
@@ -381,9 +449,7 @@ class App(HookRegistry, RouteDecorators):
         if self.config.get("PROPAGATE_EXCEPTIONS"):
             # For a debugger that shows the exception itself (framework run --debug).
             raise error
-        logger.error(
-            "unhandled exception for %s %s", request.method, _describe(request), exc_info=error
-        )
+        logger.error("unhandled exception for %s", _describe(request), exc_info=error)
         http_error = HTTPError(500)
         http_error.__cause__ = error
         handler = find_status_handler(scopes, 500)
@@ -407,12 +473,13 @@ class App(HookRegistry, RouteDecorators):
 
     def _internal_error(self, request: Request, error: Exception) -> Response:
         logger.error(
-            "error while finishing the response to %s %s",
-            request.method,
+            "error while finishing the response to %s",
             _describe(request),
             exc_info=error,
         )
-        return self._error_page(request, HTTPError(500), error)
+        page = self._error_page(request, HTTPError(500), error)
+        page.headers.add_defaults(_BUILT_IN_HEADERS)  # the settings may be what failed
+        return page
 
     def _error_page(
         self, request: Request, error: HTTPError, cause: BaseException | None = None
@@ -550,4 +617,5 @@ def _from_werkzeug(error: WerkzeugHTTPException) -> HTTPError:
 
 
 def _describe(request: Request) -> str:
-    return str(request.environ.get("PATH_INFO", ""))
+    """Name the request in a log line: method and path as sent, escaped."""
+    return log_text(f"{request.method} {request.environ.get('PATH_INFO', '')}")

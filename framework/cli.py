@@ -287,10 +287,23 @@ def _warn_about_routes(app: Any) -> None:
 
 def match(args: argparse.Namespace) -> int:
     """``framework match``: explain the routing decision for one request."""
+    from werkzeug.test import EnvironBuilder
+
     from .explain import explain
+    from .request import Request
+    from .routes import Match
+    from .security import describe_checks
 
     app = _framework_app(args)
-    print(explain(app.router, args.method.upper(), _routed_path(args.path)))
+    method, path = args.method.upper(), _routed_path(args.path)
+    explanation = explain(app.router, method, path)
+    route = explanation.outcome.route if isinstance(explanation.outcome, Match) else None
+    builder = EnvironBuilder(method=method, headers=[_header(text) for text in args.header])
+    environ = builder.get_environ()
+    builder.close()
+    environ["PATH_INFO"] = path.encode().decode("latin-1")
+    explanation.checks = describe_checks(Request(environ), app.config, route)
+    print(explanation)
     return 0
 
 
@@ -443,6 +456,13 @@ def _parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="the path as a client sends it, such as /users/3 or /a%%20b?page=2 "
         "(decoded as a server would; routing ignores the query)",
+    )
+    sub.add_argument(
+        "-H",
+        "--header",
+        action="append",
+        default=[],
+        help="a request header, 'Name: value' (Origin, Sec-Fetch-Site and Host matter)",
     )
 
     sub = command(

@@ -22,32 +22,52 @@ class RouteDecorators:
     add_route: Callable[..., Route]
 
     def route(
-        self, pattern: str, methods: Iterable[str] = ("GET",), name: str | None = None
+        self,
+        pattern: str,
+        methods: Iterable[str] = ("GET",),
+        name: str | None = None,
+        *,
+        allow_cross_origin: bool = False,
     ) -> Callable[[View], View]:
-        """Register the decorated function as the view for ``pattern`` and ``methods``."""
+        """Register the decorated function as the view for ``pattern`` and ``methods``.
+
+        ``allow_cross_origin=True`` lets browsers send it requests from other
+        sites, which are otherwise refused for every method but GET, HEAD and
+        OPTIONS: for webhooks and APIs that authenticate with a token, not a cookie.
+        """
 
         def register(view: View) -> View:
-            self.add_route(pattern, view, methods, name)
+            self.add_route(pattern, view, methods, name, allow_cross_origin=allow_cross_origin)
             return view
 
         return register
 
-    def get(self, pattern: str, name: str | None = None) -> Callable[[View], View]:
+    def get(
+        self, pattern: str, name: str | None = None, *, allow_cross_origin: bool = False
+    ) -> Callable[[View], View]:
         """Register the decorated view for GET (and so HEAD) on ``pattern``."""
-        return self.route(pattern, ("GET",), name)
+        return self.route(pattern, ("GET",), name, allow_cross_origin=allow_cross_origin)
 
-    def post(self, pattern: str, name: str | None = None) -> Callable[[View], View]:
+    def post(
+        self, pattern: str, name: str | None = None, *, allow_cross_origin: bool = False
+    ) -> Callable[[View], View]:
         """Register the decorated view for POST on ``pattern``."""
-        return self.route(pattern, ("POST",), name)
+        return self.route(pattern, ("POST",), name, allow_cross_origin=allow_cross_origin)
 
-    def put(self, pattern: str, name: str | None = None) -> Callable[[View], View]:
+    def put(
+        self, pattern: str, name: str | None = None, *, allow_cross_origin: bool = False
+    ) -> Callable[[View], View]:
         """Register the decorated view for PUT on ``pattern``."""
-        return self.route(pattern, ("PUT",), name)
+        return self.route(pattern, ("PUT",), name, allow_cross_origin=allow_cross_origin)
 
-    def patch(self, pattern: str, name: str | None = None) -> Callable[[View], View]:
+    def patch(
+        self, pattern: str, name: str | None = None, *, allow_cross_origin: bool = False
+    ) -> Callable[[View], View]:
         """Register the decorated view for PATCH on ``pattern``."""
-        return self.route(pattern, ("PATCH",), name)
+        return self.route(pattern, ("PATCH",), name, allow_cross_origin=allow_cross_origin)
 
-    def delete(self, pattern: str, name: str | None = None) -> Callable[[View], View]:
+    def delete(
+        self, pattern: str, name: str | None = None, *, allow_cross_origin: bool = False
+    ) -> Callable[[View], View]:
         """Register the decorated view for DELETE on ``pattern``."""
-        return self.route(pattern, ("DELETE",), name)
+        return self.route(pattern, ("DELETE",), name, allow_cross_origin=allow_cross_origin)

@@ -53,6 +53,8 @@ class Explanation:
     steps: list[Step] = field(default_factory=list)
     #: Near misses, for a 404 or a 405 page in DEBUG: "``<int:id>`` rejected ``abc``".
     hints: list[str] = field(default_factory=list)
+    #: What the app's checks make of the request (``framework.security``), where known.
+    checks: list[str] = field(default_factory=list)
 
     @property
     def status(self) -> int:
@@ -74,8 +76,8 @@ class Explanation:
         return "\n".join(lines)
 
     def summary(self) -> list[str]:
-        """Summarise the outcome in a few lines: status, route, view, parameters, hints."""
-        return [*self._result(), *(f"hint: {hint}" for hint in self.hints)]
+        """Summarise the outcome in a few lines: status, route, view, parameters, checks, hints."""
+        return [*self._result(), *self.checks, *(f"hint: {hint}" for hint in self.hints)]
 
     def _result(self) -> list[str]:
         status = f"{self.status} {reason_phrase(self.status)}"

@@ -201,6 +201,11 @@ class ResponseHeaders:
             del self[name]
         self._items.append((name, text))
 
+    def add_defaults(self, headers: Iterable[tuple[str, str]]) -> None:
+        """Add each header of ``headers`` (checked already) that is not set here."""
+        present = {key.lower() for key, _ in self._items}
+        self._items.extend(item for item in headers if item[0].lower() not in present)
+
     def setdefault(self, name: str, value: Any) -> str:
         """Set the header unless it is there; return its value."""
         existing = self.get(name)

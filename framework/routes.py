@@ -38,6 +38,8 @@ class Route:
         segments: Sequence[str | Segment],
         url_parts: Sequence[UrlPart],
         scopes: Scopes = (),
+        *,
+        allow_cross_origin: bool = False,
     ) -> None:
         #: The methods this route was registered for (HEAD and OPTIONS are
         #: answered automatically and are not listed unless given).
@@ -56,6 +58,9 @@ class Route:
         #: The hooks that apply to this route: the app's, then each router's
         #: it was included through, the one it was registered on last.
         self.scopes = scopes
+        #: True when browsers may send it requests from other sites: see
+        #: ``framework.security`` (for webhooks and token-authenticated APIs).
+        self.allow_cross_origin = allow_cross_origin
 
     def __repr__(self) -> str:
         methods = ",".join(sorted(self.methods))

@@ -153,10 +153,12 @@ class Router(HookRegistry, RouteDecorators):
     then includes under a prefix, with their names prefixed by the router's.
     """
 
-    def __init__(self, name: str | None = None) -> None:
+    def __init__(self, name: str | None = None, *, allow_cross_origin: bool = False) -> None:
         if name is not None and (not name or "." in name):
             raise RouteError(f"router name {name!r} must be non-empty and hold no '.'")
         self.name = name
+        #: True when every route of this router takes requests from other sites.
+        self.allow_cross_origin = allow_cross_origin
         #: Every route, in registration order.
         self.routes: list[Route] = []
         self.converters: dict[str, type[Converter]] = dict(DEFAULT_CONVERTERS)
@@ -189,8 +191,14 @@ class Router(HookRegistry, RouteDecorators):
         view: View,
         methods: Iterable[str] = ("GET",),
         name: str | None = None,
+        *,
+        allow_cross_origin: bool = False,
     ) -> Route:
-        """Register a view for some methods on a path pattern and return its Route."""
+        """Register a view for some methods on a path pattern and return its Route.
+
+        ``allow_cross_origin=True`` lets browsers send it requests from other
+        sites (``framework.security``); a router made with it says so for all.
+        """
         if not callable(view):
             raise TypeError(f"route {pattern!r}: the view must be callable, got {view!r}")
         segments, url_parts = parse_pattern(pattern, self.converters)
@@ -202,12 +210,18 @@ class Router(HookRegistry, RouteDecorators):
             segments=segments,
             url_parts=url_parts,
             scopes=(self.hooks,),
+            allow_cross_origin=allow_cross_origin or self.allow_cross_origin,
         )
         self._add([route])
         return route
 
     def mount(
-        self, prefix: str, app: Callable[..., Iterable[bytes]], name: str | None = None
+        self,
+        prefix: str,
+        app: Callable[..., Iterable[bytes]],
+        name: str | None = None,
+        *,
+        allow_cross_origin: bool = False,
     ) -> Mount:
         """Hand every request under ``prefix`` to another WSGI application.
 
@@ -236,6 +250,7 @@ class Router(HookRegistry, RouteDecorators):
             segments=[*segments, below],
             url_parts=url_parts,
             scopes=(),  # the mounted app has hooks and error handlers of its own
+            allow_cross_origin=allow_cross_origin or self.allow_cross_origin,
         )
         self._add([mount])
         return mount
@@ -270,6 +285,7 @@ class Router(HookRegistry, RouteDecorators):
                 segments=[*prefix_segments, *route.segments],
                 url_parts=[*prefix_parts, *route.url_parts],
                 scopes=(self.hooks, *route.scopes) if route.scopes else (),
+                allow_cross_origin=route.allow_cross_origin or self.allow_cross_origin,
             )
             for route in router.routes
         ]

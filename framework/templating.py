@@ -7,13 +7,13 @@ on for HTML, XML and SVG templates and for template strings: a value such as
 become markup. To put data into a ``<script>``, use the ``tojson`` filter,
 which also escapes ``<``, ``>``, ``&`` and ``'``.
 
-Every template sees ``request``, ``url_for``, ``session`` and
-``get_flashed_messages``, the last three bound to the request being
-rendered. They are the globals of the one render: no request lives in a
+Every template sees ``request``, ``url_for``, ``session``,
+``get_flashed_messages`` and ``csp_nonce``, the last four bound to the
+request being rendered. They are the globals of the one render: no request lives in a
 global or a context variable. The session is read only if the template uses
 it. Macros that a template imports (``{% from "forms.html" import field %}``),
 which Jinja2 renders without the caller's variables, still get the
-caller's globals, so they find the same four names too.
+caller's globals, so they find the same names too.
 
 Jinja2 is imported the first time a template is rendered, so an app that
 renders none never pays for it. With ``DEBUG`` on, a template edited on
@@ -86,7 +86,7 @@ def _fill(request: Request, template: jinja2.Template, context: dict[str, Any]) 
 
 
 def _request_names(request: Request) -> dict[str, Any]:
-    """Bind the four names every template sees to ``request``."""
+    """Bind the names every template sees to ``request``."""
     from werkzeug.local import LocalProxy
 
     return {
@@ -96,6 +96,8 @@ def _request_names(request: Request) -> dict[str, Any]:
         "session": LocalProxy(lambda: request.session),
         "url_for": request.url_for,
         "get_flashed_messages": functools.partial(get_flashed_messages, request),
+        # The nonce of the page's Content-Security-Policy (``CONTENT_SECURITY_POLICY``).
+        "csp_nonce": lambda: request.csp_nonce,
     }
 
 

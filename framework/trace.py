@@ -20,6 +20,8 @@ from werkzeug.test import EnvironBuilder
 from .explain import Explanation, explain
 from .request import Request
 from .response import Response, ResponseHeaders
+from .routes import Match
+from .security import describe_checks
 
 #: Bodies longer than this many characters, or lines, are cut short when shown.
 MAX_BODY_CHARS = 1500
@@ -59,6 +61,8 @@ def run_exchange(
     router = getattr(app, "router", None)
     if router is not None:
         routing = explain(router, seen.method, seen.path)
+        route = routing.outcome.route if isinstance(routing.outcome, Match) else None
+        routing.checks = describe_checks(seen, app.config, route, refusals_only=True)
     request_wire = seen.to_wire()
 
     captured: dict[str, Any] = {}

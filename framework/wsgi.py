@@ -19,7 +19,7 @@ import logging
 import os
 import sys
 from collections.abc import Iterable, Iterator
-from typing import IO, Protocol, cast
+from typing import IO, Any, Protocol, cast
 
 from werkzeug.wsgi import ClosingIterator
 
@@ -127,6 +127,20 @@ def mounted(app: WSGIApp, prefix_length: int) -> WSGIApp:
         return app(inner, start_response)
 
     return shifted
+
+
+def with_default_headers(app: WSGIApp, headers: list[tuple[str, str]]) -> WSGIApp:
+    """Wrap a WSGI app so that its response carries each of ``headers`` it did not set."""
+
+    def answer(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        def start(status: str, own: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            present = {name.lower() for name, _ in own}
+            added = [item for item in headers if item[0].lower() not in present]
+            return start_response(status, [*own, *added], exc_info)
+
+        return app(environ, start)
+
+    return answer
 
 
 def _without_content_length(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:

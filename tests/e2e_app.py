@@ -197,6 +197,12 @@ def slow(request: Request) -> str:
     return "finally"
 
 
+@app.post("/webhook", allow_cross_origin=True)
+def webhook(request: Request) -> str:
+    """A route any site may post to (cross-origin protection is on for all others)."""
+    return "received"
+
+
 def legacy(environ: dict[str, Any], start_response: Any) -> list[bytes]:
     """Another WSGI app, mounted under /legacy: it says where PEP 3333 put it."""
     body = f"{environ['SCRIPT_NAME']} {environ['PATH_INFO']}".encode()
@@ -207,6 +213,8 @@ def legacy(environ: dict[str, Any], start_response: Any) -> list[bytes]:
 app.mount("/legacy", legacy)
 
 shop = App("shop")
+# The production setting: a Host header naming any other site is a 400.
+shop.config["TRUSTED_HOSTS"] = ["127.0.0.1", "localhost"]
 
 
 @shop.get("/items/<int(min=1):n>")

@@ -2,10 +2,12 @@
 
 atheris (libFuzzer for Python) feeds ``one_input`` bytes; they become a
 method, a path, a query string, headers, cookies and a body, in a WSGI
-environ, and the app answers. The property: every input ends as a
-response with a status below 500. An exception out of the adapter, or a
-500 (which means an exception escaped the code that should have turned bad
-input into a 4xx), is a crash, and libFuzzer saves the input that caused it.
+environ, and the app answers. The properties: every input ends as a
+response with a status below 500, which carries the security headers; a
+403 comes only from the cross-origin check (a method that changes things,
+with Origin or Sec-Fetch-Site); a path holding a control character or a
+dot segment never reaches a view. An exception out of the adapter, or a
+broken property, is a crash, and libFuzzer saves the input that caused it.
 
 Not part of the test run. Run it with::
 
@@ -17,6 +19,7 @@ Not part of the test run. Run it with::
 
 from __future__ import annotations
 
+import re
 import sys
 from typing import Any
 
@@ -42,6 +45,8 @@ def make_app() -> App:
     app = App("fuzz_app", static_folder=None)
     app.config["SECRET_KEY"] = "fuzzing"
     app.config["MAX_BODY_SIZE"] = 64 * 1024
+    app.config["CONTENT_SECURITY_POLICY"] = "script-src 'nonce-{nonce}'"
+    app.config["HSTS_MAX_AGE"] = 600
 
     @app.route("/", methods=METHODS[:-2])
     def everything(request: Request) -> dict[str, Any]:
@@ -60,6 +65,7 @@ def make_app() -> App:
         else:
             result["form"] = {name: request.form.getlist(name) for name in request.form}
             result["files"] = [storage.filename for storage in request.files.values()]
+        seen_paths.append(request.path)
         flash(request, "seen")
         result["flashes"] = get_flashed_messages(request)
         return result
@@ -70,7 +76,17 @@ def make_app() -> App:
 
     @app.get("/files/<path:rest>")
     def files(request: Request, rest: str) -> str:
+        seen_paths.append(request.path)
         return rest
+
+    @app.post("/hook", allow_cross_origin=True)
+    def hook(request: Request) -> str:
+        return "ok"
+
+    strict = App("fuzz_strict", static_folder=None)
+    strict.config["TRUSTED_HOSTS"] = ["example.com", ".example.org"]
+    strict.get("/")(lambda request: request.host)
+    app.mount("/strict", strict)
 
     api = Router(name="api")
     api.add_route("/things/<uuid:thing>", lambda request, thing: str(thing), ["GET"], "thing")
@@ -78,8 +94,12 @@ def make_app() -> App:
     return app
 
 
+#: The paths the views saw, for the clean-path property.
+seen_paths: list[str] = []
 APP = make_app()
-PATHS = ["/", "/items/3/a.txt", "/files/a/b", "/api/things/", "/api", "/"]
+PATHS = ["/", "/items/3/a.txt", "/files/a/b", "/api/things/", "/api", "/hook", "/strict/", "/"]
+SITES = ["same-origin", "same-site", "cross-site", "none", ""]
+UNCLEAN = re.compile(r"[\x00-\x1f]|(?:^|/)\.\.?(?:/|$)")
 
 
 def environ_from(data: bytes) -> dict[str, Any]:
@@ -99,6 +119,12 @@ def environ_from(data: bytes) -> dict[str, Any]:
         "HTTP_ACCEPT": fuzz.PickValueInList(["application/json", "text/html", "*/*", ""]),
         "HTTP_X_ANY": latin1(fuzz.ConsumeBytes(30)),
     }
+    if fuzz.ConsumeBool():
+        headers["HTTP_ORIGIN"] = fuzz.PickValueInList(["http://", "null", ""]) + latin1(
+            fuzz.ConsumeBytes(20)
+        )
+    if fuzz.ConsumeBool():
+        headers["HTTP_SEC_FETCH_SITE"] = fuzz.PickValueInList(SITES)
     return environ_for(
         method=fuzz.PickValueInList(METHODS),
         # A WSGI server hands the path over as latin-1 text.
@@ -114,9 +140,21 @@ def latin1(data: bytes) -> str:
 
 
 def one_input(data: bytes) -> None:
-    answer, _ = call(APP, environ_from(data))
+    environ = environ_from(data)
+    seen_paths.clear()
+    answer, _ = call(APP, environ)
     if answer.code >= 500:
         raise AssertionError(f"the app answered {answer.status}")
+    if ("X-Content-Type-Options", "nosniff") not in answer.headers:
+        raise AssertionError(f"{answer.status} without the security headers")
+    browser = "HTTP_ORIGIN" in environ or "HTTP_SEC_FETCH_SITE" in environ
+    if answer.code == 403 and (
+        environ["REQUEST_METHOD"] in ("GET", "HEAD", "OPTIONS") or not browser
+    ):
+        raise AssertionError("a 403 that the cross-origin check should not have given")
+    for path in seen_paths:
+        if UNCLEAN.search(path):
+            raise AssertionError(f"a view saw the path {path!r}")
 
 
 def main() -> None:

@@ -133,3 +133,50 @@ def test_screenshot_of_the_home_page(page: Any, shortener: Server) -> None:
     page.screenshot(path=str(path), full_page=True)
     assert path.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
     assert path.stat().st_size > 5000
+
+
+FORGE = """(action) => {
+    const form = document.createElement("form");
+    form.method = "POST";
+    form.action = action;
+    const field = document.createElement("input");
+    field.name = "url";
+    field.value = "https://forged.example/";
+    form.appendChild(field);
+    document.body.appendChild(form);
+    form.submit();
+}"""
+
+
+def test_a_form_on_another_site_cannot_post_to_the_app(
+    page: Any, shortener: Server, target_site: Server
+) -> None:
+    # The other site is another port of the same host: same-site, but another origin.
+    home = f"http://{HOST}:{shortener.port}/"
+    page.goto(f"http://{HOST}:{target_site.port}/")
+    with page.expect_navigation() as navigation:
+        page.evaluate(FORGE, home)
+    response = navigation.value
+    assert response.status == 403
+    sent = response.request.all_headers()
+    assert sent["origin"] == f"http://{HOST}:{target_site.port}"
+    assert sent.get("sec-fetch-site", "same-site") == "same-site"
+    assert "cross-origin POST refused" in page.locator("body").inner_text()
+    page.goto(home)
+    assert "forged.example" not in page.content()  # nothing was stored
+
+
+def test_the_pages_keep_to_their_content_security_policy(page: Any, shortener: Server) -> None:
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    for path in ["/", "/about", "/inspect", "/nowhere"]:
+        response = page.goto(f"http://{HOST}:{shortener.port}{path}")
+        assert response.headers["content-security-policy"].startswith("default-src 'self'")
+        assert response.headers["x-frame-options"] == "SAMEORIGIN"
+    assert page.evaluate("getComputedStyle(document.body).margin") != ""  # the stylesheet ran
+    assert violations == []

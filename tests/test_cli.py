@@ -657,6 +657,52 @@ def test_match_says_a_mounted_app_takes_the_request(
     (in_folder / "mounted.py").write_text(MOUNTED_APP, encoding="utf-8")
     status, out, _ = run_main(capsys, "match", "mounted", "DELETE", path)
     assert status == 0
-    assert out.splitlines()[-1] == (
-        "result: handed to the WSGI app mounted at /legacy (mounted:legacy)"
+    assert out.splitlines()[-2:] == [
+        "result: handed to the WSGI app mounted at /legacy (mounted:legacy)",
+        "cross-origin: passes (not from a browser); from another site's page: 403",
+    ]
+
+
+def test_match_says_what_the_cross_origin_check_would_do(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _, plain, _ = run_main(capsys, "match", "example_app", "POST", "/")
+    assert plain.endswith(
+        "cross-origin: passes (not from a browser); from another site's page: 403\n"
     )
+    _, refused, _ = run_main(
+        capsys, "match", "example_app", "POST", "/", "-H", "Sec-Fetch-Site: cross-site"
+    )
+    assert refused.endswith("cross-origin: refused with 403: Sec-Fetch-Site is 'cross-site'\n")
+    _, same, _ = run_main(
+        capsys, "match", "example_app", "POST", "/", "-H", "Origin: http://localhost"
+    )
+    assert "cross-origin: passes (sent by a page of this site" in same
+    _, reading, _ = run_main(capsys, "match", "example_app", "GET", "/")
+    assert "cross-origin" not in reading
+
+
+def test_match_says_a_path_is_refused_before_routing(capsys: pytest.CaptureFixture[str]) -> None:
+    _, out, _ = run_main(capsys, "match", "example_app", "GET", "/static/%2e%2e/settings.py")
+    assert "checks: refused before routing with 400: the path holds" in out
+
+
+def test_trace_shows_a_cross_origin_refusal(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run_main(
+        capsys,
+        "trace",
+        "example_app",
+        "POST",
+        "/",
+        "-H",
+        "Origin: https://evil.example",
+        "-d",
+        "url=x",
+    )
+    assert status == 0
+    assert (
+        "  cross-origin: refused with 403: Origin 'https://evil.example' is not this host "
+        "(localhost)\n" in out
+    )
+    assert re.search(r"^  HTTP/1.1 403 Forbidden +<- version", out, re.M)
+    assert re.search(r"^  X-Frame-Options: SAMEORIGIN$", out, re.M)

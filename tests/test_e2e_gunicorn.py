@@ -376,19 +376,20 @@ def test_static_file_conditional_and_range(server: Server) -> None:
 
 
 @pytest.mark.parametrize(
-    "path",
+    ("path", "status"),
     [
-        pytest.param("/static/../e2e_app.py", id="dot-dot"),
-        pytest.param("/static/%2e%2e/e2e_app.py", id="encoded-dots"),
-        pytest.param("/static/..%2fe2e_app.py", id="encoded-slash"),
-        pytest.param("/static//etc/passwd", id="absolute"),
+        # A ".." segment is refused before routing; the static view refuses the rest.
+        pytest.param("/static/../e2e_app.py", 400, id="dot-dot"),
+        pytest.param("/static/%2e%2e/e2e_app.py", 400, id="encoded-dots"),
+        pytest.param("/static/..%2fe2e_app.py", 400, id="encoded-slash"),
+        pytest.param("/static//etc/passwd", 404, id="absolute"),
     ],
 )
-def test_static_traversal_is_404_over_the_wire(server: Server, path: str) -> None:
+def test_static_traversal_is_refused_over_the_wire(server: Server, path: str, status: int) -> None:
     with raw_connection(server) as sock:
         sock.sendall(head_block("GET", path, {}))
         reply = read_reply(sock, "GET")
-    assert reply.status == 404
+    assert reply.status == status
     assert b"import" not in reply.body and b"root:" not in reply.body
     assert_still_serving(server)
 
@@ -425,3 +426,57 @@ def test_mounted_apps_see_the_path_below_their_prefix(server: Server) -> None:
     assert item.json()["self"].startswith("http://127.0.0.1:")
     # The mounted App's own routing: its converter arguments, its 404.
     assert_html_error(request(server, "GET", "/shop/items/0"), 404, "Not Found")
+
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "X-Frame-Options": "SAMEORIGIN",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        pytest.param("/", 200, id="view"),
+        pytest.param("/nowhere", 404, id="error-page"),
+        pytest.param("/static/page.txt", 200, id="static-file"),
+        pytest.param("/legacy/a", 200, id="mounted-app"),
+        pytest.param("/./", 400, id="refused-before-routing"),
+    ],
+)
+def test_every_response_carries_the_security_headers_over_the_wire(
+    server: Server, path: str, status: int
+) -> None:
+    reply = request(server, "GET", path)
+    assert reply.status == status
+    assert {name: reply.headers[name] for name in SECURITY_HEADERS} == SECURITY_HEADERS
+
+
+def test_a_cross_origin_post_is_403_over_the_wire(server: Server) -> None:
+    own = f"http://{HOST}:{server.port}"
+    assert request(server, "POST", "/items", b"", {"Origin": own}).status == 200
+    refused = request(
+        server,
+        "POST",
+        "/items",
+        b"",
+        {"Origin": "http://evil.example", "Accept": "application/json"},
+    )
+    assert_json_error(refused, 403, "Forbidden")
+    assert request(server, "POST", "/items", b"", {"Sec-Fetch-Site": "cross-site"}).status == 403
+    assert request(server, "POST", "/items", b"", {"Sec-Fetch-Site": "same-origin"}).status == 200
+    opted_out = request(server, "POST", "/webhook", b"", {"Sec-Fetch-Site": "cross-site"})
+    assert (opted_out.status, opted_out.body) == (200, b"received")
+
+
+def test_an_untrusted_host_is_400_before_routing_over_the_wire(server: Server) -> None:
+    with raw_connection(server) as sock:
+        sock.sendall(
+            b"GET /shop/items/7 HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n"
+        )
+        reply = read_reply(sock, "GET")
+    assert reply.status == 400
+    assert b"evil.example" not in reply.body
+    assert request(server, "GET", "/shop/items/7").status == 200

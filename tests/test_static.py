@@ -318,21 +318,23 @@ def test_the_open_spy_sees_a_served_file(
 
 
 @pytest.mark.parametrize(
-    "raw_path",
+    ("raw_path", "status"),
     [
-        pytest.param("/static/../secret.txt", id="dotdot"),
-        pytest.param("/static/css/../../secret.txt", id="dotdot-from-subfolder"),
-        pytest.param("/static/%2e%2e/secret.txt", id="dotdot-encoded"),
-        pytest.param("/static/%2E%2E%2Fsecret.txt", id="dotdot-and-slash-encoded"),
-        pytest.param("/static/..%2fsecret.txt", id="slash-encoded"),
-        pytest.param("/static//etc/passwd", id="absolute"),
-        pytest.param("/static/%2Fetc%2Fpasswd", id="absolute-encoded"),
-        pytest.param("/static/css%5C..%5C..%5Csecret.txt", id="backslashes"),
-        pytest.param("/static/a%00b.css", id="nul"),
-        pytest.param("/static/./css/site.css", id="dot-segment"),
-        pytest.param("/static/css//site.css", id="empty-segment"),
-        pytest.param("/static/leak.txt", id="symlink-to-a-file-outside"),
-        pytest.param("/static/outdir/x.txt", id="symlink-to-a-folder-outside"),
+        # A "." or ".." segment or a control character is refused before routing
+        # (400); the static view refuses the rest itself (404).
+        pytest.param("/static/../secret.txt", 400, id="dotdot"),
+        pytest.param("/static/css/../../secret.txt", 400, id="dotdot-from-subfolder"),
+        pytest.param("/static/%2e%2e/secret.txt", 400, id="dotdot-encoded"),
+        pytest.param("/static/%2E%2E%2Fsecret.txt", 400, id="dotdot-and-slash-encoded"),
+        pytest.param("/static/..%2fsecret.txt", 400, id="slash-encoded"),
+        pytest.param("/static//etc/passwd", 404, id="absolute"),
+        pytest.param("/static/%2Fetc%2Fpasswd", 404, id="absolute-encoded"),
+        pytest.param("/static/css%5C..%5C..%5Csecret.txt", 404, id="backslashes"),
+        pytest.param("/static/a%00b.css", 400, id="nul"),
+        pytest.param("/static/./css/site.css", 400, id="dot-segment"),
+        pytest.param("/static/css//site.css", 404, id="empty-segment"),
+        pytest.param("/static/leak.txt", 404, id="symlink-to-a-file-outside"),
+        pytest.param("/static/outdir/x.txt", 404, id="symlink-to-a-folder-outside"),
     ],
 )
 def test_paths_out_of_the_folder_are_refused_before_any_file_is_opened(
@@ -341,13 +343,14 @@ def test_paths_out_of_the_folder_are_refused_before_any_file_is_opened(
     open_spy: OpenSpy,
     tmp_path: Path,
     raw_path: str,
+    status: int,
 ) -> None:
     # What a PEP 3333 server puts in PATH_INFO: %XX decoded (as latin-1), ".." left as it is.
     path_info = unquote(raw_path, encoding="latin-1")
     with open_spy.recording() as opened:
         response = client.get(raw_path, environ_overrides={"PATH_INFO": path_info})
-    assert seen_paths == [path_info]
-    assert response.status_code == 404
+    assert seen_paths == ([path_info] if status == 404 else [])
+    assert response.status_code == status
     assert SECRET not in response.data
     assert OUTSIDE not in response.data
     assert CSS not in response.data

@@ -7,6 +7,14 @@ import pytest
 from framework import App, Request, Response
 from framework.trace import MAX_BODY_LINES, format_exchange, run_exchange, show_body
 
+#: What every response ends with, unless the app changes SECURITY_HEADERS.
+SECURITY_LINES = (
+    b"X-Content-Type-Options: nosniff\r\n"
+    b"Referrer-Policy: strict-origin-when-cross-origin\r\n"
+    b"X-Frame-Options: SAMEORIGIN\r\n"
+    b"Cross-Origin-Opener-Policy: same-origin\r\n"
+)
+
 
 @pytest.fixture
 def traced_app(app: App) -> App:
@@ -30,17 +38,22 @@ def test_the_exchange_in_wire_form(traced_app: App) -> None:
     assert exchange.request.endswith(b"\r\n\r\nhello")
     assert exchange.response == (
         b"HTTP/1.1 201 Created\r\nX-Name: ann\r\nContent-Type: text/plain\r\n"
-        b"Content-Length: 5\r\n\r\nhello"
+        + SECURITY_LINES
+        + b"Content-Length: 5\r\n\r\nhello"
     )
     assert exchange.routing is not None and exchange.routing.status == 200
 
 
 def test_a_streamed_response_gets_no_invented_length(traced_app: App) -> None:
     exchange = run_exchange(traced_app, "GET", "/stream")
-    assert exchange.response == b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\na\nb\n"
+    assert exchange.response == (
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n" + SECURITY_LINES + b"\r\na\nb\n"
+    )
 
 
 def test_the_layout_labels_each_part(traced_app: App) -> None:
+    # None takes a header out of the set every response gets: here, all of them.
+    traced_app.config["SECURITY_HEADERS"] = dict.fromkeys(traced_app.config["SECURITY_HEADERS"])
     text = format_exchange(run_exchange(traced_app, "POST", "/echo/ann", [], b"hello"))
     assert text == "\n".join(
         [
