@@ -66,8 +66,8 @@ logger = logging.getLogger("framework")
 #: Characters kept as they are when a decoded path goes back into a URL.
 _PATH_SAFE = "/!$&'()*+,;=:@"
 
-#: The security headers of a 500 that the settings could not make.
-_BUILT_IN_HEADERS = [(name, value) for name, value in DEFAULT_SECURITY_HEADERS.items() if value]
+#: The security headers of a 500 that the settings could not make: the built-in ones.
+_BUILT_IN_HEADERS = ResponseHeaderPolicy({})
 
 _RETURN_TYPES = (
     "a str, bytes, dict, list, Response, (body, status), (body, status, headers), "
@@ -347,9 +347,7 @@ class App(HookRegistry, RouteDecorators):
 
     def _check_origin(self, request: Request, route: Route) -> None:
         """Refuse, with a 403, a request a browser sent from another site to change things."""
-        refusal = cross_origin_refusal(
-            request.method, request.headers, request.host, self.config, route
-        )
+        refusal = cross_origin_refusal(request, self.config, route)
         if refusal is not None:
             if not isinstance(route, Mount):
                 request.route = route  # its router's 403 handler answers
@@ -362,9 +360,10 @@ class App(HookRegistry, RouteDecorators):
 
     def _protect(self, request: Request, response: Response | WSGIApp) -> Response | WSGIApp:
         """Add the security headers the response did not set itself."""
-        headers = self.header_policy.headers_for(request)
+        policy = self.header_policy
+        headers = policy.headers_for(request)
         if isinstance(response, Response):
-            response.headers.add_defaults(headers)
+            response.headers.add_defaults(headers, policy.names)
             return response
         return wsgi.with_default_headers(response, headers)
 
@@ -478,7 +477,8 @@ class App(HookRegistry, RouteDecorators):
             exc_info=error,
         )
         page = self._error_page(request, HTTPError(500), error)
-        page.headers.add_defaults(_BUILT_IN_HEADERS)  # the settings may be what failed
+        # The settings may be what failed: the built-in headers, then.
+        page.headers.add_defaults(_BUILT_IN_HEADERS.headers_for(request), _BUILT_IN_HEADERS.names)
         return page
 
     def _error_page(

@@ -201,10 +201,21 @@ class ResponseHeaders:
             del self[name]
         self._items.append((name, text))
 
-    def add_defaults(self, headers: Iterable[tuple[str, str]]) -> None:
-        """Add each header of ``headers`` (checked already) that is not set here."""
-        present = {key.lower() for key, _ in self._items}
-        self._items.extend(item for item in headers if item[0].lower() not in present)
+    def add_defaults(self, headers: list[tuple[str, str]], names: frozenset[str]) -> None:
+        """Add each header of ``headers`` (checked already) that is not set here.
+
+        ``names`` holds the lower-cased names of every header that may be in
+        ``headers``.
+        """
+        # PERF: bench/instructions.py hello, 9.6% fewer instructions: most responses
+        # set none of them, found in one pass over their own few headers.
+        items = self._items
+        for key, _ in items:
+            if key.lower() in names:
+                present = {key.lower() for key, _ in items}
+                items.extend([item for item in headers if item[0].lower() not in present])
+                return
+        items.extend(headers)
 
     def setdefault(self, name: str, value: Any) -> str:
         """Set the header unless it is there; return its value."""

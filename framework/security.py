@@ -54,14 +54,8 @@ DEFAULT_SECURITY_HEADERS: dict[str, str | None] = {
 
 _DEFAULT_PORTS = {"http": "80", "https": "443"}
 
-#: A path no route should see: a control character, or a "." or ".." segment.
-_UNCLEAN_PATH = re.compile(
-    r"""
-      [\x00-\x1f]             # NUL, CR, LF, ESC and the other C0 control characters
-    | (?:^|/) \.{1,2} (?:/|$) # a "." or ".." segment, which means "here" or "up"
-    """,
-    re.VERBOSE,
-)
+#: Characters no path needs: NUL, CR, LF, ESC and the other C0 controls.
+_CONTROL_CHARACTER = re.compile(r"[\x00-\x1f]")
 
 #: What a log line must not hold as it is: control characters and the backslash.
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\\]")
@@ -76,42 +70,43 @@ def refuse_unclean_request(request: Request, config: Mapping[str, Any]) -> HTTPE
     trusted = config.get("TRUSTED_HOSTS")
     if trusted is not None and not host_is_trusted(request.host, trusted):
         return HTTPError(400, "this server does not serve the host named in the Host header")
-    if _UNCLEAN_PATH.search(request.path):
+    path = request.path
+    if _CONTROL_CHARACTER.search(path) or ("." in path and _has_dot_segment(path)):
         return HTTPError(
             400, "the path holds a control character or a '.' or '..' segment, which no URL needs"
         )
     return None
 
 
+def _has_dot_segment(path: str) -> bool:
+    """Tell whether a segment of ``path`` is ``.`` ("here") or ``..`` ("up")."""
+    return any(segment in (".", "..") for segment in path.split("/"))
+
+
 def cross_origin_refusal(
-    method: str,
-    headers: Mapping[str, str],
-    host: str,
-    config: Mapping[str, Any],
-    route: Route | None,
+    request: Request, config: Mapping[str, Any], route: Route | None
 ) -> str | None:
     """Say why a browser's request from another origin is refused, or return None.
 
-    ``headers`` are the request's, ``host`` the host it was sent to; the
-    route (None for one that matched nothing) may opt out with
+    The route (None for one that matched nothing) may opt out with
     ``allow_cross_origin=True``, for webhooks and token-authenticated APIs.
     """
-    if method in SAFE_METHODS or not config.get("CROSS_ORIGIN_PROTECTION", True):
+    if request.method in SAFE_METHODS or (route is not None and route.allow_cross_origin):
         return None
-    if route is not None and route.allow_cross_origin:
+    if not config.get("CROSS_ORIGIN_PROTECTION", True):
         return None
-    site = headers.get("Sec-Fetch-Site")
-    origin = headers.get("Origin")
+    site = request.environ.get("HTTP_SEC_FETCH_SITE")
+    origin = request.environ.get("HTTP_ORIGIN")
     if site is not None:
         if site in ("same-origin", "none"):
             return None
         refusal = f"Sec-Fetch-Site is {site!r}"
     elif origin is None:
         return None  # neither header: not sent by a browser, so no one's cookies were borrowed
-    elif _host_of(origin) == host.lower():
+    elif _host_of(origin) == request.host.lower():
         return None
     else:
-        refusal = f"Origin {origin!r} is not this host ({host})"
+        refusal = f"Origin {origin!r} is not this host ({request.host})"
     if origin is not None and _origin_key(origin) in _trusted_origins(config):
         return None
     return refusal
@@ -144,7 +139,7 @@ def describe_checks(
         return [f"checks: refused before routing with 400: {early.detail}"]
     if route is None or request.method in SAFE_METHODS:
         return []
-    refusal = cross_origin_refusal(request.method, request.headers, request.host, config, route)
+    refusal = cross_origin_refusal(request, config, route)
     if refusal is not None:
         return [f"cross-origin: refused with 403: {refusal}"]
     if refusals_only:
@@ -202,26 +197,29 @@ def _trusted_origins(config: Mapping[str, Any]) -> set[str]:
 class ResponseHeaderPolicy:
     """The security headers of an app's responses, as its config sets them.
 
-    Prepared once per change of the settings, so that a response costs one
-    pass over its headers.
+    Prepared again only when the settings change, so that a response costs
+    a comparison of the settings and one pass over its headers.
     """
 
-    __slots__ = ("_config", "_csp", "_headers", "_key")
+    __slots__ = ("_config", "_csp", "_headers", "_overrides", "_policy_source", "names")
 
     def __init__(self, config: Mapping[str, Any]) -> None:
         self._config = config
-        self._key: tuple[Any, ...] | None = None
+        #: The settings the headers were prepared from.
+        self._overrides: dict[str, str | None] | None = None
+        self._policy_source: str | None = None
         self._headers: list[tuple[str, str]] = []
         self._csp: str | None = None
+        #: The lower-cased names of every header this policy may add.
+        self.names: frozenset[str] = frozenset()
 
     def headers_for(self, request: Request) -> list[tuple[str, str]]:
         """Return the security headers this request's response should carry."""
         config = self._config
         overrides = config.get("SECURITY_HEADERS") or {}
-        key = (tuple(overrides.items()), config.get("CONTENT_SECURITY_POLICY"))
-        if key != self._key:
-            self._prepare(overrides, key[1])
-            self._key = key
+        csp = config.get("CONTENT_SECURITY_POLICY")
+        if overrides != self._overrides or csp != self._policy_source:
+            self._prepare(overrides, csp)
         headers = self._headers
         if self._csp is not None:
             headers = [*headers, ("Content-Security-Policy", self._policy(request))]
@@ -241,6 +239,10 @@ class ResponseHeaderPolicy:
             if value is not None
         ]
         self._csp = check_header("Content-Security-Policy", csp) if csp else None
+        self._overrides, self._policy_source = dict(overrides), csp
+        added = [name for name, _ in self._headers]
+        added += ["Content-Security-Policy", "Strict-Transport-Security"]
+        self.names = frozenset(name.lower() for name in added)
 
     def _policy(self, request: Request) -> str:
         """Fill this request's nonce into the Content-Security-Policy's ``{nonce}``."""

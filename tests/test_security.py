@@ -139,8 +139,9 @@ def test_trusted_origins_may_post(site: App) -> None:
 
 def test_a_trusted_origin_that_is_not_an_origin_is_a_mistake_named() -> None:
     config = {"TRUSTED_ORIGINS": ["admin.example"]}
+    request = Request({"REQUEST_METHOD": "POST", "HTTP_ORIGIN": "https://x.example"})
     with pytest.raises(ValueError, match=r"TRUSTED_ORIGINS holds 'admin.example'.*scheme://"):
-        cross_origin_refusal("POST", {"Origin": "https://x.example"}, "localhost", config, None)
+        cross_origin_refusal(request, config, None)
 
 
 def test_routes_and_routers_opt_out(site: App) -> None:
