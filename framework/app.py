@@ -72,6 +72,7 @@ def default_config() -> dict[str, Any]:
         "SESSION_COOKIE_NAME": "session",
         "SESSION_MAX_AGE": 31 * 24 * 60 * 60,
         "STATIC_MAX_AGE": None,
+        "STATIC_DOTFILES": False,
         "SERVER_NAME": None,
         "PREFERRED_URL_SCHEME": "http",
         "APPLICATION_ROOT": "/",

@@ -514,6 +514,7 @@ def test_default_config(app: App) -> None:
     assert app.config["MAX_BODY_SIZE"] == 16 * 1024 * 1024
     assert app.config["SESSION_COOKIE_NAME"] == "session"
     assert app.config["SESSION_MAX_AGE"] == 31 * 24 * 3600
+    assert app.config["STATIC_DOTFILES"] is False
     assert App("other").config is not app.config
 
 

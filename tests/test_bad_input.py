@@ -177,6 +177,13 @@ CASES = [
         404,
         check=body_lacks(b"root:"),
     ),
+    Case(
+        "path-static-dotfile",
+        raw("GET", "/static/.hidden.txt"),
+        404,
+        check=body_lacks(b"A hidden file"),
+    ),
+    Case("path-static-dotfile-encoded", raw("GET", "/static/%2ehidden.txt"), 404),
     Case("path-encoded-slash-in-param", raw("GET", "/users/1%2F2"), 404),
     Case("path-4000-bytes", raw("GET", "/" + "a" * 4000), 404),
     Case("path-2000-segments", raw("GET", "/a" * 2000), 404),
