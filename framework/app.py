@@ -41,7 +41,7 @@ from .decorators import RouteDecorators
 from .hooks import HookRegistry, Scopes, find_handler, find_status_handler
 from .names import function_name
 from .request import DEFAULT_LIMITS, Request, cached
-from .response import BadHeaderValue, Response
+from .response import BadHeaderValue, Response, UnsafeRedirect, redirect
 from .routing import Match, MethodNotAllowed, Mount, NotFound, Route, Router, View
 from .sessions import CookieSessions, session_was_used
 from .static import static_view
@@ -367,6 +367,14 @@ class App(HookRegistry, RouteDecorators):
                 error,
             )
             error = HTTPError(400, "a value from this request cannot be sent back in a header")
+        elif isinstance(error, UnsafeRedirect):
+            if error.leads_to(request.host):
+                # redirect() had no request to ask: the host is this request's own.
+                return redirect(error.location, error.status, external=True)
+            logger.warning(
+                "refused a redirect for %s %s: %s", request.method, _describe(request), error
+            )
+            error = HTTPError(400, "this request asks to be redirected to another site")
         elif isinstance(error, WerkzeugHTTPException) and error.code is not None:
             error = _from_werkzeug(error)
         handler = find_handler(scopes, error)
