@@ -78,6 +78,10 @@ def about(request: Request) -> Response:
     return render(request, "about.html")
 
 
+#: The header of a page whose form (JSON or HTML) the Accept header chose.
+VARY_ACCEPT = {"Vary": "Accept"}
+
+
 @app.route("/inspect", methods=["ANY"])
 def inspect(request: Request) -> Any:
     """Your own request, taken apart: request line, headers, body."""
@@ -93,17 +97,20 @@ def inspect(request: Request) -> Any:
         "scheme": request.scheme,
         "remote_addr": request.remote_addr,
     }
+    # The Accept header chooses JSON or HTML: Vary tells caches so.
     if wants_json(request.headers.get("Accept")):
-        return anatomy
-    return render(request, "inspect.html", anatomy=anatomy)
+        return anatomy, 200, VARY_ACCEPT
+    return render(request, "inspect.html", anatomy=anatomy), 200, VARY_ACCEPT
 
 
 @app.get("/<code:code>", name="follow")
 def follow(request: Request, code: str) -> Response:
     """The short link itself: count the visit and send the browser on (302).
 
-    HEAD is a safe method: link checkers and previews use it to look
-    without visiting, so it gets the same answer and counts nothing.
+    Leaving the site is the point here, so the redirect says
+    ``external=True``. HEAD is a safe method: link checkers and previews
+    use it to look without visiting, so it gets the same answer and counts
+    nothing.
     """
     if request.method == "HEAD":
         link = app.links.get(code)
@@ -112,14 +119,14 @@ def follow(request: Request, code: str) -> Response:
         url = app.links.visit(code)
     if url is None:
         raise HTTPError(404, f"No short link has the code {code!r}.")
-    return redirect(url, 302)
+    return redirect(url, 302, external=True)
 
 
 @app.errorhandler(404)
 def not_found(request: Request, error: HTTPError) -> Response:
     if wants_json(request.headers.get("Accept")):
         return error_response(error, accept="application/json")
-    return render(request, "404.html", detail=error.detail), 404
+    return render(request, "404.html", detail=error.detail), 404, VARY_ACCEPT
 
 
 app.include(api, prefix="/api")

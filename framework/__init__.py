@@ -8,7 +8,7 @@ The public names live here; each comes from the module that does one job::
     urls.py        url_for's pieces: paths, query, root, external URLs, anchors
     decorators.py  route, get, post, ... shared by App and Router
     request.py     Request, a lazy view of the WSGI environ
-    response.py    Response and redirect
+    response.py    Response, redirect and UnsafeRedirect
     errors.py      HTTPError, abort and error pages
     hooks.py       before/after_request hooks and error handlers, by scope
     wsgi.py        the WSGI adapter; wsgitypes.py names PEP 3333's shapes
@@ -23,7 +23,7 @@ from .app import App
 from .converters import Converter
 from .errors import HTTPError, abort
 from .request import Request
-from .response import Response, redirect, safe_redirect
+from .response import Response, UnsafeRedirect, redirect, safe_redirect
 from .routing import Route, Router
 from .sessions import flash, get_flashed_messages
 from .templating import render, render_string
@@ -36,6 +36,7 @@ __all__ = [
     "Response",
     "Route",
     "Router",
+    "UnsafeRedirect",
     "abort",
     "flash",
     "get_flashed_messages",

@@ -44,7 +44,7 @@ from .decorators import RouteDecorators
 from .hooks import HookRegistry, Scopes, find_handler, find_status_handler
 from .names import function_name
 from .request import DEFAULT_LIMITS, Request, cached
-from .response import BadHeaderValue, Response
+from .response import BadHeaderValue, Response, UnsafeRedirect, redirect
 from .routing import Match, MethodNotAllowed, Mount, NotFound, Route, Router, View
 from .security import (
     DEFAULT_SECURITY_HEADERS,
@@ -87,6 +87,7 @@ def default_config() -> dict[str, Any]:
         "SESSION_COOKIE_NAME": "session",
         "SESSION_MAX_AGE": 31 * 24 * 60 * 60,
         "STATIC_MAX_AGE": None,
+        "STATIC_DOTFILES": False,
         "SERVER_NAME": None,
         "PREFERRED_URL_SCHEME": "http",
         "APPLICATION_ROOT": "/",
@@ -433,6 +434,12 @@ class App(HookRegistry, RouteDecorators):
                 log_text(error),
             )
             error = HTTPError(400, "a value from this request cannot be sent back in a header")
+        elif isinstance(error, UnsafeRedirect):
+            if error.leads_to(request.host):
+                # redirect() had no request to ask: the host is this request's own.
+                return redirect(error.location, error.status, external=True)
+            logger.warning("refused a redirect for %s: %s", _describe(request), log_text(error))
+            error = HTTPError(400, "this request asks to be redirected to another site")
         elif isinstance(error, WerkzeugHTTPException) and error.code is not None:
             error = _from_werkzeug(error)
         handler = find_handler(scopes, error)

@@ -16,7 +16,7 @@ from typing import Any, NoReturn
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
-from .response import HTML, Response, reason_phrase
+from .response import HTML, Response, add_vary, reason_phrase
 
 
 class HTTPError(Exception):
@@ -58,6 +58,8 @@ def wants_json(accept: str | None) -> bool:
 
     Content negotiation: ``Accept: application/json`` (or JSON with the
     higher quality value) gets JSON; browsers, ``*/*`` and no header get HTML.
+    A response whose form this chose must say ``Vary: Accept``, so that a
+    cache keeps the two forms apart.
     """
     # PERF: bench/instructions.py --workload github-404: 62.2% fewer instructions per request.
     if not accept or "json" not in accept:
@@ -71,7 +73,9 @@ def error_response(
 ) -> Response:
     """Render an HTTPError as a JSON or HTML response with its status and headers.
 
-    ``debug_detail`` (a traceback, in debug mode only) is added to the body.
+    The form is chosen by the ``Accept`` header, so the response says
+    ``Vary: Accept``. ``debug_detail`` (a traceback, in debug mode only) is
+    added to the body.
     """
     if wants_json(accept):
         payload: dict[str, Any] = {
@@ -82,13 +86,20 @@ def error_response(
         if debug_detail is not None:
             payload["traceback"] = debug_detail
         body = json.dumps({"error": payload}, default=str).encode()
-        return Response(body, error.status, error.headers, "application/json")
+        content_type = "application/json"
     # PERF: bench/instructions.py --workload github-405: 16.6% fewer instructions per request.
-    if debug_detail is None and (error.detail is None or type(error.detail) is str):
-        page = _cached_html_page(error)
+    elif debug_detail is None and (error.detail is None or type(error.detail) is str):
+        body, content_type = _cached_html_page(error), HTML
     else:
-        page = _html_page(error, debug_detail).encode()
-    return Response(page, error.status, error.headers, HTML)
+        body, content_type = _html_page(error, debug_detail).encode(), HTML
+    response = Response(body, error.status, error.headers or _VARY_ACCEPT, content_type)
+    if error.headers:
+        add_vary(response, "Accept")
+    return response
+
+
+#: The headers of an error page whose error brings none: its form was chosen by Accept.
+_VARY_ACCEPT = {"Vary": "Accept"}
 
 
 #: Error pages already rendered, by (status, detail): most apps answer the

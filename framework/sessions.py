@@ -26,18 +26,21 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from werkzeug.http import dump_cookie
 
-from .response import Response
+from .response import Response, add_vary
 
 if TYPE_CHECKING:
     from itsdangerous import URLSafeTimedSerializer
 
     from .request import Request
     from .wsgitypes import Environ, StartResponse, WSGIApp
+
+logger = logging.getLogger("framework")
 
 #: Browsers keep a cookie only if its Set-Cookie value fits in about 4 KB
 #: (RFC 6265 asks them to keep at least 4096 bytes per cookie).
@@ -168,7 +171,7 @@ class CookieSessions:
             return _with_headers(response, headers)
         for name, value in headers:
             if name == "Vary":
-                _add_vary(response, value)
+                add_vary(response, value)
             else:
                 response.headers.add(name, value)
         return response
@@ -192,15 +195,31 @@ class CookieSessions:
                 httponly=True,
                 samesite="Lax",
             )
+        data = dict(session)
+        cookie = self._stored(name, data, secure)
+        flashes = data.get(_FLASHES)
+        if len(cookie) > MAX_COOKIE_SIZE and isinstance(flashes, list) and flashes:
+            cookie = self._with_recent_flashes(name, data, flashes, secure)
+        if len(cookie) > MAX_COOKIE_SIZE:
+            raise SessionError(
+                f"the session cookie would be {len(cookie)} bytes, and browsers drop cookies "
+                f"over {MAX_COOKIE_SIZE}; store less in the session (an id rather than the "
+                "record it names) and keep the rest on the server"
+            )
+        return cookie
+
+    def _stored(self, name: str, data: dict[str, Any], secure: bool) -> str:
+        """Return the Set-Cookie value that stores ``data``, signed."""
+        config = self.config
         try:
-            value = _serializer(_signing_keys(config)).dumps(dict(session))
+            value = _serializer(_signing_keys(config)).dumps(data)
         except (TypeError, ValueError) as error:
             # TypeError: a value JSON has no form for; ValueError: a circular one.
             raise SessionError(
                 f"the session holds a value JSON cannot store ({error}); keep to str, int, "
                 "float, bool, None, and lists and dicts of them"
             ) from None
-        cookie = dump_cookie(
+        return dump_cookie(
             name,
             value,
             max_age=config["SESSION_MAX_AGE"],
@@ -210,24 +229,40 @@ class CookieSessions:
             samesite="Lax",
             max_size=0,
         )
-        if len(cookie) > MAX_COOKIE_SIZE:
-            raise SessionError(
-                f"the session cookie would be {len(cookie)} bytes, and browsers drop cookies "
-                f"over {MAX_COOKIE_SIZE}; store less in the session (an id rather than the "
-                "record it names) and keep the rest on the server"
+
+    def _with_recent_flashes(
+        self, name: str, data: dict[str, Any], flashes: list[Any], secure: bool
+    ) -> str:
+        """Return the cookie that keeps as many of the newest flashed messages as fit.
+
+        Messages pile up when no page shows them (a form posted again and
+        again, a client that never follows the redirect), and the oldest
+        matter least: rather than fail the request, drop them, and log it.
+        """
+        rest = {key: value for key, value in data.items() if key != _FLASHES}
+
+        def keeping(count: int) -> str:
+            kept = {**rest, _FLASHES: flashes[-count:]} if count else rest
+            return self._stored(name, kept, secure)
+
+        # Keeping every message is too large; find the most that fit, halving the gap.
+        fits, too_many = 0, len(flashes)
+        while too_many - fits > 1:
+            middle = (fits + too_many) // 2
+            if len(keeping(middle)) <= MAX_COOKIE_SIZE:
+                fits = middle
+            else:
+                too_many = middle
+        cookie = keeping(fits)
+        if len(cookie) <= MAX_COOKIE_SIZE:
+            logger.warning(
+                "dropped the %d oldest of %d flashed messages: the session cookie would "
+                "have been over %d bytes",
+                len(flashes) - fits,
+                len(flashes),
+                MAX_COOKIE_SIZE,
             )
         return cookie
-
-
-def _add_vary(response: Response, field: str) -> None:
-    """Add ``field`` to the response's Vary header, unless it is listed already."""
-    current = response.headers.get("Vary")
-    if not current:
-        response.headers["Vary"] = field
-        return
-    listed = {item.strip().lower() for item in current.split(",")}
-    if field.lower() not in listed and "*" not in listed:
-        response.headers["Vary"] = f"{current}, {field}"
 
 
 def _with_headers(app: WSGIApp, extra: list[tuple[str, str]]) -> WSGIApp:
@@ -246,19 +281,44 @@ def _signing_keys(config: dict[str, Any]) -> tuple[str | bytes, ...]:
     """Return the keys that verify a session, the one that signs last.
 
     Keys in ``SECRET_KEY_FALLBACKS`` (oldest first) still verify cookies
-    signed before the key was changed; only ``SECRET_KEY`` signs.
+    signed before the key was changed; only ``SECRET_KEY`` signs. An empty
+    or blank key is refused: anyone can sign with it, so it would let
+    anyone write any session.
     """
     secret_key = config.get("SECRET_KEY")
-    if not secret_key:
+    problem = _key_problem(secret_key)
+    if problem is not None:
         raise SessionError(
-            "sessions need a secret key to sign the cookie: set app.config['SECRET_KEY'] "
-            "to a long random string kept out of the source, such as the output of "
-            "python -c 'import secrets; print(secrets.token_hex(32))'"
+            f"sessions need a secret key to sign the cookie, and SECRET_KEY is {problem}: set "
+            "app.config['SECRET_KEY'] to a long random string kept out of the source, such "
+            "as the output of python -c 'import secrets; print(secrets.token_hex(32))'"
         )
-    fallbacks = config.get("SECRET_KEY_FALLBACKS") or ()
-    if isinstance(fallbacks, (str, bytes)):
+    fallbacks = config.get("SECRET_KEY_FALLBACKS")
+    if fallbacks is None:
+        fallbacks = ()
+    elif isinstance(fallbacks, (str, bytes)):
         fallbacks = (fallbacks,)  # one old key given on its own, not in a list
+    for key in fallbacks:
+        problem = _key_problem(key)
+        if problem is not None:
+            raise SessionError(
+                f"SECRET_KEY_FALLBACKS holds a key that is {problem}, and anyone could sign "
+                "a session with it: list only the old keys, or set it to [] for none"
+            )
     return (*fallbacks, secret_key)
+
+
+def _key_problem(key: object) -> str | None:
+    """Say what keeps ``key`` from being a secret (``"empty"``), or None if nothing does."""
+    if key is None:
+        return "not set"
+    if not isinstance(key, (str, bytes)):
+        return f"of type {type(key).__name__}, not a str"
+    if not key:
+        return "empty"
+    if not key.strip():
+        return "only whitespace"
+    return None
 
 
 @functools.lru_cache(maxsize=16)

@@ -18,6 +18,7 @@ from framework import (
     Response,
     Router,
     abort,
+    redirect,
     render_string,
     safe_redirect,
 )
@@ -146,6 +147,12 @@ def echo_cookies(request: Request) -> dict[str, Any]:
 @app.get("/go")
 def go(request: Request) -> Response:
     return safe_redirect(request.query.get("next"))
+
+
+@app.get("/away")
+def away(request: Request) -> Response:
+    """Redirect wherever ?to= says, unchecked: redirect() itself must refuse other hosts."""
+    return redirect(request.query.get("to", "/"))
 
 
 @app.get("/header")

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from werkzeug.test import Client
 
-from framework import App, HTTPError, Request, Response, Router, abort
+from framework import App, HTTPError, Request, Response, Router, abort, flash, redirect
 from framework.routing import RouteError
 from framework.testing import TestClient
 
@@ -498,6 +498,108 @@ def test_failing_error_handler_gives_a_plain_500(
     assert "handler bug" not in response.get_data(as_text=True)
 
 
+# --- Redirects: the request's own host, or a 400 ---
+
+
+@pytest.fixture
+def redirecting(app: App) -> App:
+    """An app whose /go redirects wherever ?to= says, as an unchecked ?next= would."""
+
+    @app.get("/go")
+    def go(request: Request) -> Response:
+        return redirect(request.query["to"], int(request.query.get("status", "302")))
+
+    return app
+
+
+@pytest.mark.parametrize(
+    ("to", "host"),
+    [
+        pytest.param("http://localhost/next", "localhost", id="absolute"),
+        pytest.param("https://localhost/next", "localhost", id="other-scheme-same-host"),
+        pytest.param("//localhost/next?a=1", "localhost", id="scheme-relative"),
+        pytest.param("http://LOCALHOST:80/next", "localhost", id="default-port-and-case"),
+        pytest.param("http://localhost/next", "LocalHost", id="host-header-case"),
+        pytest.param("http://shop.example:8443/", "shop.example:8443", id="port"),
+    ],
+)
+def test_redirect_to_the_requests_own_host_passes(redirecting: App, to: str, host: str) -> None:
+    response = redirecting.test_client().get(
+        "/go", query_string={"to": to, "status": "307"}, headers={"Host": host}
+    )
+    assert response.status_code == 307
+    assert response.headers["Location"] == to
+
+
+@pytest.mark.parametrize(
+    "to",
+    [
+        pytest.param("https://evil.com/", id="absolute"),
+        pytest.param("//evil.com", id="scheme-relative"),
+        pytest.param("/\\evil.com", id="slash-backslash"),
+        pytest.param("/\t/evil.com", id="tab"),
+        pytest.param("https:evil.com", id="scheme-without-slashes"),
+        pytest.param("http://localhost.evil.com/", id="our-name-as-a-prefix"),
+        pytest.param("http://localhost@evil.com/", id="our-name-as-user-info"),
+        pytest.param("http://localhost:8000/", id="another-port"),
+        pytest.param("javascript:alert(1)", id="javascript"),
+    ],
+)
+def test_redirect_off_site_is_a_400_and_a_warning(
+    redirecting: App, caplog: pytest.LogCaptureFixture, to: str
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="framework"):
+        response = redirecting.test_client().get("/go", query_string={"to": to})
+    assert response.status_code == 400
+    assert "Location" not in response.headers
+    assert "redirected to another site" in response.text
+    [record] = caplog.records
+    assert record.levelno == logging.WARNING
+    assert "refused a redirect for GET /go" in record.getMessage()
+
+
+def test_off_site_redirect_400_is_json_for_json_clients_and_meets_400_handlers(
+    redirecting: App,
+) -> None:
+    client = redirecting.test_client()
+    response = client.get(
+        "/go", query_string={"to": "//evil.com"}, headers={"Accept": "application/json"}
+    )
+    assert response.status_code == 400
+    assert response.json["error"]["status"] == 400
+
+    @redirecting.errorhandler(400)
+    def refused(request: Request, error: HTTPError) -> Any:
+        return {"refused": error.detail}, 400
+
+    response = client.get("/go", query_string={"to": "//evil.com"})
+    assert response.json == {"refused": "this request asks to be redirected to another site"}
+
+
+def test_redirect_to_the_own_host_keeps_the_session_and_after_request_hooks(app: App) -> None:
+    app.config["SECRET_KEY"] = "test key"
+
+    @app.post("/save")
+    def save(request: Request) -> Response:
+        flash(request, "Saved")
+        return redirect(request.url_for("done", _external=True), 303)
+
+    @app.get("/done")
+    def done(request: Request) -> str:
+        return "done"
+
+    @app.after_request
+    def mark(request: Request, response: Response) -> Response:
+        response.headers["X-Seen"] = "yes"
+        return response
+
+    response = app.test_client().post("/save")
+    assert response.status_code == 303
+    assert response.headers["Location"] == "http://localhost/done"
+    assert response.headers["X-Seen"] == "yes"
+    assert response.headers["Set-Cookie"].startswith("session=")
+
+
 def test_errorhandler_keys_are_checked(app: App) -> None:
     with pytest.raises(TypeError, match="status code from 400 to 599 or an exception class"):
         app.errorhandler(200)
@@ -514,6 +616,7 @@ def test_default_config(app: App) -> None:
     assert app.config["MAX_BODY_SIZE"] == 16 * 1024 * 1024
     assert app.config["SESSION_COOKIE_NAME"] == "session"
     assert app.config["SESSION_MAX_AGE"] == 31 * 24 * 3600
+    assert app.config["STATIC_DOTFILES"] is False
     assert App("other").config is not app.config
 
 

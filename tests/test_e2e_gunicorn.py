@@ -11,6 +11,7 @@ import json
 import socket
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from servers import (
@@ -480,3 +481,33 @@ def test_an_untrusted_host_is_400_before_routing_over_the_wire(server: Server) -
     assert reply.status == 400
     assert b"evil.example" not in reply.body
     assert request(server, "GET", "/shop/items/7").status == 200
+
+
+def test_static_dotfile_is_404_over_the_wire(server: Server) -> None:
+    assert (TESTS_DIR / "e2e_static" / ".hidden.txt").is_file()
+    reply = request(server, "GET", "/static/.hidden.txt")
+    assert_html_error(reply, 404, "Not Found")
+    assert b"A hidden file" not in reply.body
+
+
+@pytest.mark.parametrize(
+    ("to", "status"),
+    [
+        pytest.param("https://evil.example/", 400, id="other-host"),
+        pytest.param("//evil.example", 400, id="protocol-relative"),
+        pytest.param("http://{host}/users/7", 302, id="own-host"),
+        pytest.param(f"http://{HOST}:1/users/7", 400, id="own-name-other-port"),
+        pytest.param("/users/7", 302, id="path"),
+    ],
+)
+def test_redirect_off_site_is_400_over_the_wire(server: Server, to: str, status: int) -> None:
+    # http.client sends "Host: 127.0.0.1:<port>": the request's own host has the port.
+    to = to.format(host=f"{HOST}:{server.port}")
+    reply = request(server, "GET", "/away?" + urlencode({"to": to}))
+    assert reply.status == status, reply.body
+    if status == 400:
+        assert_html_error(reply, 400, "Bad Request")
+        assert "Location" not in reply.headers
+        assert reply.headers["Vary"] == "Accept"
+    else:
+        assert reply.headers["Location"] == to

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from framework import HTTPError, abort
+from framework import App, HTTPError, Request, abort
 from framework.errors import error_response, wants_json
 
 
@@ -77,3 +77,43 @@ def test_debug_detail_is_included_only_when_given() -> None:
     assert json.loads(debug.body)["error"]["traceback"] == "Trace<>"  # type: ignore[arg-type]
     page = error_response(HTTPError(500), accept=None, debug_detail="Trace<>").body
     assert b"<pre>Trace&lt;&gt;</pre>" in page  # type: ignore[operator]
+
+
+@pytest.mark.parametrize(
+    ("accept", "content_type"),
+    [
+        pytest.param(None, "text/html; charset=utf-8", id="html"),
+        pytest.param("application/json", "application/json", id="json"),
+    ],
+)
+@pytest.mark.parametrize(
+    ("headers", "vary"),
+    [
+        pytest.param(None, "Accept", id="no-headers"),
+        pytest.param({"Allow": "GET"}, "Accept", id="other-headers"),
+        pytest.param({"Vary": "Origin"}, "Origin, Accept", id="a-vary-of-its-own"),
+        pytest.param({"Vary": "accept"}, "accept", id="accept-listed-already"),
+    ],
+)
+def test_error_pages_vary_on_accept(
+    accept: str | None, content_type: str, headers: dict[str, str] | None, vary: str
+) -> None:
+    # The Accept header chose the page's form: a cache must keep the two apart.
+    response = error_response(HTTPError(405, None, headers), accept=accept)
+    assert response.content_type == content_type
+    assert response.headers.getlist("Vary") == [vary]
+    for name, value in (headers or {}).items():
+        if name != "Vary":
+            assert response.headers[name] == value
+
+
+def test_the_apps_error_pages_vary_on_accept(app: App) -> None:
+    @app.get("/only-get")
+    def only_get(request: Request) -> str:
+        return "got"
+
+    client = app.test_client()
+    assert client.get("/missing").headers["Vary"] == "Accept"
+    not_allowed = client.post("/only-get", headers={"Accept": "application/json"})
+    assert (not_allowed.status_code, not_allowed.headers["Vary"]) == (405, "Accept")
+    assert "Vary" not in client.get("/only-get").headers

@@ -96,6 +96,14 @@ def test_short_link_redirects_and_counts_visits(client: TestClient) -> None:
     assert '<td class="visits">3</td>' in client.get("/").text
 
 
+def test_a_short_link_is_a_deliberate_redirect_off_the_site(client: TestClient) -> None:
+    # The link leads to another host: redirect() lets it through only with external=True.
+    code = shorten(client, "http://other.example:8080/a%20b?q=1#part")
+    visit = client.get(f"/{code}")
+    assert visit.status_code == 302
+    assert visit.headers["Location"] == "http://other.example:8080/a%20b?q=1#part"
+
+
 def test_head_on_a_short_link_does_not_count_a_visit(client: TestClient) -> None:
     code = shorten(client, "https://example.org/peek")
     head = client.head(f"/{code}")
@@ -112,6 +120,9 @@ def test_unknown_code_gets_the_apps_own_404_page(client: TestClient) -> None:
     as_json = client.get("/nosuch", headers={"Accept": "application/json"})
     assert as_json.status_code == 404
     assert as_json.json["error"]["status"] == 404
+    # Accept chose the form: a cache must keep the two apart.
+    assert "Accept" in page.headers["Vary"].split(", ")
+    assert "Accept" in as_json.headers["Vary"].split(", ")
 
 
 def test_about_is_a_static_route_beside_the_codes(client: TestClient) -> None:
@@ -136,6 +147,10 @@ def test_inspect_shows_the_request_as_html_and_json(client: TestClient) -> None:
     assert as_json["version"] == "HTTP/1.1"
     assert as_json["headers"]["X-Custom"] == "yes"
     assert as_json["body"] == "{}"
+    assert "Accept" in page.headers["Vary"].split(", ")
+    assert client.get("/inspect", headers={"Accept": "application/json"}).headers["Vary"] == (
+        "Accept"
+    )
 
 
 # Methods outside the standard list are checked over the wire (the test client

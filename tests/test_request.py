@@ -387,6 +387,36 @@ def test_too_many_form_parts_is_413(echo_app: App) -> None:
     assert "MAX_FORM_PARTS" in response.get_data(as_text=True)
 
 
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        pytest.param(b"a=1&b=2&c=3&d=4&e=5", 200, id="at-the-limit"),
+        pytest.param(b"a=1&b=2&c=3&d=4&e=5&f=6", 413, id="one-over"),
+        pytest.param(b"a=1&" * 100_000, 413, id="far-over"),
+        pytest.param(b"&&&&&&", 413, id="only-separators"),
+    ],
+)
+def test_urlencoded_fields_are_bounded_by_max_form_parts(
+    echo_app: App, monkeypatch: pytest.MonkeyPatch, body: bytes, status: int
+) -> None:
+    echo_app.config["MAX_BODY_SIZE"] = 1_000_000
+    echo_app.config["MAX_FORM_PARTS"] = 5
+    if status == 413:
+        # Found by counting, before the parser would build a field for each pair.
+        def parse(*args: Any, **kwargs: Any) -> Any:
+            raise AssertionError("the form was parsed")
+
+        monkeypatch.setattr("framework.request.FormDataParser.parse", parse)
+    response = echo_app.test_client().post(
+        "/form", data=body, content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == status
+    if status == 413:
+        assert "more than 5 fields; see MAX_FORM_PARTS" in response.get_data(as_text=True)
+    else:
+        assert list(response.json["form"]) == ["a", "b", "c", "d", "e"]
+
+
 def test_too_much_form_memory_is_413(echo_app: App) -> None:
     echo_app.config["MAX_BODY_SIZE"] = 1_000_000
     echo_app.config["MAX_FORM_MEMORY_SIZE"] = 100

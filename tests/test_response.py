@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from framework import Response, redirect, safe_redirect
+from framework import Response, UnsafeRedirect, redirect, safe_redirect
 from framework.response import HeaderInjectionError, ResponseHeaders
 
 
@@ -179,7 +179,85 @@ LOCATIONS = [
 
 @pytest.mark.parametrize(("location", "sent"), LOCATIONS)
 def test_redirect_percent_encodes_what_a_url_may_not_hold(location: str, sent: str) -> None:
-    assert redirect(location).headers["Location"] == sent
+    assert redirect(location, external=True).headers["Location"] == sent
+
+
+#: Locations that leave the site, as browsers read them, and the host they lead to.
+OFF_SITE = [
+    pytest.param("https://evil.com/", "evil.com", id="absolute"),
+    pytest.param("HTTP://EVIL.com/x", "evil.com", id="absolute-uppercase"),
+    pytest.param("//evil.com", "evil.com", id="scheme-relative"),
+    pytest.param("///evil.com", "evil.com", id="three-slashes"),
+    pytest.param("/\\evil.com", "evil.com", id="slash-backslash"),
+    pytest.param("\\\\evil.com", "evil.com", id="two-backslashes"),
+    pytest.param("/\t/evil.com", "evil.com", id="tab-between-slashes"),
+    pytest.param("/\n/evil.com", "evil.com", id="newline-between-slashes"),
+    pytest.param(" //evil.com", "evil.com", id="leading-space"),
+    pytest.param("\x00\x1f//evil.com", "evil.com", id="leading-controls"),
+    pytest.param("https:evil.com", "evil.com", id="scheme-without-slashes"),
+    pytest.param("http:/\\/evil.com", "evil.com", id="slash-backslash-slash-after-scheme"),
+    pytest.param("https://localhost@evil.com/", "evil.com", id="user-info"),
+    pytest.param("http://evil.com\\@localhost/", "evil.com", id="backslash-ends-the-host"),
+    pytest.param("https://evil.com:443/", "evil.com", id="default-port"),
+    pytest.param("http://evil.com:8080/", "evil.com:8080", id="other-port"),
+]
+
+
+@pytest.mark.parametrize(("location", "host"), OFF_SITE)
+def test_redirect_off_site_is_refused(location: str, host: str) -> None:
+    with pytest.raises(UnsafeRedirect, match="external=True") as raised:
+        redirect(location)
+    assert isinstance(raised.value, ValueError)
+    assert (raised.value.host, raised.value.location, raised.value.status) == (host, location, 302)
+
+
+@pytest.mark.parametrize(("location", "host"), OFF_SITE)
+def test_redirect_off_site_with_external_passes(location: str, host: str) -> None:
+    response = redirect(location, 307, external=True)
+    assert response.status == 307
+    assert "Location" in response.headers
+
+
+BAD_SCHEMES = [
+    pytest.param("javascript:alert(1)", id="javascript"),
+    pytest.param("JavaScript:alert(1)", id="mixed-case"),
+    pytest.param("java\tscript:alert(1)", id="tab-inside"),
+    pytest.param("jav\r\nascript:alert(1)", id="line-break-inside"),
+    pytest.param(" JavaScript:alert(1)", id="leading-space"),
+    pytest.param("\x01javascript:alert(1)\x00", id="controls-around"),
+    pytest.param("data:text/html,<script>alert(1)</script>", id="data"),
+    pytest.param("vbscript:msgbox(1)", id="vbscript"),
+    pytest.param("file:///etc/passwd", id="file"),
+]
+
+
+@pytest.mark.parametrize("external", [False, True])
+@pytest.mark.parametrize("location", BAD_SCHEMES)
+def test_redirect_to_another_scheme_is_refused_even_when_external(
+    location: str, external: bool
+) -> None:
+    with pytest.raises(UnsafeRedirect, match="http or https") as raised:
+        redirect(location, external=external)
+    assert raised.value.host is None
+
+
+@pytest.mark.parametrize(
+    ("location", "sent"),
+    [
+        pytest.param("/next", "/next", id="path"),
+        pytest.param("next/page", "next/page", id="relative-path"),
+        pytest.param("../up", "../up", id="parent"),
+        pytest.param("?page=2", "?page=2", id="query"),
+        pytest.param("#top", "#top", id="fragment"),
+        pytest.param("", "", id="empty"),
+        pytest.param("/a:b//c", "/a:b//c", id="colon-and-slashes-in-the-path"),
+        pytest.param("/\x00/evil.com", "/%00/evil.com", id="nul-is-not-dropped-by-browsers"),
+    ],
+)
+def test_redirect_within_the_site_passes(location: str, sent: str) -> None:
+    response = redirect(location)
+    assert response.status == 302
+    assert response.headers["Location"] == sent
 
 
 SAFE_TARGETS = [
@@ -193,6 +271,9 @@ SAFE_TARGETS = [
     pytest.param("https://evil.example/", "/", id="absolute-url"),
     pytest.param("https:evil.example", "/", id="scheme-without-slashes"),
     pytest.param("javascript:alert(1)", "/", id="javascript"),
+    pytest.param("java\tscript:alert(1)", "/", id="javascript-with-a-tab"),
+    pytest.param("\\\\evil.example", "/", id="two-backslashes"),
+    pytest.param("http:/\\/evil.example", "/", id="slash-backslash-slash-after-scheme"),
     pytest.param("relative/path", "/", id="relative"),
     pytest.param("", "/", id="empty"),
     pytest.param(None, "/", id="missing"),

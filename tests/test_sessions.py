@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 import time
 from collections.abc import Callable
@@ -243,7 +244,8 @@ def test_error_page_varies_on_cookie(app: App, client: TestClient) -> None:
 
     response = client.get("/secret")
     assert response.status_code == 404
-    assert response.headers["Vary"] == "Cookie"
+    # The Accept header chose the page's form, the cookie its content.
+    assert response.headers["Vary"] == "Accept, Cookie"
 
 
 def test_wsgi_app_response_varies_on_cookie(app: App, client: TestClient) -> None:
@@ -302,7 +304,56 @@ def test_request_without_an_app_has_no_session() -> None:
         request.session  # noqa: B018
 
 
-@pytest.mark.parametrize("secret_key", [None, ""])
+@pytest.mark.parametrize(
+    ("secret_key", "problem"),
+    [
+        pytest.param("", "empty", id="empty"),
+        pytest.param("   ", "only whitespace", id="spaces"),
+        pytest.param("\t\r\n", "only whitespace", id="tab-and-line-break"),
+        pytest.param(b"", "empty", id="empty-bytes"),
+        pytest.param(b" ", "only whitespace", id="space-bytes"),
+        pytest.param(12345, "of type int, not a str", id="not-a-string"),
+    ],
+)
+def test_a_blank_secret_key_is_refused(app: App, secret_key: Any, problem: str) -> None:
+    # Anyone can sign with an empty key: it would let anyone write any session.
+    app.config["SECRET_KEY"] = secret_key
+    request = Request(EnvironBuilder(path="/").get_environ(), app)
+    with pytest.raises(SessionError, match=f"SECRET_KEY is {problem}"):
+        request.session  # noqa: B018
+
+
+@pytest.mark.parametrize(
+    "fallbacks",
+    [
+        pytest.param([""], id="empty-in-a-list"),  # also what "".split(",") gives
+        pytest.param(["old-key", "  "], id="blank-after-a-real-one"),
+        pytest.param([b""], id="empty-bytes"),
+        pytest.param([None], id="none"),
+        pytest.param("", id="empty-string"),
+        pytest.param(" \t", id="blank-string"),
+    ],
+)
+def test_a_blank_fallback_key_is_refused(app: App, fallbacks: Any) -> None:
+    app.config["SECRET_KEY_FALLBACKS"] = fallbacks
+    request = Request(EnvironBuilder(path="/").get_environ(), app)
+    with pytest.raises(SessionError, match="SECRET_KEY_FALLBACKS holds a key that is"):
+        request.session  # noqa: B018
+
+
+def test_a_blank_fallback_key_cannot_verify_a_forged_cookie(
+    app: App, caplog: pytest.LogCaptureFixture
+) -> None:
+    app.config["SECRET_KEY_FALLBACKS"] = [""]
+    with caplog.at_level(logging.ERROR, logger="framework"):
+        response = with_cookie(app, sign({"user": "admin"}, key=""))
+    assert response.status_code == 500
+    assert b"admin" not in response.data
+    [record] = caplog.records
+    assert record.exc_info is not None and record.exc_info[0] is SessionError
+
+
+@pytest.mark.parametrize("secret_key", [None, "", "   "])
 def test_no_secret_key_is_a_logged_500(
     app: App, client: TestClient, caplog: pytest.LogCaptureFixture, secret_key: str | None
 ) -> None:
@@ -472,6 +523,71 @@ def test_value_json_cannot_store_is_a_500(
     assert record.exc_info is not None and record.exc_info[0] is SessionError
     assert "JSON cannot store" in str(record.exc_info[1])
     assert "set" in str(record.exc_info[1])
+
+
+def test_too_many_flashes_drop_the_oldest_instead_of_failing(
+    app: App, client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Random text, which compression cannot shrink: 40 of them are far over 4 KB.
+    messages = [f"{number}: {secrets.token_urlsafe(150)}" for number in range(40)]
+
+    @app.post("/many")
+    def many(request: Request) -> Response:
+        for message in messages:
+            flash(request, message)
+        return redirect("/", 303)
+
+    @app.get("/")
+    def messages_page(request: Request) -> list[str]:
+        return get_flashed_messages(request)
+
+    with caplog.at_level(logging.WARNING, logger="framework"):
+        response = client.post("/many")
+    assert response.status_code == 303
+    [header] = response.headers.getlist("Set-Cookie")
+    assert len(header) <= 4093
+    [record] = caplog.records
+    assert record.levelno == logging.WARNING
+    assert re.fullmatch(
+        r"dropped the \d+ oldest of 40 flashed messages: .* over 4093 bytes", record.getMessage()
+    )
+    kept = client.get("/").json
+    assert 5 < len(kept) < 40
+    assert kept == messages[-len(kept) :]
+
+
+def test_flashes_that_pile_up_unread_never_fail_a_request(app: App, client: TestClient) -> None:
+    @app.post("/note")
+    def note(request: Request) -> str:
+        flash(request, request.form["text"])
+        return "noted"
+
+    @app.get("/")
+    def messages_page(request: Request) -> list[str]:
+        return get_flashed_messages(request)
+
+    for number in range(30):
+        response = client.post("/note", data={"text": f"{number} {secrets.token_urlsafe(200)}"})
+        assert response.status_code == 200
+    kept = client.get("/").json
+    assert kept[-1].startswith("29 ")
+    assert not any(message.startswith("0 ") for message in kept)
+
+
+def test_a_session_too_large_without_its_flashes_is_still_a_500(
+    app: App, client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    @app.post("/big")
+    def big(request: Request) -> str:
+        request.session["blob"] = secrets.token_urlsafe(3750)
+        flash(request, "stored")
+        return "stored"
+
+    with caplog.at_level(logging.WARNING, logger="framework"):
+        response = client.post("/big")
+    assert response.status_code == 500
+    [record] = caplog.records
+    assert record.exc_info is not None and record.exc_info[0] is SessionError
 
 
 # --- Session: a dict that knows whether it changed ---

@@ -5,9 +5,13 @@ from __future__ import annotations
 import os
 import re
 import sys
+import threading
+import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote
 
 import pytest
@@ -368,3 +372,133 @@ def test_paths_out_of_the_folder_are_refused_before_any_file_is_opened(
 )
 def test_not_a_file(client: TestClient, path: str) -> None:
     assert client.get(path).status_code == 404
+
+
+# --- Hidden files ---
+
+HIDDEN = b"DATABASE_PASSWORD=hunter2\n"
+
+
+@pytest.fixture
+def hidden_files(static_folder: Path) -> Path:
+    """Files a deploy leaves behind in a static folder: .env, .git/config, a/.hidden/b."""
+    for name in [".env", ".git/config", "css/.hidden/b.css", ".well-known/security.txt"]:
+        path = static_folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(HIDDEN)
+    return static_folder
+
+
+DOTFILE_PATHS = [
+    pytest.param("/static/.env", id="dotfile"),
+    pytest.param("/static/%2eenv", id="dotfile-encoded"),
+    pytest.param("/static/.git/config", id="dot-folder"),
+    pytest.param("/static/css/.hidden/b.css", id="dot-folder-deeper"),
+    pytest.param("/static/.well-known/security.txt", id="well-known"),
+]
+
+
+@pytest.mark.usefixtures("hidden_files")
+@pytest.mark.parametrize("raw_path", DOTFILE_PATHS)
+def test_hidden_files_are_404(client: TestClient, raw_path: str) -> None:
+    path_info = unquote(raw_path, encoding="latin-1")
+    response = client.get(raw_path, environ_overrides={"PATH_INFO": path_info})
+    assert response.status_code == 404
+    assert HIDDEN not in response.data
+
+
+@pytest.mark.usefixtures("hidden_files")
+@pytest.mark.parametrize("raw_path", DOTFILE_PATHS)
+def test_static_dotfiles_serves_hidden_files(app: App, client: TestClient, raw_path: str) -> None:
+    app.config["STATIC_DOTFILES"] = True
+    path_info = unquote(raw_path, encoding="latin-1")
+    response = client.get(raw_path, environ_overrides={"PATH_INFO": path_info})
+    assert response.status_code == 200
+    assert response.data == HIDDEN
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/static/leak.txt", 404),
+        ("/static/outdir/x.txt", 404),
+        ("/static/../secret.txt", 400),  # a ".." segment never reaches a view
+    ],
+)
+def test_static_dotfiles_still_serves_nothing_outside_the_folder(
+    app: App, client: TestClient, path: str, status: int
+) -> None:
+    app.config["STATIC_DOTFILES"] = True
+    response = client.get(path)
+    assert response.status_code == status
+    assert SECRET not in response.data and OUTSIDE not in response.data
+
+
+# --- What cannot be opened, or is not what was checked ---
+
+
+def test_a_symlink_to_an_absolute_path_outside_is_404(
+    client: TestClient, static_folder: Path, tmp_path: Path
+) -> None:
+    (static_folder / "absolute.txt").symlink_to(tmp_path / "outside" / "x.txt")
+    response = client.get("/static/absolute.txt")
+    assert response.status_code == 404
+    assert OUTSIDE not in response.data
+
+
+@pytest.mark.parametrize(
+    ("name", "make"),
+    [
+        pytest.param("dir.css", lambda path: path.mkdir(), id="a-folder-named-like-a-file"),
+        pytest.param("pipe.css", os.mkfifo, id="a-fifo-that-would-wait-for-a-writer"),
+        pytest.param("loop.css", lambda path: path.symlink_to(path.name), id="a-symlink-loop"),
+        pytest.param("gone.css", lambda path: path.symlink_to("nowhere.css"), id="dangling"),
+        pytest.param("x" * 300 + ".css", None, id="name-too-long"),
+    ],
+)
+def test_what_cannot_be_opened_as_a_file_is_404(
+    client: TestClient, static_folder: Path, name: str, make: Any
+) -> None:
+    # Each fails when opened, or is not a regular file once open, as root too.
+    if make is not None:
+        make(static_folder / name)
+    assert client.get(f"/static/{name}").status_code == 404
+
+
+def test_a_file_swapped_for_a_symlink_to_outside_is_never_served(
+    client: TestClient, static_folder: Path, tmp_path: Path
+) -> None:
+    """Someone swaps a file for a symlink out of the folder, and back, over and over.
+
+    Whatever the timing between the check of the name and the open, the
+    answer is the file that belongs in the folder, or a 404.
+    """
+    inside = b"the file that belongs in the static folder\n"
+    swapped = static_folder / "swap.txt"
+    swapped.write_bytes(inside)
+    stop = threading.Event()
+
+    def swap() -> None:
+        staged_file, staged_link = static_folder / "swap.file", static_folder / "swap.link"
+        while not stop.is_set():
+            staged_link.symlink_to(tmp_path / "outside" / "x.txt")
+            os.replace(staged_link, swapped)
+            staged_file.write_bytes(inside)
+            os.replace(staged_file, swapped)
+
+    swapper = threading.Thread(target=swap)
+    swapper.start()
+    statuses: Counter[int] = Counter()
+    try:
+        deadline = time.monotonic() + 1.0
+        while time.monotonic() < deadline:
+            response = client.get("/static/swap.txt")
+            assert OUTSIDE not in response.data
+            statuses[response.status_code] += 1
+            if response.status_code == 200:
+                assert response.data == inside
+    finally:
+        stop.set()
+        swapper.join()
+    assert set(statuses) <= {200, 404}, statuses
+    assert statuses[200] and statuses[404], "both states were seen: the swapping overlapped"
