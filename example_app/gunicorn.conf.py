@@ -16,8 +16,9 @@ bind = os.environ.get("SHORTENER_BIND", "127.0.0.1:8000")
 #: Worker processes: gunicorn's advice is two per CPU, plus one.
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
 
-#: Threads in each worker: a worker waiting on SQLite or a slow client still
-#: answers other requests.
+#: Threads in each worker: a worker waiting on SQLite still answers other
+#: requests. They are no defence against slow clients, which hold a thread
+#: each for as long as they like: nginx is (docs/security.md, "Slow clients").
 worker_class = "gthread"
 threads = int(os.environ.get("SHORTENER_THREADS", "4"))
 

@@ -7,6 +7,11 @@ shipped in ``example_app/deploy/nginx.conf``, with only its ports and
 certificate paths changed, and the app trusts one proxy hop through
 werkzeug's ProxyFix (``example_app:application``).
 
+The same configuration is what protects the app from slow clients
+(slowloris): 200 of them held against it do not delay an honest request,
+while against a bare gunicorn they do, which is a limit of gunicorn's
+workers that the tests keep on record.
+
 Without nginx or openssl these tests are skipped with a message that says
 how to install them; with ``CI=true`` a missing tool fails the run.
 """
@@ -17,27 +22,45 @@ import http.client
 import json
 import os
 import re
+import resource
+import select
 import shutil
 import signal
 import socket
 import ssl
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
-from servers import HOST, IO_TIMEOUT, ROOT, START_TIMEOUT, Server, run_gunicorn, stop
+from servers import (
+    HOST,
+    IO_TIMEOUT,
+    ROOT,
+    START_TIMEOUT,
+    Server,
+    run_gunicorn,
+    run_shortener,
+    stop,
+)
 
 SITE = ROOT / "example_app" / "deploy" / "nginx.conf"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 #: A loopback address of its own for the client, so the address nginx sees
 #: differs from the one the app sees (nginx connects from 127.0.0.1).
 CLIENT_ADDRESS = "127.0.0.5"
+#: Connections one nginx worker may hold: the slow clients' 200, and two
+#: (client and upstream) for each honest request beside them.
+WORKER_CONNECTIONS = 512
+#: Open files each process needs: the test's own slow sockets, nginx's
+#: connections, a gunicorn worker's accepted sockets, each with room to spare.
+OPEN_FILES = 2 * WORKER_CONNECTIONS
 
 
 @dataclass
@@ -90,7 +113,7 @@ def main_config(folder: Path) -> str:
     return (
         f"{user}daemon off;\nworker_processes 1;\npid {folder / 'nginx.pid'};\n"
         f"error_log {folder / 'error.log'} info;\n"
-        "events { worker_connections 64; }\n"
+        f"events {{ worker_connections {WORKER_CONNECTIONS}; }}\n"
         f"http {{\n    access_log {folder / 'access.log'};\n{temp}"
         f"    include {folder / 'site.conf'};\n}}\n"
     )
@@ -125,6 +148,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     )
     env = {"SHORTENER_INSTANCE": str(instance), "SHORTENER_TRUSTED_PROXIES": "1"}
     with ExitStack() as stack:
+        stack.enter_context(open_files(OPEN_FILES))  # before nginx and gunicorn inherit it
         instances = [
             stack.enter_context(
                 run_gunicorn("example_app:application", "--access-logfile", "-", env=env)
@@ -156,6 +180,23 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             stop(process, signal.SIGQUIT)  # SIGQUIT: nginx's graceful stop
 
 
+@contextmanager
+def open_files(needed: int) -> Iterator[None]:
+    """Let this process, and the servers it starts meanwhile, open ``needed`` files.
+
+    The soft limit is raised as far as the hard limit allows (often 1024 is
+    the soft limit and far more the hard one), and put back at the end.
+    """
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < needed:
+        raised = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (raised, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
 def _wait_for(process: subprocess.Popen[bytes], port: int, log: Path) -> None:
     deadline = time.monotonic() + START_TIMEOUT
     while True:
@@ -176,18 +217,22 @@ def call(
     body: bytes | None = None,
     headers: dict[str, str] | None = None,
     https: bool = False,
+    timeout: float = IO_TIMEOUT,
 ) -> tuple[int, http.client.HTTPMessage, bytes]:
-    """One request from CLIENT_ADDRESS, over http or https (our self-signed certificate)."""
+    """One request from CLIENT_ADDRESS, over http or https (our self-signed certificate).
+
+    ``timeout`` bounds each socket operation: connecting, sending, each read.
+    """
     if https:
         context = ssl.create_default_context()
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
         conn: http.client.HTTPConnection = http.client.HTTPSConnection(
-            HOST, port, timeout=IO_TIMEOUT, source_address=(CLIENT_ADDRESS, 0), context=context
+            HOST, port, timeout=timeout, source_address=(CLIENT_ADDRESS, 0), context=context
         )
     else:
         conn = http.client.HTTPConnection(
-            HOST, port, timeout=IO_TIMEOUT, source_address=(CLIENT_ADDRESS, 0)
+            HOST, port, timeout=timeout, source_address=(CLIENT_ADDRESS, 0)
         )
     try:
         conn.request(method, path, body=body, headers=headers or {})
@@ -292,3 +337,125 @@ def test_https_at_nginx_is_https_for_the_app(site: Site) -> None:
     )
     assert status == 303
     assert "; Secure" in headers["Set-Cookie"]  # the session cookie never travels unencrypted
+
+
+#: How many slow clients the tests hold open at once.
+SLOW_CLIENTS = 200
+#: How a slow client starts: half stop inside a header, half inside a body
+#: they announced. Then each sends one more byte a second, and never ends.
+SLOW_STARTS = (
+    b"GET /about HTTP/1.1\r\nHost: x\r\nX-Slow: ",
+    b"POST /inspect HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n"
+    b"Content-Length: 1000\r\n\r\n",
+)
+#: An honest request answered later than this counts as not answered.
+HONEST_DEADLINE = 2.0
+#: How long the slow clients are held while honest requests come in.
+HOLD = 3.0
+
+
+@contextmanager
+def slow_clients(port: int, count: int = SLOW_CLIENTS) -> Iterator[list[socket.socket]]:
+    """Hold ``count`` slowloris connections to ``port`` open; close them all at the end.
+
+    Each sends the start of a request at once, then one byte a second from a
+    background thread, so that a server reading it waits, and never sees
+    the end of it.
+    """
+    sockets: list[socket.socket] = []
+    done = threading.Event()
+
+    def trickle() -> None:
+        while not done.wait(1.0):
+            for sock in sockets:
+                with suppress(OSError):  # a socket the server closed: the tests look at it
+                    sock.send(b"a")
+
+    thread = threading.Thread(target=trickle, daemon=True)
+    try:
+        for number in range(count):
+            sock = socket.create_connection((HOST, port), timeout=IO_TIMEOUT)
+            sockets.append(sock)
+            sock.sendall(SLOW_STARTS[number % len(SLOW_STARTS)])
+        thread.start()
+        yield sockets
+    finally:
+        done.set()
+        if thread.ident is not None:
+            thread.join()
+        for sock in sockets:
+            sock.close()
+
+
+def still_waiting(sockets: list[socket.socket]) -> int:
+    """How many of ``sockets`` the server still holds, having neither answered nor closed them."""
+    poller = select.poll()
+    for sock in sockets:
+        poller.register(sock, select.POLLIN)  # an answer, the end of file, or (always) an error
+    return len(sockets) - len(poller.poll(0))
+
+
+def honest_request(port: int) -> int | None:
+    """The status of an honest ``GET /about``, or None if not answered within HONEST_DEADLINE."""
+    start = time.monotonic()
+    try:
+        status, _, _ = call(port, "GET", "/about", timeout=HONEST_DEADLINE)
+    except TimeoutError:
+        return None
+    return status if time.monotonic() - start < HONEST_DEADLINE else None
+
+
+def test_nginx_holds_200_slow_clients_while_honest_requests_are_answered(site: Site) -> None:
+    # The two gunicorn instances behind nginx have one sync worker each: two
+    # slow clients reaching them would starve them (see the test below).
+    with slow_clients(site.http_port) as sockets:
+        answers = []
+        for _ in range(10):
+            answers.append(honest_request(site.http_port))
+            time.sleep(HOLD / 10)
+        waiting = still_waiting(sockets)
+    assert answers == [200] * 10
+    # nginx is still waiting for the rest of every slow request: it took
+    # them all, and passed none on (client_header_timeout and
+    # client_body_timeout end them later).
+    assert waiting == SLOW_CLIENTS
+    for server in site.instances:
+        assert "POST /inspect" not in server.output()
+
+
+@pytest.mark.parametrize(
+    "gunicorn_config",
+    [
+        pytest.param(None, id="sync"),
+        pytest.param("example_app/gunicorn.conf.py", id="gthread"),
+    ],
+)
+def test_bare_gunicorn_is_starved_by_slow_clients_a_known_limit(
+    gunicorn_config: str | None, tmp_path: Path
+) -> None:
+    """gunicorn facing the clients itself: while slow clients are held, nobody else is answered.
+
+    This is a limit of gunicorn's sync and gthread workers, kept on record:
+    each of their workers, or threads, reads one request at a time to the
+    end. ``sync`` is two sync workers; ``gthread`` is the example app's
+    production settings with one worker (WEB_CONCURRENCY=1), so that all
+    200 slow clients land on its four threads and the outcome does not
+    depend on how the kernel spreads connections over workers (with more
+    workers, each still gets far more slow clients than it has threads).
+    If this test fails, gunicorn has learnt to cope: say so in
+    docs/security.md.
+    """
+    with open_files(OPEN_FILES), ExitStack() as stack:
+        if gunicorn_config is None:
+            server = stack.enter_context(run_shortener(tmp_path))
+        else:
+            env = {"SHORTENER_INSTANCE": str(tmp_path), "WEB_CONCURRENCY": "1"}
+            server = stack.enter_context(
+                run_gunicorn("example_app:app", "-c", gunicorn_config, workers=None, env=env)
+            )
+        assert honest_request(server.port) == 200
+        with slow_clients(server.port):
+            starved = honest_request(server.port)
+        assert starved is None, "gunicorn answered beside 200 slow clients"
+        # Once they are gone, it answers again: nothing else was wrong.
+        assert call(server.port, "GET", "/about")[0] == 200
