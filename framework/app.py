@@ -126,7 +126,7 @@ class ConfigLimits:
 
     @property
     def max_form_parts(self) -> int:
-        """``MAX_FORM_PARTS``: the most parts a multipart form may have."""
+        """``MAX_FORM_PARTS``: the most parts (multipart) or fields (urlencoded) of a form."""
         return int(self.config.get("MAX_FORM_PARTS", DEFAULT_LIMITS.max_form_parts))
 
 

@@ -25,13 +25,18 @@ from werkzeug.wsgi import ClosingIterator
 
 from .request import Request
 from .response import NO_BODY_STATUSES, Response, normalise_body, status_line
+from .security import DEFAULT_SECURITY_HEADERS
 from .wsgitypes import Environ, StartResponse, WSGIApp
 
 logger = logging.getLogger("framework")
 
 _FILE_BLOCK_SIZE = 64 * 1024
 _ERROR_STATUS = status_line(500)
-_ERROR_HEADERS = [("Content-Type", "text/plain; charset=utf-8")]
+#: The bare 500's headers: it carries the built-in security headers too.
+_ERROR_HEADERS = [
+    ("Content-Type", "text/plain; charset=utf-8"),
+    *((name, value) for name, value in DEFAULT_SECURITY_HEADERS.items() if value),
+]
 _ERROR_BODY = b"500 Internal Server Error\n"
 
 

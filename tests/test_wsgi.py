@@ -340,5 +340,6 @@ def test_a_broken_response_is_a_logged_500(caplog: pytest.LogCaptureFixture) -> 
         exchange, body = serve(app)
     assert exchange.status == "500 Internal Server Error"
     assert body == b"500 Internal Server Error\n"
+    assert exchange.headers["X-Content-Type-Options"] == "nosniff"  # even this one
     assert "could not send the response" in caplog.text
     assert "status code is an int from 100 to 999, got '404'" in caplog.text
