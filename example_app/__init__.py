@@ -78,10 +78,6 @@ def about(request: Request) -> Response:
     return render(request, "about.html")
 
 
-#: The header of a page whose form (JSON or HTML) the Accept header chose.
-VARY_ACCEPT = {"Vary": "Accept"}
-
-
 @app.route("/inspect", methods=["ANY"])
 def inspect(request: Request) -> Any:
     """Your own request, taken apart: request line, headers, body."""
@@ -97,10 +93,11 @@ def inspect(request: Request) -> Any:
         "scheme": request.scheme,
         "remote_addr": request.remote_addr,
     }
-    # The Accept header chooses JSON or HTML: Vary tells caches so.
-    if wants_json(request.headers.get("Accept")):
-        return anatomy, 200, VARY_ACCEPT
-    return render(request, "inspect.html", anatomy=anatomy), 200, VARY_ACCEPT
+    # The Accept header chooses JSON or HTML; given the request, wants_json
+    # notes it, and the response says Vary: Accept for caches.
+    if wants_json(request):
+        return anatomy
+    return render(request, "inspect.html", anatomy=anatomy)
 
 
 @app.get("/<code:code>", name="follow")
@@ -124,9 +121,9 @@ def follow(request: Request, code: str) -> Response:
 
 @app.errorhandler(404)
 def not_found(request: Request, error: HTTPError) -> Response:
-    if wants_json(request.headers.get("Accept")):
+    if wants_json(request):
         return error_response(error, accept="application/json")
-    return render(request, "404.html", detail=error.detail), 404, VARY_ACCEPT
+    return render(request, "404.html", detail=error.detail), 404
 
 
 app.include(api, prefix="/api")

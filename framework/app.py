@@ -44,7 +44,7 @@ from .decorators import RouteDecorators
 from .hooks import HookRegistry, Scopes, find_handler, find_status_handler
 from .names import function_name
 from .request import DEFAULT_LIMITS, Request, cached
-from .response import BadHeaderValue, Response, UnsafeRedirect, redirect
+from .response import BadHeaderValue, Response, UnsafeRedirect, add_vary, redirect
 from .routing import Match, MethodNotAllowed, Mount, NotFound, Route, Router, View
 from .security import (
     DEFAULT_SECURITY_HEADERS,
@@ -57,6 +57,7 @@ from .security import (
 )
 from .sessions import CookieSessions, session_was_used
 from .static import static_view
+from .story import STORY_KEY
 from .urls import URLBuildError, absolute_name, origin_of, root_of, with_anchor
 from .wsgitypes import Environ, StartResponse, WSGIApp
 
@@ -154,6 +155,7 @@ class App(HookRegistry, RouteDecorators):
         self.config: dict[str, Any] = default_config()
         #: The app's routing table.
         self.router = Router()
+        self.router.hooks.owner = "the app"
         #: The app's hooks and error handlers, which apply to every request:
         #: those of its routing table.
         self.hooks = self.router.hooks
@@ -300,6 +302,9 @@ class App(HookRegistry, RouteDecorators):
 
     def dispatch(self, request: Request) -> Response | WSGIApp:
         """Turn a request into a response, whatever happens on the way."""
+        story = request.environ.get(STORY_KEY)
+        if story is not None:
+            request.story = story  # framework trace or the inspector asks what acted
         try:
             try:
                 response = self._respond(request)
@@ -323,24 +328,35 @@ class App(HookRegistry, RouteDecorators):
 
     def _respond(self, request: Request) -> Response | WSGIApp:
         """Check and route the request, then run the before_request hooks and the view."""
+        story = request.story
         refusal = refuse_unclean_request(request, self.config)
+        if story is not None:
+            story.check("host and path", refusal.detail if refusal else None)
         if refusal is not None:
             logger.warning("refused %s: %s", _describe(request), refusal.detail)
             return self._handle_error(request, refusal, (self.hooks,))
         result = self.router.match(request.method, request.path)
         if isinstance(result, Match):
             route = result.route
+            if story is not None:
+                story.route(route)
             if request.method not in SAFE_METHODS:
                 self._check_origin(request, route)
             if isinstance(route, Mount):
+                if story is not None:
+                    story.note(f"handed to the WSGI app {function_name(route.view)}")
                 return wsgi.mounted(route.view, route.prefix_length)
             request.route = route
             request.path_params = result.params
             early = _before_request(route.scopes, request)
             if early is not None:
                 return early
+            if story is not None:
+                story.view(route.view)
             return make_response(route.view(request, **result.params), route.view)
         scopes = self._scopes(request)
+        if story is not None:
+            story.unrouted(scopes)
         early = _before_request(scopes, request)
         if early is not None:
             return early
@@ -349,6 +365,8 @@ class App(HookRegistry, RouteDecorators):
     def _check_origin(self, request: Request, route: Route) -> None:
         """Refuse, with a 403, a request a browser sent from another site to change things."""
         refusal = cross_origin_refusal(request, self.config, route)
+        if request.story is not None:
+            request.story.check("cross-origin", refusal)
         if refusal is not None:
             if not isinstance(route, Mount):
                 request.route = route  # its router's 403 handler answers
@@ -360,11 +378,13 @@ class App(HookRegistry, RouteDecorators):
             raise cross_origin_error(refusal, request.method)
 
     def _protect(self, request: Request, response: Response | WSGIApp) -> Response | WSGIApp:
-        """Add the security headers the response did not set itself."""
+        """Add the security headers the response did not set itself, and Vary: Accept."""
         policy = self.header_policy
         headers = policy.headers_for(request)
         if isinstance(response, Response):
             response.headers.add_defaults(headers, policy.names)
+            if request.varies_on_accept:
+                add_vary(response, "Accept")
             return response
         return wsgi.with_default_headers(response, headers)
 
@@ -379,11 +399,15 @@ class App(HookRegistry, RouteDecorators):
         if isinstance(result, MethodNotAllowed):
             allow = result.allow_header
             if request.method == "OPTIONS":
+                if request.story is not None:
+                    request.story.note("the automatic OPTIONS answer: 204 with Allow")
                 return Response(status=204, headers={"Allow": allow})
             detail = f"{request.method} is not allowed here; try {allow}"
             error = HTTPError(405, self._with_hints(request, detail), {"Allow": allow})
             return self._handle_error(request, error, scopes)
         if result.redirect_to is not None:
+            if request.story is not None:
+                request.story.note(f"the trailing-slash redirect: 308 to {result.redirect_to}")
             return self._slash_redirect(request, result.redirect_to)
         error = HTTPError(404, self._with_hints(request, None))
         return self._handle_error(request, error, scopes)
@@ -443,6 +467,8 @@ class App(HookRegistry, RouteDecorators):
         elif isinstance(error, WerkzeugHTTPException) and error.code is not None:
             error = _from_werkzeug(error)
         handler = find_handler(scopes, error)
+        if request.story is not None:
+            request.story.handler(handler, error)
         if handler is not None:
             response = make_response(handler(request, error), handler, "error handler", error)
             if isinstance(error, HTTPError) and isinstance(response, Response):
@@ -459,6 +485,8 @@ class App(HookRegistry, RouteDecorators):
         http_error = HTTPError(500)
         http_error.__cause__ = error
         handler = find_status_handler(scopes, 500)
+        if request.story is not None:
+            request.story.handler(handler, http_error)
         if handler is not None:
             return make_response(
                 handler(request, http_error), handler, "error handler", http_error
@@ -469,6 +497,8 @@ class App(HookRegistry, RouteDecorators):
         """Run the after_request hooks, innermost scope first, last registered first."""
         for scope in reversed(self._scopes(request)):
             for hook in reversed(scope.after):
+                if request.story is not None:
+                    request.story.hook("after_request", hook)
                 response = hook(request, response)
                 if response is None:
                     raise TypeError(
@@ -484,8 +514,13 @@ class App(HookRegistry, RouteDecorators):
             exc_info=error,
         )
         page = self._error_page(request, HTTPError(500), error)
-        # The settings may be what failed: the built-in headers, then.
-        page.headers.add_defaults(_BUILT_IN_HEADERS.headers_for(request), _BUILT_IN_HEADERS.names)
+        policy = self.header_policy
+        try:
+            headers = policy.headers_for(request)
+        except Exception:
+            policy = _BUILT_IN_HEADERS  # the settings may be what failed
+            headers = policy.headers_for(request)
+        page.headers.add_defaults(headers, policy.names)
         return page
 
     def _error_page(
@@ -504,6 +539,8 @@ def _before_request(scopes: Scopes, request: Request) -> Response | WSGIApp | No
     for scope in scopes:
         for hook in scope.before:
             early = hook(request)
+            if request.story is not None:
+                request.story.hook("before_request", hook, answered=early is not None)
             if early is not None:
                 return make_response(early, hook, "before_request hook")
     return None

@@ -292,7 +292,7 @@ def match(args: argparse.Namespace) -> int:
     from .explain import explain
     from .request import Request
     from .routes import Match
-    from .security import describe_checks
+    from .security import describe_checks, refuse_unclean_request
 
     app = _framework_app(args)
     method, path = args.method.upper(), _routed_path(args.path)
@@ -302,7 +302,10 @@ def match(args: argparse.Namespace) -> int:
     environ = builder.get_environ()
     builder.close()
     environ["PATH_INFO"] = path.encode().decode("latin-1")
-    explanation.checks = describe_checks(Request(environ), app.config, route)
+    request = Request(environ)
+    explanation.checks = describe_checks(request, app.config, route)
+    early = refuse_unclean_request(request, app.config)
+    explanation.refused = early.detail if early is not None else None
     print(explanation)
     return 0
 
@@ -322,7 +325,7 @@ def _routed_path(target: str) -> str:
 
 def trace(args: argparse.Namespace) -> int:
     """``framework trace``: one request through the app, shown as on the wire."""
-    from .trace import format_exchange, run_exchange
+    from .trace import format_exchange, live_exchange, run_exchange
 
     app = _framework_app(args)
     headers = [_header(text) for text in args.header]
@@ -338,7 +341,16 @@ def trace(args: argparse.Namespace) -> int:
         body = _data(args.data)
         if not any(name.lower() == "content-type" for name, _ in headers):
             headers.append(("Content-Type", "application/x-www-form-urlencoded"))
-    exchange = run_exchange(app, args.method.upper(), args.path, headers, body)
+    method, version = args.method.upper(), args.http_version
+    if args.live:
+        try:
+            exchange = live_exchange(
+                args.app, app, method, args.path, headers, body, http_version=version
+            )
+        except (OSError, RuntimeError) as error:
+            raise CommandError(f"--live: {error}") from None
+    else:
+        exchange = run_exchange(app, method, args.path, headers, body, http_version=version)
     color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
     print(format_exchange(exchange, color=color))
     return 0
@@ -479,4 +491,16 @@ def _parser() -> argparse.ArgumentParser:
     body = sub.add_mutually_exclusive_group()
     body.add_argument("-d", "--data", help="the request body, or @file to read it from a file")
     body.add_argument("--json", help="a JSON body (sets Content-Type: application/json)")
+    sub.add_argument(
+        "--http-version",
+        choices=["1.0", "1.1"],
+        default="1.1",
+        help="the HTTP version of the request (1.0: no chunks, the connection closes)",
+    )
+    sub.add_argument(
+        "--live",
+        action="store_true",
+        help="serve the app on a free loopback port (gunicorn, else werkzeug), send the "
+        "request over TCP and show the bytes that came back",
+    )
     return parser

@@ -20,6 +20,7 @@ from .patterns import Mixed, Parameter, Segment
 from .response import reason_phrase
 from .routes import ANY, Mount, MountedPath
 from .routing import Match, MethodNotAllowed, NotFound
+from .story import scope_names
 from .tree import Node, split_path
 
 if TYPE_CHECKING:
@@ -55,10 +56,16 @@ class Explanation:
     hints: list[str] = field(default_factory=list)
     #: What the app's checks make of the request (``framework.security``), where known.
     checks: list[str] = field(default_factory=list)
+    #: Whose hooks and error handlers cover the request: ``scopes: the app, router 'api'``.
+    scopes: str = ""
+    #: Why the app answers 400 before routing (an untrusted Host, an unclean path), if it does.
+    refused: str | None = None
 
     @property
     def status(self) -> int:
-        """The status the app answers with: 200, 404, 405 or 308."""
+        """The status the app answers with: 200, 404, 405, 308, or 400 before routing."""
+        if self.refused is not None:
+            return 400
         if isinstance(self.outcome, Match):
             return 200
         if isinstance(self.outcome, MethodNotAllowed):
@@ -76,11 +83,14 @@ class Explanation:
         return "\n".join(lines)
 
     def summary(self) -> list[str]:
-        """Summarise the outcome in a few lines: status, route, view, parameters, checks, hints."""
-        return [*self._result(), *self.checks, *(f"hint: {hint}" for hint in self.hints)]
+        """Summarise the outcome: scopes, checks, then the result (route, view, params), hints."""
+        lines = [self.scopes] if self.scopes else []
+        return [*lines, *self.checks, *self._result(), *(f"hint: {hint}" for hint in self.hints)]
 
     def _result(self) -> list[str]:
         status = f"{self.status} {reason_phrase(self.status)}"
+        if self.refused is not None:
+            return [f"result: {status}, before routing: {self.refused}"]
         outcome = self.outcome
         if isinstance(outcome, Match) and isinstance(outcome.route, Mount):
             return [f"result: handed to {describe_route(outcome.route)}"]
@@ -114,6 +124,10 @@ def explain(router: Router, method: str, path: str) -> Explanation:
         ]
     explanation = Explanation(method, path, segments, outcome, story.steps)
     explanation.hints = _hints(router, explanation)
+    if isinstance(outcome, Match):
+        explanation.scopes = scope_names(outcome.route.scopes)
+    else:
+        explanation.scopes = scope_names(router.scopes_for(path))
     return explanation
 
 
@@ -209,6 +223,14 @@ class _Story:
         elif route is not None:
             answers = _answers(node, self.method)
             self.note(depth, "end", f"end of path: {describe_route(route)} answers {answers}")
+        elif node.not_allowed is not None and self.method == "OPTIONS":
+            allow = node.not_allowed.allow_header
+            self.note(
+                depth,
+                "end",
+                f"end of path: no view here takes OPTIONS; the path answers it itself "
+                f"(Allow: {allow})",
+            )
         elif node.not_allowed is not None:
             allow = node.not_allowed.allow_header
             self.note(

@@ -35,9 +35,11 @@ F = TypeVar("F", bound=Callable[..., Any])
 class Hooks:
     """The hooks and error handlers of one scope, in registration order."""
 
-    __slots__ = ("after", "before", "exception_handlers", "status_handlers")
+    __slots__ = ("after", "before", "exception_handlers", "owner", "status_handlers")
 
-    def __init__(self) -> None:
+    def __init__(self, owner: str = "the app") -> None:
+        #: Whose scope this is, for ``framework trace``: ``"the app"``, ``"router 'api'"``.
+        self.owner = owner
         #: ``fn(request)``, run before the view; a non-None return answers.
         self.before: list[BeforeHook] = []
         #: ``fn(request, response)``, run on every response, last registered first.

@@ -45,6 +45,7 @@ from .errors import HTTPError
 if TYPE_CHECKING:
     from .routing import Route
     from .sessions import Session
+    from .story import Story
 
 logger = logging.getLogger("framework")
 
@@ -223,6 +224,10 @@ class Request:
     has_uploads = False
     #: The session, once something asked for ``session``; None until then.
     opened_session: Session | None = None
+    #: What acted on the request, when ``framework trace`` or the inspector asks.
+    story: Story | None = None
+    #: True once ``wants_json(request)`` chose the response's form: it says ``Vary: Accept``.
+    varies_on_accept = False
 
     def __init__(self, environ: dict[str, Any], app: Any = None) -> None:
         #: The WSGI environ the server built: the request's only real state.

@@ -74,8 +74,8 @@ class Observer(Protocol):
     def back(self, node: Node) -> None:
         """Hear that the walk goes back to ``node``, to try its next dynamic branch.
 
-        Every branch taken there or deeper led to a dead end; at the end of
-        a walk that found nothing, ``node`` is the root.
+        Every branch taken there or deeper led to a dead end. A walk that
+        finds nothing ends without going back: there is nothing left to try.
         """
 
     def end(self, node: Node, route: Route | None) -> None:
@@ -174,7 +174,7 @@ class Router(HookRegistry, RouteDecorators):
         self._static_paths: dict[str, Node] = {}
         self._included_in: str | None = None
         #: This router's hooks and error handlers (see ``framework.hooks``).
-        self.hooks = Hooks()
+        self.hooks = Hooks(f"router {name!r}" if name else "an unnamed router")
         self._own_scopes: Scopes = (self.hooks,)
         #: (prefix segments, scopes) of each router included under a prefix,
         #: so that a 404 or 405 under the prefix is that router's.
@@ -432,8 +432,6 @@ class Router(HookRegistry, RouteDecorators):
         path that exists answers OPTIONS itself, and one starting with "//"
         is never redirected: ``Location: //host/`` would name another site.
         """
-        if observer is not None:
-            observer.back(self.root)
         ends = ends or []
         if len(ends) == 1 and not ends[0].static and not ends[0].dynamic:
             # PERF: bench/instructions.py github-405, 8.3% fewer instructions: the

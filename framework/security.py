@@ -134,9 +134,6 @@ def describe_checks(
     ``framework trace`` shows only a refusal (the response then says the
     rest); ``framework match`` says what would happen to a browser's request too.
     """
-    early = refuse_unclean_request(request, config)
-    if early is not None:
-        return [f"checks: refused before routing with 400: {early.detail}"]
     if route is None or request.method in SAFE_METHODS:
         return []
     refusal = cross_origin_refusal(request, config, route)
@@ -232,10 +229,14 @@ class ResponseHeaderPolicy:
         return headers
 
     def _prepare(self, overrides: Mapping[str, str | None], csp: str | None) -> None:
-        merged = {**DEFAULT_SECURITY_HEADERS, **overrides}
+        # Header names are case-insensitive: "x-frame-options" replaces the default.
+        merged = {name.lower(): (name, value) for name, value in DEFAULT_SECURITY_HEADERS.items()}
+        merged.update((name.lower(), (name, value)) for name, value in overrides.items())
+        if csp:
+            merged.pop("content-security-policy", None)  # CONTENT_SECURITY_POLICY says it
         self._headers = [
             (name, check_header(name, value))
-            for name, value in merged.items()
+            for name, value in merged.values()
             if value is not None
         ]
         self._csp = check_header("Content-Security-Policy", csp) if csp else None

@@ -139,18 +139,30 @@ class CookieSessions:
         older than ``SESSION_MAX_AGE`` gives an empty session: a client can
         always start over, and never causes an error.
         """
-        from itsdangerous import BadData
+        data, _ = self.read(request.cookies.get(self.config["SESSION_COOKIE_NAME"], ""))
+        return Session(data) if data is not None else Session()
 
-        config = self.config
-        serializer = _serializer(_signing_keys(config))
-        cookie = request.cookies.get(config["SESSION_COOKIE_NAME"])
-        if not cookie or len(cookie) > MAX_COOKIE_SIZE:
-            return Session()
+    def read(self, cookie: str) -> tuple[dict[str, Any] | None, str]:
+        """Check a session cookie's signature and age: its data (None if refused), and why.
+
+        ``framework trace`` shows the verdict; ``open`` keeps only the data.
+        """
+        from itsdangerous import BadData, SignatureExpired
+
+        serializer = _serializer(_signing_keys(self.config))  # no key: a SessionError
+        if not cookie:
+            return None, "no session cookie"
+        if len(cookie) > MAX_COOKIE_SIZE:
+            return None, f"refused: over {MAX_COOKIE_SIZE} bytes"
         try:
-            data = serializer.loads(cookie, max_age=config["SESSION_MAX_AGE"])
+            data = serializer.loads(cookie, max_age=self.config["SESSION_MAX_AGE"])
+        except SignatureExpired:
+            return None, "refused: signed longer ago than SESSION_MAX_AGE"
         except BadData:
-            return Session()
-        return Session(data) if isinstance(data, dict) else Session()
+            return None, "refused: the signature does not match (tampered with, or another key)"
+        if not isinstance(data, dict):
+            return None, "refused: it does not hold a session"
+        return data, "signature valid"
 
     def save(self, request: Request, response: Response | WSGIApp) -> Response | WSGIApp:
         """Add the session's headers to the response: Vary, and Set-Cookie if it changed.

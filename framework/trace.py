@@ -3,15 +3,32 @@
 An HTTP message is text with a fixed anatomy. A request is a *request
 line* (method, path, version), header lines, a blank line and a body; a
 response is a *status line* (version, status code, status message),
-header lines, a blank line and a body. ``framework trace`` runs one
-request through an app in-process (no network, no server) and prints both
-messages with each part labelled, and the routing decision between them.
+header lines, a blank line and a body. ``framework trace`` sends one
+request and prints both messages with each part labelled, and between
+them what happened inside the app: the routing decision, the checks, the
+hooks, the view or error handler that answered.
+
+The app only writes part of the response. The server adds the rest: the
+version of the status line (the request's own), ``Date``, ``Connection``,
+and for a body of unknown length on HTTP/1.1 the chunked framing
+(``Transfer-Encoding: chunked``: each chunk's size in hex, the chunk, and a
+last chunk of size 0). In-process, the trace adds them as a server would,
+and marks them; with ``--live`` a real server runs the app on a loopback
+port and the trace shows the bytes that came back from it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from email.utils import formatdate
 from io import BytesIO
 from typing import Any
 
@@ -19,27 +36,59 @@ from werkzeug.test import EnvironBuilder
 
 from .explain import Explanation, explain
 from .request import Request
-from .response import Response, ResponseHeaders
 from .routes import Match
-from .security import describe_checks
+from .security import describe_checks, refuse_unclean_request
+from .story import STORY_KEY, Story
 
 #: Bodies longer than this many characters, or lines, are cut short when shown.
 MAX_BODY_CHARS = 1500
 MAX_BODY_LINES = 25
+#: How long a live server may take to start, and to answer.
+LIVE_TIMEOUT = 15.0
 
 _BOLD, _DIM, _RESET = "\x1b[1m", "\x1b[2m", "\x1b[0m"
 _STATUS_COLORS = {2: "\x1b[32m", 3: "\x1b[36m", 4: "\x1b[33m", 5: "\x1b[31m"}
+_NO_BODY = (204, 304)
 
 
 @dataclass
 class Exchange:
-    """One request and the app's response, both in their wire form."""
+    """One request and the response to it, both in their wire form."""
 
     request: bytes
     response: bytes
     status: int
     #: How the router decided, when the app is a framework App.
     routing: Explanation | None
+    #: What acted on the request inside the app, in order (``framework.story``).
+    acts: list[str] = field(default_factory=list)
+    #: The lower-cased names of the response headers the server added.
+    added_by_server: set[str] = field(default_factory=set)
+    #: Where the response came from: ``"in-process"`` or the server's name.
+    served_by: str = "in-process"
+
+
+def build_request(
+    method: str,
+    target: str,
+    headers: Iterable[tuple[str, str]] = (),
+    body: bytes = b"",
+    http_version: str = "1.1",
+) -> dict[str, Any]:
+    """Build the WSGI environ a server would make of this request."""
+    builder = EnvironBuilder(path=target, method=method, headers=list(headers), data=body)
+    builder.headers.setdefault("User-Agent", "framework-trace")
+    environ = builder.get_environ()
+    builder.close()
+    environ["SERVER_PROTOCOL"] = f"HTTP/{http_version}"
+    environ["wsgi.input"] = BytesIO(body)
+    return environ
+
+
+def request_wire(environ: dict[str, Any]) -> bytes:
+    """Return the request's bytes on the wire: request line, headers, blank line, body."""
+    body = environ["wsgi.input"].getvalue()
+    return Request({**environ, "wsgi.input": BytesIO(body)}).to_wire()
 
 
 def run_exchange(
@@ -48,29 +97,20 @@ def run_exchange(
     target: str,
     headers: Iterable[tuple[str, str]] = (),
     body: bytes = b"",
+    *,
+    http_version: str = "1.1",
 ) -> Exchange:
-    """Send ``method target`` with ``headers`` and ``body`` through ``app`` in-process."""
-    builder = EnvironBuilder(path=target, method=method, headers=list(headers), data=body)
-    builder.headers.setdefault("User-Agent", "framework-trace")
-    environ = builder.get_environ()
-    builder.close()
-    environ["SERVER_PROTOCOL"] = "HTTP/1.1"
-    # The wire form reads the body, so it gets a stream of its own.
-    seen = Request({**environ, "wsgi.input": BytesIO(body)})
-    routing = None
-    router = getattr(app, "router", None)
-    if router is not None:
-        routing = explain(router, seen.method, seen.path)
-        route = routing.outcome.route if isinstance(routing.outcome, Match) else None
-        routing.checks = describe_checks(seen, app.config, route, refusals_only=True)
-    request_wire = seen.to_wire()
-
+    """Send the request through ``app`` in-process, and frame the answer as a server would."""
+    environ = build_request(method, target, headers, body, http_version)
+    wire = request_wire(environ)
+    story = Story()
+    environ[STORY_KEY] = story
     captured: dict[str, Any] = {}
     chunks: list[bytes] = []
 
     def start_response(status: str, response_headers: Any, exc_info: Any = None) -> Any:
         captured["status"] = status
-        captured["headers"] = response_headers
+        captured["headers"] = list(response_headers)
         return chunks.append
 
     result = app(environ, start_response)
@@ -80,23 +120,263 @@ def run_exchange(
         close = getattr(result, "close", None)
         if close is not None:
             close()
-    status = int(captured["status"].split(" ", 1)[0])
-    response = Response(chunks, status)
-    response.headers = ResponseHeaders(captured["headers"])
-    return Exchange(request_wire, response.to_wire(), status, routing)
+    status_line = captured["status"]
+    response, added = _frame(environ, status_line, captured["headers"], chunks)
+    exchange = Exchange(wire, response, int(status_line.split(" ", 1)[0]), None, story.acts)
+    exchange.added_by_server = added
+    _explain_into(exchange, app, Request(environ))
+    return exchange
+
+
+def _frame(
+    environ: dict[str, Any],
+    status_line: str,
+    headers: list[tuple[str, str]],
+    chunks: list[bytes],
+) -> tuple[bytes, set[str]]:
+    """Put the app's status, headers and body on the wire as a server does."""
+    version = environ["SERVER_PROTOCOL"]
+    status = int(status_line.split(" ", 1)[0])
+    wants_close = environ.get("HTTP_CONNECTION", "").lower() == "close"
+    persistent = version == "HTTP/1.1" and not wants_close
+    sized = any(name.lower() == "content-length" for name, _ in headers)
+    has_body = status not in _NO_BODY and environ["REQUEST_METHOD"] != "HEAD"
+    chunked = has_body and not sized and version == "HTTP/1.1"
+    # Without a length or chunks, only the end of the connection ends the body.
+    persistent = persistent and (sized or chunked or not has_body)
+    added = [
+        ("Date", formatdate(_now(), usegmt=True)),
+        ("Connection", "keep-alive" if persistent else "close"),
+    ]
+    if chunked:
+        added.append(("Transfer-Encoding", "chunked"))
+    lines = [f"{version} {status_line}"]
+    lines += [f"{name}: {value}" for name, value in [*added, *headers]]
+    head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+    if chunked:
+        framed = b"".join(b"%x\r\n%s\r\n" % (len(chunk), chunk) for chunk in chunks if chunk)
+        body = framed + b"0\r\n\r\n"
+    else:
+        body = b"".join(chunks) if has_body else b""
+    return head + body, {name.lower() for name, _ in added}
+
+
+def _now() -> float:
+    """Tell the time for the Date header: now, or ``SOURCE_DATE_EPOCH`` (for fixed output)."""
+    fixed = os.environ.get("SOURCE_DATE_EPOCH")
+    return float(fixed) if fixed and fixed.isdigit() else time.time()
+
+
+def _explain_into(exchange: Exchange, app: Any, request: Request) -> None:
+    """Add the routing decision, the checks and the session cookies, for a framework App."""
+    router = getattr(app, "router", None)
+    if router is None:
+        return
+    routing = explain(router, request.method, request.path)
+    route = routing.outcome.route if isinstance(routing.outcome, Match) else None
+    routing.checks = describe_checks(request, app.config, route, refusals_only=True)
+    early = refuse_unclean_request(request, app.config)
+    routing.refused = early.detail if early is not None else None
+    exchange.routing = routing
+    exchange.acts = [*exchange.acts, *_session_notes(app, request, exchange.response)]
+
+
+def _session_notes(app: Any, request: Request, response: bytes) -> list[str]:
+    """Decode the session cookie of the request and of the response, and check their signatures."""
+    name = app.config.get("SESSION_COOKIE_NAME", "session")
+    notes = []
+    sent = request.cookies.get(name)
+    if sent:
+        notes.append(f"session cookie sent: {_read_session(app, sent)}")
+    head = response.partition(b"\r\n\r\n")[0].decode("latin-1")
+    for line in head.split("\r\n")[1:]:
+        header, _, value = line.partition(": ")
+        if header.lower() == "set-cookie" and value.startswith(f"{name}="):
+            cookie = value[len(name) + 1 :].split(";", 1)[0]
+            notes.append(
+                f"session cookie set: {_read_session(app, cookie) if cookie else 'removed'}"
+            )
+    return notes
+
+
+def _read_session(app: Any, cookie: str) -> str:
+    from .sessions import SessionError
+
+    try:
+        data, verdict = app.sessions.read(cookie)
+    except SessionError as error:
+        return f"cannot be checked ({error})"
+    return f"{verdict}, {data!r}" if data is not None else verdict
+
+
+@contextlib.contextmanager
+def live_server(app_spec: str, app: Any) -> Iterator[tuple[int, str]]:
+    """Run the app under a real server on a free loopback port; yield the port and its name.
+
+    gunicorn when it is installed (one sync worker, which answers one
+    request per connection), else werkzeug's development server.
+    """
+    port = _free_port()
+    try:
+        import gunicorn  # noqa: F401
+    except ImportError:
+        with _werkzeug_server(app, port):
+            yield port, "werkzeug"
+        return
+    if ":" not in app_spec:
+        app_spec += ":app"  # as the framework command reads a bare module; gunicorn would not
+    command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "1"]
+    environ = {**os.environ, "PYTHONPATH": os.pathsep.join([os.getcwd(), *sys.path])}
+    server = subprocess.Popen(
+        [*command, "--log-level", "warning", app_spec],
+        env=environ,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        _wait_for(port, server)
+        try:
+            yield port, "gunicorn"
+        except OSError as error:
+            time.sleep(0.2)
+            if server.poll() is not None and server.stderr is not None:
+                errors = server.stderr.read().decode(errors="replace").strip()
+                raise RuntimeError(f"the server stopped: {errors}") from error
+            raise
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=LIVE_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        if server.stderr is not None:
+            server.stderr.close()
+
+
+@contextlib.contextmanager
+def _werkzeug_server(app: Any, port: int) -> Iterator[None]:
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", port, app)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        server.shutdown()
+        thread.join()
+        server.server_close()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _wait_for(port: int, server: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + LIVE_TIMEOUT
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            errors = server.stderr.read().decode(errors="replace") if server.stderr else ""
+            raise RuntimeError(f"the server stopped before it answered: {errors.strip()}")
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+            return
+        time.sleep(0.05)
+    raise RuntimeError(f"the server did not listen on port {port} within {LIVE_TIMEOUT:.0f} s")
+
+
+def send_live(port: int, wire: bytes) -> bytes:
+    """Send request bytes to a server on loopback and return every byte of its answer.
+
+    The answer ends where its framing says: after ``Content-Length`` bytes,
+    after the last chunk, or when the server closes the connection.
+    """
+    with socket.create_connection(("127.0.0.1", port), LIVE_TIMEOUT) as connection:
+        connection.sendall(wire)
+        received = b""
+        while not _complete(received, wire):
+            data = connection.recv(65536)
+            if not data:
+                break
+            received += data
+    return received
+
+
+def _complete(received: bytes, request: bytes) -> bool:
+    """Tell whether ``received`` holds a whole response, by its own framing."""
+    head, found, body = received.partition(b"\r\n\r\n")
+    if not found:
+        return False
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split(" ")[1])
+    fields = {
+        line.partition(":")[0].strip().lower(): line.partition(":")[2].strip()
+        for line in lines[1:]
+    }
+    if status in _NO_BODY or request.startswith(b"HEAD "):
+        return True
+    if "content-length" in fields:
+        return len(body) >= int(fields["content-length"])
+    if fields.get("transfer-encoding", "").lower() == "chunked":
+        return body.endswith(b"0\r\n\r\n")
+    return False  # read to the end of the connection
+
+
+def live_exchange(
+    app_spec: str,
+    app: Any,
+    method: str,
+    target: str,
+    headers: Iterable[tuple[str, str]] = (),
+    body: bytes = b"",
+    *,
+    http_version: str = "1.1",
+) -> Exchange:
+    """Run the app under a real server, send the request over TCP, and keep the exact answer."""
+    environ = build_request(method, target, headers, body, http_version)
+    wire = request_wire(environ)
+    with live_server(app_spec, app) as (port, server_name):
+        response = send_live(port, wire)
+    status = int(response.split(b" ", 2)[1]) if response else 0
+    exchange = Exchange(wire, response, status, None, served_by=server_name)
+    exchange.added_by_server = _server_headers(response)
+    _explain_into(exchange, app, Request(environ))
+    return exchange
+
+
+def _server_headers(response: bytes) -> set[str]:
+    """Find the headers a server added to what the app sent (gunicorn's and werkzeug's)."""
+    names = {"date", "server", "connection", "transfer-encoding", "keep-alive"}
+    head = response.partition(b"\r\n\r\n")[0].decode("latin-1")
+    return {
+        n
+        for n in (line.partition(":")[0].lower() for line in head.split("\r\n")[1:])
+        if n in names
+    }
 
 
 def format_exchange(exchange: Exchange, *, color: bool = False) -> str:
     """Lay the exchange out with each part of both messages labelled."""
     paint = _Painter(color)
     lines = [paint.bold("request")]
-    lines += _labelled(exchange.request, "method, path, version", paint, None)
+    lines += _labelled(exchange.request, "method, path, version", paint, None, set())
     if exchange.routing is not None:
         lines += ["", paint.bold("routing")]
         lines += [f"  {line}" for line in exchange.routing.summary()]
-    lines += ["", paint.bold("response")]
+    if exchange.acts:
+        lines += ["", paint.bold("what acted")]
+        lines += [f"  {act}" for act in exchange.acts]
+    served = "" if exchange.served_by == "in-process" else f" (from {exchange.served_by})"
+    lines += ["", paint.bold(f"response{served}")]
     lines += _labelled(
-        exchange.response, "version, status code, status message", paint, exchange.status
+        exchange.response,
+        "version, status code, status message",
+        paint,
+        exchange.status,
+        exchange.added_by_server,
     )
     return "\n".join(lines)
 
@@ -111,7 +391,7 @@ def show_body(body: bytes) -> list[str]:
         return [f"[{len(body):,} bytes of binary data]"]
     if any(ord(char) < 32 and char not in "\t\r\n" for char in text):
         return [f"[{len(body):,} bytes of binary data]"]
-    lines = text.split("\n")
+    lines = text.replace("\r\n", "\n").split("\n")
     if text.endswith("\n"):
         lines.pop()
     shown = lines[:MAX_BODY_LINES]
@@ -130,16 +410,24 @@ def show_body(body: bytes) -> list[str]:
     return shown
 
 
-def _labelled(wire: bytes, first_label: str, paint: _Painter, status: int | None) -> list[str]:
+def _labelled(
+    wire: bytes, first_label: str, paint: _Painter, status: int | None, added: set[str]
+) -> list[str]:
     head, _, body = wire.partition(b"\r\n\r\n")
     head_lines = head.decode("latin-1").split("\r\n")
     first = paint.status(head_lines[0], status) if status else paint.bold(head_lines[0])
     rows: list[tuple[str, str]] = [(first, first_label)]
     for number, header in enumerate(head_lines[1:]):
-        rows.append((header, "headers" if number == 0 else ""))
+        by_server = header.partition(":")[0].lower() in added
+        label = "added by the server" if by_server else ""
+        if number == 0:
+            label = f"headers; {label}" if label else "headers"
+        rows.append((header, label))
     rows.append(("", "blank line"))
     body_lines = show_body(body)
-    size = f"body, {len(body):,} bytes" if body else "body (empty)"
+    chunked = "transfer-encoding" in added and b"\r\ntransfer-encoding: chunked" in head.lower()
+    what = "body, in chunks (size in hex, then the chunk; size 0 ends it)" if chunked else "body"
+    size = f"{what}, {len(body):,} bytes" if body else "body (empty)"
     rows += [(line, size if number == 0 else "") for number, line in enumerate(body_lines)]
     if not body_lines:
         rows.append(("", size))

@@ -142,9 +142,9 @@ def origin_of(request: Request | None, config: Mapping[str, Any], scheme: str | 
 def host_is_trusted(host: str, trusted: Iterable[str]) -> bool:
     """Tell whether ``host`` (port ignored) is listed; ``.example.com`` covers subdomains."""
     name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
-    name = name.lower().rstrip(".")
+    name = name.lower().rstrip(".").strip("[]")  # an IPv6 address may come in brackets
     for entry in trusted:
-        entry = entry.lower()
+        entry = entry.lower().strip("[]")
         if entry.startswith("."):
             if name == entry[1:] or name.endswith(entry):
                 return True

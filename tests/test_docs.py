@@ -31,6 +31,8 @@ FENCE = re.compile(
     r'^```(?P<language>[\w-]*)(?: title="(?P<title>[^"]+)")?\n(?P<code>.*?)^```',
     re.MULTILINE | re.DOTALL,
 )
+#: 2026-12-01 12:00 UTC, the Date every trace on the pages shows.
+SHOWN_DATE = "1796126400"
 CONSOLE = re.compile(r"^```console\n\$ (?P<command>[^\n]*)\n(?P<output>.*?)^```", re.M | re.S)
 
 
@@ -49,11 +51,18 @@ def run_command(command: str) -> str:
     out = io.StringIO()
     previous = os.getcwd()
     os.chdir(folder)
+    # The Date header a trace shows, fixed so that the page's output never changes.
+    date = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = SHOWN_DATE
     try:
         with contextlib.redirect_stdout(out):
             status = main(argv[1:])
     finally:
         os.chdir(previous)
+        if date is None:
+            del os.environ["SOURCE_DATE_EPOCH"]
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = date
     assert status == 0, f"{command} exited with {status}"
     return out.getvalue()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -117,3 +118,17 @@ def test_the_apps_error_pages_vary_on_accept(app: App) -> None:
     not_allowed = client.post("/only-get", headers={"Accept": "application/json"})
     assert (not_allowed.status_code, not_allowed.headers["Vary"]) == (405, "Accept")
     assert "Vary" not in client.get("/only-get").headers
+
+
+def test_wants_json_given_the_request_makes_the_response_vary_on_accept(app: App) -> None:
+
+    @app.get("/either")
+    def either(request: Request) -> Any:
+        return {"form": "json"} if wants_json(request) else "<p>html</p>"
+
+    app.get("/plain")(lambda request: "<p>no choice</p>")
+    client = app.test_client()
+    json_answer = client.get("/either", headers={"Accept": "application/json"})
+    assert (json_answer.json, json_answer.headers["Vary"]) == ({"form": "json"}, "Accept")
+    assert client.get("/either").headers["Vary"] == "Accept"
+    assert "Vary" not in client.get("/plain").headers

@@ -98,6 +98,7 @@ def test_backtracking_is_told(router: Router) -> None:
             "    'edit': static segment matches",
             "    end of path: route 'r4' (GET,POST /users/<name>/edit) answers GET",
             "",
+            "scopes: an unnamed router",
             "result: route 'r4' (GET,POST /users/<name>/edit), view test_explain:r4",
             "params: name='me'",
         ]
@@ -140,7 +141,9 @@ EXPLAINED_RESULTS = [
 @pytest.mark.parametrize(("method", "path", "result", "status"), EXPLAINED_RESULTS)
 def test_results(router: Router, method: str, path: str, result: str, status: int) -> None:
     explanation = explain(router, method, path)
-    assert explanation.summary()[0].startswith(result)
+    scopes, outcome, *_ = explanation.summary()
+    assert scopes == "scopes: an unnamed router"
+    assert outcome.startswith(result)
     assert explanation.status == status
 
 
@@ -260,3 +263,25 @@ def test_a_mixed_segment_too_long_to_try_says_so() -> None:
         f"{'-' * 200!r}: mixed <a>-<b>-<c>.csv rejects it "
         "(it is longer than the 145 characters such a segment tries)"
     ) in steps
+
+
+def test_a_walk_that_finds_nothing_ends_without_going_back(router: Router) -> None:
+    # Nothing is said after the decision: there is nowhere left to go back to.
+    explanation = explain(router, "GET", "/users/me/nothing")
+    assert explanation.steps[-1].kind != "back"
+    assert str(explanation).endswith("result: 404 Not Found")
+
+
+def test_options_is_said_to_be_answered_by_the_path(router: Router) -> None:
+    text = str(explain(router, "OPTIONS", "/users/me"))
+    assert "not OPTIONS" not in text
+    assert "no view here takes OPTIONS; the path answers it itself (Allow: " in text
+
+
+def test_the_scopes_of_a_router_are_named(app: App) -> None:
+    api = Router(name="api")
+    api.get("/items")(lambda request: "items")
+    app.include(api, prefix="/api")
+    assert explain(app.router, "GET", "/api/items").scopes == "scopes: the app, router 'api'"
+    assert explain(app.router, "GET", "/api/nothing").scopes == "scopes: the app, router 'api'"
+    assert explain(app.router, "GET", "/nothing").scopes == "scopes: the app"

@@ -433,3 +433,34 @@ def test_werkzeug_client_sees_them_on_a_bare_wsgi_call(varied: App) -> None:
     # The same through a plain werkzeug Client, without our test client's checks.
     response = Client(varied).get("/werkzeug")
     assert security_headers(response) == DEFAULTS
+
+
+def test_security_header_names_are_case_insensitive(varied: App) -> None:
+    varied.config["SECURITY_HEADERS"] = {"x-frame-options": "DENY", "referrer-policy": None}
+    response = varied.test_client().get("/")
+    assert response.headers.getlist("X-Frame-Options") == ["DENY"]
+    assert "Referrer-Policy" not in response.headers
+
+
+def test_content_security_policy_wins_over_one_in_security_headers(varied: App) -> None:
+    varied.config["SECURITY_HEADERS"] = {"Content-Security-Policy": "default-src *"}
+    assert varied.test_client().get("/").headers["Content-Security-Policy"] == "default-src *"
+    varied.config["CONTENT_SECURITY_POLICY"] = "default-src 'self'"
+    sent = varied.test_client().get("/").headers.getlist("Content-Security-Policy")
+    assert sent == ["default-src 'self'"]
+
+
+def test_a_500_after_the_view_keeps_the_apps_header_settings(app: App) -> None:
+    app.config["SECURITY_HEADERS"] = {"X-Frame-Options": None}
+    app.config["HSTS_MAX_AGE"] = 60
+    app.get("/")(lambda request: "fine")
+
+    @app.after_request
+    def broken(request: Request, response: Response) -> Response:
+        raise RuntimeError("the hook fails")
+
+    response = app.test_client().get("/", base_url="https://localhost/")
+    assert response.status_code == 500
+    assert "X-Frame-Options" not in response.headers
+    assert response.headers["Strict-Transport-Security"] == "max-age=60"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"

@@ -127,3 +127,10 @@ def test_trusted_hosts(host: str, trusted: bool) -> None:
 def test_a_request_without_an_app_says_it_cannot_build_urls() -> None:
     with pytest.raises(RuntimeError, match=r"request\.url_for needs a request that belongs"):
         Request({"REQUEST_METHOD": "GET", "PATH_INFO": "/"}).url_for("index")
+
+
+@pytest.mark.parametrize("entry", ["::1", "[::1]"])
+@pytest.mark.parametrize("host", ["[::1]", "[::1]:8000"])
+def test_an_ipv6_host_is_trusted_with_or_without_brackets(entry: str, host: str) -> None:
+    assert host_is_trusted(host, [entry])
+    assert not host_is_trusted("[::2]:8000", [entry])
