@@ -15,6 +15,10 @@ Workloads, each through the whole app, as a WSGI server would call it:
 - ``github-404``: a path no route has;
 - ``github-405``: a path that exists, with a method it lacks.
 
+And routing alone, ``Router.match`` called directly, as in bench/routing.py's
+"mean" column: ``match-github``, ``match-gplus``, ``match-parse`` and
+``match-static``, each every route of that table in turn.
+
 ``--tree`` names the checkout whose ``framework`` is measured (put first on
 ``sys.path``; the harness is always this one). Give it twice to compare two
 checkouts in one command. Run ``python bench/instructions.py --help`` for
@@ -35,7 +39,9 @@ from pathlib import Path
 from typing import Any
 
 BENCH = Path(__file__).resolve().parent
-WORKLOADS = ("hello", "github-200", "github-404", "github-405")
+WHOLE_APP = ("hello", "github-200", "github-404", "github-405")
+MATCH_TABLES = ("github", "gplus", "parse", "static")
+WORKLOADS = (*WHOLE_APP, *(f"match-{table}" for table in MATCH_TABLES))
 WARM_UP = 300
 
 
@@ -64,14 +70,28 @@ def requests_for(workload: str) -> tuple[Callable[..., Iterable[bytes]], list[di
     return app, [apps.environ(method, path) for method, path in requests]
 
 
+def match_requests(table_name: str) -> tuple[Callable[[str, str], Any], list[tuple[str, str]]]:
+    """Build our router for a table, and the (method, path) of each of its routes."""
+    import routers
+    import tables
+
+    table = tables.load(table_name)
+    ours = routers.Ours()
+    ours.build(table)
+    for route in table:  # each path must reach its own route, as bench/routing.py checks
+        if not ours.outcome(route.method, route.test_path).startswith("200"):
+            raise SystemExit(f"{table_name}: {route.method} {route.test_path} did not match")
+    return ours.router.match, [(route.method, route.test_path) for route in table]
+
+
 def passes_of(workload: str, requests: int) -> int:
     """Round ``requests`` up to whole passes over the workload's requests."""
-    if workload != "github-200":
+    if workload != "github-200" and not workload.startswith("match-"):
         return requests
     sys.path.insert(0, str(BENCH))
     import tables
 
-    size = len(tables.load("github"))
+    size = len(tables.load(workload.removeprefix("match-").removesuffix("-200")))
     return -(-requests // size) * size
 
 
@@ -89,6 +109,11 @@ def serve(workload: str, count: int, tree: str) -> None:
 
     if not Path(framework.__file__).resolve().is_relative_to(Path(tree).resolve()):
         raise SystemExit(f"framework came from {framework.__file__}, not from {tree}")
+    if workload.startswith("match-"):
+        match, paths = match_requests(workload.removeprefix("match-"))
+        for method, path in itertools.islice(itertools.cycle(paths), WARM_UP + count):
+            match(method, path)
+        return
     app, templates = requests_for(workload)
     warm_up = itertools.islice(itertools.cycle(templates), WARM_UP)
     counted = itertools.islice(itertools.cycle(templates), count)
