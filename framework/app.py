@@ -8,7 +8,7 @@ the request's life::
       _respond          the checks, routing, the before_request hooks and the view
         security        before routing: a trusted Host, a clean path (else 400);
                         after: no cross-origin request from a browser (else 403)
-        _unrouted       no route for this method and path: 405, 404 or 308
+        _unrouted       no route for this method and path: 405, 404, 501 or 308
       _handle_error     an exception becomes a response (error handlers, 500)
       _after_request    after_request hooks see every response
       sessions.save     a session that was used adds its cookie headers
@@ -44,7 +44,8 @@ from .decorators import RouteDecorators
 from .hooks import HookRegistry, Scopes, find_handler, find_status_handler
 from .names import function_name
 from .request import DEFAULT_LIMITS, Request, cached
-from .response import BadHeaderValue, Response, UnsafeRedirect, add_vary, redirect
+from .response import BadHeaderValue, Response, UnsafeRedirect, add_vary, redirect, status_problem
+from .routes import STANDARD_METHODS
 from .routing import Match, MethodNotAllowed, Mount, NotFound, Route, Router, View
 from .security import (
     DEFAULT_SECURITY_HEADERS,
@@ -391,11 +392,23 @@ class App(HookRegistry, RouteDecorators):
     def _unrouted(
         self, request: Request, result: MethodNotAllowed | NotFound, scopes: Scopes
     ) -> Response | WSGIApp:
-        """Answer a path no route takes for this method: 405, 404 or a 308 redirect.
+        """Answer a path no route takes for this method: 405, 404, 501 or a 308 redirect.
 
-        The 404 and 405 go straight to the error handling that a raised
-        HTTPError would reach, without the cost of raising it.
+        A method no route of the app takes anywhere, and that is not one of
+        the standard ones, is a 501 Not Implemented: the server does not
+        know it, for any resource (RFC 9110, section 15.6.2). ``OPTIONS *``
+        asks about the server itself rather than a resource (section 9.3.7):
+        its Allow header lists every method the app takes. The errors go
+        straight to the error handling that a raised HTTPError would reach,
+        without the cost of raising it.
         """
+        method = request.method
+        if method not in STANDARD_METHODS and method not in self.router.methods:
+            detail = f"this server does not implement the method {method}"
+            return self._handle_error(request, HTTPError(501, detail), scopes)
+        if method == "OPTIONS" and request.path == "*":
+            # No body, but a Content-Type all the same: wsgiref.validate wants one on a 200.
+            return Response(status=200, headers={"Allow": ", ".join(sorted(self.router.methods))})
         if isinstance(result, MethodNotAllowed):
             allow = result.allow_header
             if request.method == "OPTIONS":
@@ -581,13 +594,18 @@ def _tuple_response(
 ) -> Response:
     """Make ``(body, status)`` or ``(body, status, headers)`` a response."""
     body, status, *headers = value
-    if type(status) is not int or not 100 <= status <= 999:
+    if type(status) is not int:
         raise _wrong_return(
             source,
             role,
             error,
             f"a tuple {_abbreviate(value)}",
-            "write (body, status) or (body, status, headers) with an int status from 100 to 999",
+            "write (body, status) or (body, status, headers) with an int status from 200 to 599",
+        )
+    problem = status_problem(status)
+    if problem is not None:
+        raise _wrong_return(
+            source, role, error, f"a tuple {_abbreviate(value)}", problem, ValueError
         )
     if isinstance(body, Response):
         response = body
@@ -628,16 +646,18 @@ def _wrong_return(
     error: BaseException | None,
     returned: str,
     advice: str,
-) -> TypeError:
+    kind: type[Exception] = TypeError,
+) -> Exception:
     """Say what returned a value no response can be made of, and what to return instead.
 
     ``error handler shop.views:missing for 404 returned None (NoneType); return ...``
+    A TypeError unless ``kind`` says otherwise (a ValueError for a status out of range).
     """
     name = f"{role} {function_name(source)}"
     if error is not None:
         key = error.status if isinstance(error, HTTPError) else type(error).__name__
         name = f"{name} for {key}"
-    return TypeError(f"{name} returned {returned}; {advice}")
+    return kind(f"{name} returned {returned}; {advice}")
 
 
 def _abbreviate(value: Any) -> str:

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime, timedelta
 from http import HTTPStatus
-from typing import IO, Any, Literal, NoReturn
+from typing import IO, Any, Literal
 from urllib.parse import quote
 
 from werkzeug.http import dump_cookie
@@ -28,6 +28,11 @@ HeaderSource = Mapping[str, Any] | Iterable[tuple[str, Any]] | None
 #: "404 Not Found" for every status code the standard library knows, built once.
 # PERF: bench/instructions.py --workload github-200: 13.1% fewer instructions per request.
 _STATUS_LINES = {status.value: f"{status.value} {status.phrase}" for status in HTTPStatus}
+#: The same for the final statuses, 200 to 599, the ones a Response may carry:
+#: finding the line is checking the status.
+_FINAL_STATUS_LINES = {code: line for code, line in _STATUS_LINES.items() if 200 <= code <= 599}
+#: The reason phrase of a final status the standard library does not know (299, 599).
+UNKNOWN_REASON = "Unknown Status"
 
 #: A header name is an HTTP token (RFC 9110, section 5.6.2).
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
@@ -38,6 +43,9 @@ _BINARY = "application/octet-stream"
 
 #: Control characters other than tab, which a header value may not hold (RFC 9110, 5.5).
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+#: What a reason phrase may not hold: every control character, C0 (tab and
+#: line breaks included), DEL and C1.
+_REASON_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 #: Header names already found valid: most responses reuse a handful.
 # PERF: bench/instructions.py github-405, 7.4% fewer instructions per request,
@@ -59,24 +67,90 @@ _AUTHORITY_END = re.compile(r"[/?#]")
 #: The port each scheme means when a URL names none.
 _DEFAULT_PORTS = {"http": ":80", "https": ":443"}
 
-#: Responses to these statuses have no body, so they carry no Content-Type.
+#: Responses to these statuses have no body, so they carry no Content-Type,
+#: nor a Content-Length: 204 No Content must not (RFC 9110, section 8.6), and
+#: a 304's would be the length of the representation it stands for.
 NO_BODY_STATUSES = frozenset({204, 304})
+
+#: 205 Reset Content ("clear the form you sent") has no body either, and says
+#: so with ``Content-Length: 0`` (RFC 9110, section 15.3.6).
+RESET_CONTENT = 205
 
 
 def reason_phrase(status: int) -> str:
     """Return the reason phrase for a status code: 404 → ``"Not Found"``."""
     line = _STATUS_LINES.get(status)
-    return line[4:] if line is not None else "Unknown Status"
+    return line[4:] if line is not None else UNKNOWN_REASON
 
 
-def status_line(status: int) -> str:
-    """Return the status as WSGI wants it: ``"404 Not Found"``."""
-    line = _STATUS_LINES.get(status)
+def status_line(status: int, reason: str | None = None) -> str:
+    """Return a final status as WSGI wants it: ``"404 Not Found"``.
+
+    Without ``reason``, the standard phrase (``"Unknown Status"`` for a code
+    the standard library does not know). A status outside 200 to 599, or a
+    reason that could not stand on the status line, raises ValueError.
+    """
+    line = _FINAL_STATUS_LINES.get(status) if type(status) is int else None
     if line is None:
-        if type(status) is not int or not 100 <= status <= 999:
-            _reject_status(status)
-        line = f"{status} Unknown Status"
+        check_status(status)
+        line = f"{status} {UNKNOWN_REASON}"
+    if reason is not None:
+        line = f"{status} {check_reason(status, reason)}"
     return line
+
+
+def check_status(status: object) -> None:
+    """Raise ValueError unless ``status`` is a final status code, an int from 200 to 599.
+
+    1xx responses are interim (100 Continue, 103 Early Hints): the server
+    sends them before the final response, never instead of it, so an app
+    answering 103 would leave the client waiting (RFC 9110, section 15.2).
+    Codes of 600 and more do not exist (section 15). A code in range that
+    the standard does not name (299) is allowed: clients read it as its
+    class, x00 (section 15).
+    """
+    problem = status_problem(status)
+    if problem is not None:
+        raise ValueError(problem)
+
+
+def status_problem(status: object) -> str | None:
+    """Say why ``status`` cannot be a response's status, or return None if it can."""
+    if type(status) is not int:
+        return f"a status code is an int from 200 to 599, got {status!r}"
+    if 100 <= status <= 199:
+        return (
+            f"status {status} is an interim (1xx) response, which the server sends before the "
+            "final one; a response needs a final status, from 200 to 599"
+        )
+    if not 200 <= status <= 599:
+        return f"status {status} is not an HTTP status code: they run from 100 to 599"
+    return None
+
+
+def check_reason(status: int, reason: str) -> str:
+    """Return ``reason`` if it can stand on the status line, or raise ValueError saying why.
+
+    The reason phrase runs to the end of the status line (RFC 9112, section
+    4): a CR or LF would end the line early and let whoever chose the text
+    write headers of their own. Other control characters have no place in
+    it, and WSGI sends the line as latin-1.
+    """
+    if not isinstance(reason, str):
+        raise TypeError(f"status {status}: the reason phrase must be a str, got {reason!r}")
+    if "\r" in reason or "\n" in reason:
+        raise ValueError(f"status {status}: the reason phrase {reason!r} holds CR or LF")
+    if _REASON_CONTROL.search(reason):
+        raise ValueError(
+            f"status {status}: the reason phrase {reason!r} holds a control character"
+        )
+    try:
+        reason.encode("latin-1")
+    except UnicodeEncodeError:
+        raise ValueError(
+            f"status {status}: the reason phrase {reason!r} is not latin-1 text; write it in ASCII"
+        ) from None
+    return reason
 
 
 def normalise_body(body: Body) -> bytes | Iterable[bytes] | Iterable[str] | IO[bytes]:
@@ -131,10 +205,6 @@ class HeaderInjectionError(BadHeaderValue):
     Whoever chose the value could otherwise write headers of their own
     (response splitting).
     """
-
-
-def _reject_status(status: object) -> NoReturn:
-    raise ValueError(f"a status code is an int from 100 to 999, got {status!r}")
 
 
 class ResponseHeaders:
@@ -284,6 +354,9 @@ class Response:
     str chunks to stream, or a binary file. Without ``content_type`` a str
     body is sent as ``text/html; charset=utf-8`` and anything else as
     ``application/octet-stream``; 204 and 304 responses carry none.
+
+    The status is a final one, 200 to 599 (``check_status`` says why);
+    ``reason`` replaces the standard reason phrase on the status line.
     """
 
     #: The HTTP version of the status line; the server has the last word.
@@ -295,11 +368,14 @@ class Response:
         status: int = 200,
         headers: HeaderSource = None,
         content_type: str | None = None,
+        reason: str | None = None,
     ) -> None:
-        if type(status) is not int or not 100 <= status <= 999:
-            _reject_status(status)
-        #: The status code, such as 200 or 404.
-        self.status = status
+        # The usual case costs a dict lookup, which checks the status too.
+        line = _FINAL_STATUS_LINES.get(status) if type(status) is int else None
+        if line is None or reason is not None:
+            line = status_line(status, reason)
+        self._status = status
+        self._status_line = line
         #: The body: bytes, or an iterable of bytes or str chunks, or a binary file.
         # PERF: bench/instructions.py --workload github-200: 3.7% fewer instructions per request.
         self.body: bytes | Iterable[bytes] | Iterable[str] | IO[bytes] = (
@@ -314,14 +390,44 @@ class Response:
             self.headers = ResponseHeaders(headers, default, replace_content_type=False)
 
     @property
+    def status(self) -> int:
+        """The status code, such as 200 or 404: an int from 200 to 599.
+
+        Setting it checks it, and brings back the standard reason phrase
+        of the new code, as werkzeug's ``status_code`` does: a reason set
+        for one status seldom suits another.
+        """
+        return self._status
+
+    @status.setter
+    def status(self, status: int) -> None:
+        self._status_line = status_line(status)
+        self._status = status
+
+    @property
     def reason(self) -> str:
-        """The reason phrase of the status, such as ``"Not Found"``."""
-        return reason_phrase(self.status)
+        """The reason phrase of the status line, such as ``"Not Found"``.
+
+        It is for people reading the exchange; clients go by the code
+        (RFC 9110, section 15). Set it to say something else
+        (``"599 Network Connect Timeout"``); it holds until the status
+        changes. A CR, LF or other control character, or text that is not
+        latin-1, raises ValueError.
+        """
+        return self._status_line[4:]
+
+    @reason.setter
+    def reason(self, reason: str) -> None:
+        self._status_line = status_line(self._status, reason)
 
     @property
     def status_line(self) -> str:
-        """Status code and reason phrase, as WSGI wants them: ``"404 Not Found"``."""
-        return status_line(self.status)
+        """Status code and reason phrase, as WSGI wants them: ``"404 Not Found"``.
+
+        This is what the adapter hands the server (``framework.wsgi``), so a
+        subclass may override it.
+        """
+        return self._status_line
 
     @property
     def content_type(self) -> str | None:
@@ -337,9 +443,11 @@ class Response:
 
         A streamed or file body is read into bytes first, and kept, so the
         response can still be sent. A bytes body gets the Content-Length the
-        adapter would add.
+        adapter would add; a 204, 205 or 304 goes without its body, as the
+        adapter sends it.
         """
         body = self.body
+        status = self.status
         if not isinstance(body, bytes):
             if hasattr(body, "read"):
                 body = body.read()
@@ -348,11 +456,13 @@ class Response:
                     chunk.encode() if isinstance(chunk, str) else chunk for chunk in body
                 )
             self.body = body
-        elif self.status not in NO_BODY_STATUSES and "Content-Length" not in self.headers:
-            self.headers["Content-Length"] = str(len(body))
+        elif status not in NO_BODY_STATUSES and "Content-Length" not in self.headers:
+            self.headers["Content-Length"] = "0" if status == RESET_CONTENT else str(len(body))
         lines = [f"{self.version} {self.status_line}"]
         lines.extend(f"{name}: {value}" for name, value in self.headers.items())
         head = "\r\n".join(lines) + "\r\n\r\n"
+        if status in NO_BODY_STATUSES or status == RESET_CONTENT:
+            body = b""
         return head.encode("latin-1") + body
 
     def set_cookie(

@@ -25,6 +25,13 @@ _METHOD = re.compile(r"[A-Z][A-Z0-9_-]*")
 #: ``methods=["ANY"]``. A route for a specific method on the same path wins.
 ANY = "ANY"
 
+#: The methods every HTTP server is expected to know: RFC 9110's (section 9)
+#: and PATCH (RFC 5789). A request with any other method, which no route of
+#: the app takes, gets 501 Not Implemented on any path (section 15.6.2).
+STANDARD_METHODS = frozenset(
+    {"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"}
+)
+
 
 class Route:
     """One entry of the routing table: methods and a path pattern, mapped to a view."""

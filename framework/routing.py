@@ -43,7 +43,7 @@ from .hooks import HookRegistry, Hooks, Scopes
 from .patterns import Rest, RouteError, Segment, UrlPart, check_converter
 from .patterns import parse_pattern as parse_pattern
 from .routes import ANY as ANY
-from .routes import NOT_FOUND, MountedPath, check_methods, keys, overlap, shape
+from .routes import NOT_FOUND, MountedPath, check_methods, keys, overlap, served_methods, shape
 from .routes import Match as Match
 from .routes import MethodNotAllowed as MethodNotAllowed
 from .routes import Mount as Mount
@@ -161,6 +161,10 @@ class Router(HookRegistry, RouteDecorators):
         self.allow_cross_origin = allow_cross_origin
         #: Every route, in registration order.
         self.routes: list[Route] = []
+        #: Every method some route takes, HEAD (where GET is) and OPTIONS
+        #: included, ``ANY`` not (it names no method): what ``OPTIONS *``
+        #: lists. A method neither here nor standard is a 501 (``framework.app``).
+        self.methods: frozenset[str] = frozenset({"OPTIONS"})
         self.converters: dict[str, type[Converter]] = dict(DEFAULT_CONVERTERS)
         #: The tree of segments that matching walks.
         self.root = Node()
@@ -362,6 +366,7 @@ class Router(HookRegistry, RouteDecorators):
         self._by_name[route.name] = route
         self._by_shape.setdefault(shape(route), []).append(route)
         self.routes.append(route)
+        self.methods |= served_methods(route) - {ANY}
 
     def node_at(self, segments: Sequence[str | Segment]) -> Node | None:
         """Return the node these pattern segments lead to, if the tree has it."""

@@ -15,6 +15,8 @@ does for us:
 - ``Range: bytes=0-99`` asks for part of a file (resuming a download,
   seeking in a video) and gets ``206 Partial Content``, or
   ``416 Range Not Satisfiable`` when the range lies outside the file.
+  A Range of several ranges (``bytes=0-9,20-29``) is ignored, as RFC 9110
+  lets a server do (section 14.2): the answer is the whole file, a 200.
 
 The one thing we add is the guard at the door. The file name comes from the
 URL, that is from whoever sends the request, so every name that could lead
@@ -100,9 +102,8 @@ def send_static(
         # so to sendfile where the server has it).
         environ = dict(request.environ)
         environ.pop("wsgi.file_wrapper", None)
-        if not environ.get("HTTP_RANGE", "bytes=").startswith("bytes="):
-            # A range unit other than bytes must be ignored (RFC 9110, section 14.2).
-            del environ["HTTP_RANGE"]
+        if "HTTP_RANGE" in environ:
+            _one_byte_range(environ)
         name = os.path.basename(filename)
         if "HTTP_RANGE" in environ and not _PRECONDITIONS.isdisjoint(environ):
             # Preconditions come before Range (RFC 9110, section 13.2.2): a
@@ -115,6 +116,26 @@ def send_static(
     except BaseException:
         file.close()
         raise
+
+
+def _one_byte_range(environ: dict[str, Any]) -> None:
+    """Keep the Range header of ``environ`` only if it asks for one range of bytes.
+
+    A range unit other than bytes must be ignored (RFC 9110, section 14.2).
+    So may a request for several ranges: answering it would take a
+    ``multipart/byteranges`` body, which werkzeug does not make (it answers
+    416, as if no range fit the file). The whole file, a 200, is a right
+    answer to any Range. Empty list elements (``bytes=0-9,``) don't count.
+    """
+    unit, equals, ranges = environ["HTTP_RANGE"].partition("=")
+    if unit != "bytes" or not equals:
+        del environ["HTTP_RANGE"]
+        return
+    parts = [part.strip() for part in ranges.split(",") if part.strip()]
+    if len(parts) > 1:
+        del environ["HTTP_RANGE"]
+    elif parts:
+        environ["HTTP_RANGE"] = f"bytes={parts[0]}"
 
 
 def _open_inside(folder: str, filename: str) -> tuple[IO[bytes], os.stat_result]:

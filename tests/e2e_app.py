@@ -210,6 +210,32 @@ def webhook(request: Request) -> str:
     return "received"
 
 
+# Routes for the status line rules (tests/test_e2e_gunicorn.py).
+
+
+@app.get("/teapot-custom")
+def teapot_custom(request: Request) -> Response:
+    """A code the standard does not name, with a reason phrase of our own."""
+    return Response("x", 299, reason="Custom Thing", content_type="text/plain")
+
+
+@app.get("/unknown-code")
+def unknown_code(request: Request) -> Response:
+    return Response("x", 599, content_type="text/plain")
+
+
+@app.route("/reset", methods=["GET", "POST"])
+def reset(request: Request) -> Response:
+    """205 Reset Content: whatever body the view gives, none goes out."""
+    return Response("this body must not be sent", 205, content_type="text/plain")
+
+
+@app.get("/interim")
+def interim(request: Request) -> Response:
+    """A 1xx is no final answer: refused, so the client gets a 500 rather than a hang."""
+    return Response("x", 103)
+
+
 def legacy(environ: dict[str, Any], start_response: Any) -> list[bytes]:
     """Another WSGI app, mounted under /legacy: it says where PEP 3333 put it."""
     body = f"{environ['SCRIPT_NAME']} {environ['PATH_INFO']}".encode()

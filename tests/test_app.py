@@ -86,7 +86,7 @@ def test_wsgi_app_return_value(app: App, client: TestClient) -> None:
     [
         (None, r"^view (tests\.)?test_app:.*\.view returned None \(NoneType\); return a str"),
         (42, r"returned 42 \(int\)"),
-        (("x", "200"), "with an int status"),
+        (("x", "200"), "with an int status from 200 to 599"),
         ((None, 200), "its body must be a str, bytes, dict, list or Response"),
         (("x", 200, {}, "extra"), r"returned \('x', 200, \{\}, 'extra'\)"),
     ],
@@ -105,6 +105,39 @@ def test_bad_return_value_is_a_type_error_naming_the_view(
     assert record.exc_info is not None and record.exc_info[0] is TypeError
     assert re.search(message, str(record.exc_info[1]))
     assert "TypeError" not in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("status", "why"),
+    [
+        pytest.param(103, r"status 103 is an interim \(1xx\) response", id="interim"),
+        pytest.param(600, "status 600 is not an HTTP status code", id="600"),
+        pytest.param(999, "status 999 is not an HTTP status code", id="999"),
+    ],
+)
+def test_a_tuple_with_a_status_out_of_range_is_a_value_error_naming_the_view(
+    app: App, status: int, why: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    @app.get("/")
+    def view(request: Request) -> Any:
+        return "x", status
+
+    with caplog.at_level(logging.ERROR, logger="framework"):
+        response = app.test_client().get("/")
+    assert response.status_code == 500
+    [record] = caplog.records
+    assert record.exc_info is not None and record.exc_info[0] is ValueError
+    message = str(record.exc_info[1])
+    assert re.search(
+        rf"^view (tests\.)?test_app:.*\.view returned a tuple \('x', {status}\)", message
+    )
+    assert re.search(why, message)
+
+
+def test_a_tuple_with_an_unknown_status_in_range_is_sent(app: App) -> None:
+    app.get("/")(lambda request: ("x", 299))
+    response = app.test_client().get("/")
+    assert (response.status, response.data) == ("299 Unknown Status", b"x")
 
 
 @pytest.fixture
@@ -146,6 +179,67 @@ def test_automatic_options(routed: App) -> None:
     assert response.status_code == 204
     assert response.headers["Allow"] == "GET, HEAD, OPTIONS, POST"
     assert response.data == b""
+
+
+def test_options_asterisk_lists_every_method_the_app_takes(routed: App) -> None:
+    api = Router(name="api")
+    api.route("/things", methods=["PUT", "PROPFIND"])(lambda request: "thing")
+    routed.include(api, prefix="/api")
+    routed.mount("/legacy", where_am_i)  # ANY: no method of its own
+    response = routed.test_client().options("*")
+    assert response.status_code == 200
+    assert response.headers["Allow"] == "GET, HEAD, OPTIONS, POST, PROPFIND, PUT"
+    assert response.headers["Content-Length"] == "0"
+    assert response.data == b""
+
+
+def test_options_asterisk_of_an_app_without_routes(app: App) -> None:
+    response = app.test_client().options("*")
+    assert (response.status_code, response.headers["Allow"]) == (200, "OPTIONS")
+
+
+def test_other_methods_on_asterisk_are_not_found(routed: App) -> None:
+    assert routed.test_client().get("*").status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/items", "/nothing", "*"])
+def test_a_method_no_route_takes_anywhere_is_not_implemented(routed: App, path: str) -> None:
+    response = routed.test_client().open(
+        path, method="BREW", headers={"Accept": "application/json"}
+    )
+    assert response.status_code == 501
+    assert "Allow" not in response.headers
+    error = response.json["error"]
+    assert (error["reason"], error["detail"]) == (
+        "Not Implemented",
+        "this server does not implement the method BREW",
+    )
+
+
+@pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH", "TRACE", "CONNECT"])
+def test_a_standard_method_the_path_lacks_is_still_a_405(routed: App, method: str) -> None:
+    response = routed.test_client().open("/items", method=method)
+    assert response.status_code == 405
+    assert response.headers["Allow"] == "GET, HEAD, OPTIONS, POST"
+
+
+def test_a_method_some_route_takes_is_a_405_elsewhere(routed: App) -> None:
+    routed.route("/files/<path:name>", methods=["PROPFIND"])(lambda request, name: name)
+    client = routed.test_client()
+    assert client.open("/files/a", method="PROPFIND").status_code == 200
+    response = client.open("/items", method="PROPFIND")
+    assert response.status_code == 405
+    assert response.headers["Allow"] == "GET, HEAD, OPTIONS, POST"
+    assert client.open("/nothing", method="PROPFIND").status_code == 404
+
+
+def test_an_any_route_takes_an_unknown_method_and_a_handler_may_answer_501(app: App) -> None:
+    app.route("/hook", methods=["ANY"])(lambda request: request.method)
+    app.errorhandler(501)(lambda request, error: ("no such method here", 501))
+    client = app.test_client()
+    assert client.open("/hook", method="BREW").text == "BREW"
+    response = client.open("/elsewhere", method="BREW")
+    assert (response.status_code, response.text) == (501, "no such method here")
 
 
 def test_route_may_define_options_itself(routed: App) -> None:

@@ -142,6 +142,76 @@ def test_head_matches_get_without_body(server: Server) -> None:
     assert rest == b""  # not one body byte on the wire
 
 
+def raw_exchange(server: Server, request_bytes: bytes) -> tuple[bytes, dict[str, str], bytes]:
+    """Send request bytes; return the status line, the headers and the body as sent."""
+    with raw_connection(server) as sock:
+        sock.sendall(request_bytes)
+        raw = read_to_eof(sock)
+    head, sep, body = raw.partition(b"\r\n\r\n")
+    assert sep, raw
+    status_line, *header_lines = head.split(b"\r\n")
+    headers = {
+        k.strip().lower(): v.strip()
+        for k, v in (line.decode("latin-1").split(":", 1) for line in header_lines)
+    }
+    return status_line, headers, body
+
+
+@pytest.mark.parametrize(
+    ("path", "status_line"),
+    [
+        ("/teapot-custom", b"HTTP/1.1 299 Custom Thing"),
+        ("/unknown-code", b"HTTP/1.1 599 Unknown Status"),
+    ],
+)
+def test_the_status_line_is_the_apps_byte_for_byte(
+    server: Server, path: str, status_line: bytes
+) -> None:
+    line, _, body = raw_exchange(server, head_block("GET", path, {}))
+    assert line == status_line
+    assert body == b"x"
+
+
+@pytest.mark.parametrize("method", ["GET", "POST", "HEAD"])
+def test_reset_content_has_a_zero_length_and_no_body(server: Server, method: str) -> None:
+    line, headers, body = raw_exchange(server, head_block(method, "/reset", {}))
+    assert line == b"HTTP/1.1 205 Reset Content"
+    assert headers["content-length"] == "0"
+    assert "transfer-encoding" not in headers
+    assert body == b""  # not one body byte on the wire
+    assert_still_serving(server)
+
+
+def test_an_interim_status_from_a_view_is_a_500_not_a_hang(server: Server) -> None:
+    line, _, body = raw_exchange(server, head_block("GET", "/interim", {}))
+    assert line == b"HTTP/1.1 500 Internal Server Error"
+    assert b"Traceback" not in body
+    assert "ValueError: status 103 is an interim (1xx) response" in server.output()
+
+
+def test_options_asterisk_lists_every_method_of_the_app(server: Server) -> None:
+    line, headers, body = raw_exchange(server, head_block("OPTIONS", "*", {}))
+    assert line == b"HTTP/1.1 200 OK"
+    assert {method.strip() for method in headers["allow"].split(",")} == {
+        "GET",
+        "HEAD",
+        "OPTIONS",
+        "POST",
+    }
+    assert headers["content-length"] == "0"
+    assert body == b""
+
+
+def test_an_unknown_method_is_not_implemented(server: Server) -> None:
+    line, headers, body = raw_exchange(server, head_block("BREW", "/", {}))
+    assert line == b"HTTP/1.1 501 Not Implemented"
+    assert "allow" not in headers
+    assert b"this server does not implement the method BREW" in body
+    line, headers, _ = raw_exchange(server, head_block("PUT", "/", {}))
+    assert line == b"HTTP/1.1 405 Method Not Allowed"
+    assert headers["allow"] == "GET, HEAD, OPTIONS"
+
+
 def test_json_body_is_echoed(server: Server) -> None:
     document = {"name": "Zoë", "tags": ["a", "b"], "nested": {"n": 1.5, "ok": True, "x": None}}
     reply = request(

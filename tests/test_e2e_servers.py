@@ -159,3 +159,18 @@ def test_json_body_echo(port: int) -> None:
     assert reply.status == 200
     assert reply.headers.get_content_type() == "application/json"
     assert reply.json() == document
+
+
+def test_the_status_line_is_the_apps(port: int) -> None:
+    conn = http.client.HTTPConnection(HOST, port, timeout=IO_TIMEOUT)
+    try:
+        conn.request("GET", "/teapot-custom")
+        resp = conn.getresponse()
+        assert (resp.status, resp.reason, resp.read()) == (299, "Custom Thing", b"x")
+    finally:
+        conn.close()
+
+
+def test_reset_content_sends_no_body(port: int) -> None:
+    reply = fetch(port, "POST", "/reset", body=b"")
+    assert (reply.status, reply.headers["Content-Length"], reply.body) == (205, "0", b"")

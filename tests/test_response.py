@@ -37,18 +37,101 @@ def test_status_line_for_known_and_unknown_codes() -> None:
     assert Response(status=404).status_line == "404 Not Found"
     assert Response(status=418).reason == "I'm a Teapot"
     assert Response(status=599).status_line == "599 Unknown Status"
+    assert Response(status=299).reason == "Unknown Status"
 
 
-@pytest.mark.parametrize("status", [99, 1000, "200", True, 200.0])
-def test_bad_status_is_refused(status: Any) -> None:
-    with pytest.raises(ValueError, match="status code is an int from 100 to 999"):
+BAD_STATUSES = [
+    pytest.param(100, r"^status 100 is an interim \(1xx\) response", id="100-continue"),
+    pytest.param(103, r"^status 103 is an interim \(1xx\) response", id="103-early-hints"),
+    pytest.param(199, "a response needs a final status, from 200 to 599", id="199"),
+    pytest.param(99, r"^status 99 is not an HTTP status code", id="99"),
+    pytest.param(600, r"^status 600 is not an HTTP status code", id="600"),
+    pytest.param(999, r"^status 999 is not an HTTP status code", id="999"),
+    pytest.param(1000, "they run from 100 to 599", id="1000"),
+    pytest.param("200", r"status code is an int from 200 to 599, got '200'", id="str"),
+    pytest.param(True, "got True", id="bool"),
+    pytest.param(200.0, "got 200.0", id="float"),
+]
+
+
+@pytest.mark.parametrize(("status", "message"), BAD_STATUSES)
+def test_bad_status_is_refused(status: Any, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
         Response(status=status)
+
+
+@pytest.mark.parametrize(("status", "message"), BAD_STATUSES)
+def test_bad_status_is_refused_when_set(status: Any, message: str) -> None:
+    response = Response("x", 201)
+    with pytest.raises(ValueError, match=message):
+        response.status = status
+    assert (response.status, response.status_line) == (201, "201 Created")
 
 
 def test_status_can_change_and_line_follows() -> None:
     response = Response("x")
     response.status = 201
     assert response.status_line == "201 Created"
+
+
+def test_reason_replaces_the_standard_phrase() -> None:
+    response = Response("x", 299, reason="Custom Thing")
+    assert (response.status, response.reason) == (299, "Custom Thing")
+    assert response.status_line == "299 Custom Thing"
+    assert Response(status=404, reason="Nobody Here").status_line == "404 Nobody Here"
+    assert Response(status=204, reason="").status_line == "204 "
+
+
+def test_reason_can_be_set_and_holds_until_the_status_changes() -> None:
+    response = Response("x", 404)
+    response.reason = "No Such Page"
+    assert response.status_line == "404 No Such Page"
+    response.status = 404
+    assert response.reason == "Not Found"
+    response.reason = "Gone Fishing"
+    response.status = 503
+    assert response.status_line == "503 Service Unavailable"
+
+
+@pytest.mark.parametrize(
+    ("reason", "message"),
+    [
+        pytest.param("OK\r\nSet-Cookie: a=1", "holds CR or LF", id="crlf"),
+        pytest.param("OK\nX: y", "holds CR or LF", id="lf"),
+        pytest.param("OK\rX", "holds CR or LF", id="cr"),
+        pytest.param("a\x00b", "holds a control character", id="nul"),
+        pytest.param("a\tb", "holds a control character", id="tab"),
+        pytest.param("a\x1bb", "holds a control character", id="escape"),
+        pytest.param("a\x7fb", "holds a control character", id="delete"),
+        pytest.param("a\x85b", "holds a control character", id="c1-next-line"),
+        pytest.param("Gr\u00fc\u00dfe \u2713", "is not latin-1 text", id="not-latin-1"),
+    ],
+)
+def test_bad_reason_is_refused(reason: str, message: str) -> None:
+    with pytest.raises(ValueError, match=f"^status 200: the reason phrase .* {message}"):
+        Response("x", reason=reason)
+    response = Response("x")
+    with pytest.raises(ValueError, match=message):
+        response.reason = reason
+    assert response.status_line == "200 OK"
+
+
+def test_reason_must_be_text() -> None:
+    with pytest.raises(TypeError, match="the reason phrase must be a str, got b'OK'"):
+        Response("x", reason=b"OK")  # type: ignore[arg-type]
+
+
+def test_latin_1_reason_is_allowed() -> None:
+    assert Response(status=200, reason="Tr\u00e8s Bien").status_line == "200 Tr\u00e8s Bien"
+
+
+def test_a_subclass_may_say_its_own_status_line() -> None:
+    class Brewing(Response):
+        @property
+        def status_line(self) -> str:
+            return f"{self.status} Brewing Since {self.body.decode()}"  # type: ignore[union-attr]
+
+    assert Brewing(b"9:00", 299).to_wire().startswith(b"HTTP/1.1 299 Brewing Since 9:00\r\n")
 
 
 def test_explicit_content_type_replaces_one_in_headers() -> None:
@@ -319,3 +402,14 @@ def test_to_wire_reads_a_streamed_body_and_keeps_it() -> None:
 
 def test_to_wire_of_a_204_has_no_length() -> None:
     assert Response(status=204).to_wire() == b"HTTP/1.1 204 No Content\r\n\r\n"
+
+
+def test_to_wire_says_the_reason_set() -> None:
+    wire = Response("x", 299, reason="Custom Thing", content_type="text/plain").to_wire()
+    assert wire.startswith(b"HTTP/1.1 299 Custom Thing\r\n")
+
+
+def test_to_wire_of_a_205_has_no_body_and_a_zero_length() -> None:
+    assert Response("dropped", 205, content_type="text/plain").to_wire() == (
+        b"HTTP/1.1 205 Reset Content\r\nContent-Type: text/plain\r\nContent-Length: 0\r\n\r\n"
+    )

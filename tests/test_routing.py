@@ -294,6 +294,17 @@ def test_a_route_for_any_method() -> None:
         router.add_route("/echo", view_named("again"), ["ANY"])
 
 
+def test_the_router_knows_every_method_its_routes_take() -> None:
+    assert Router().methods == {"OPTIONS"}
+    router = table(("/a", ["GET"]), ("/b/<n>", ["PROPFIND", "post"]), ("/c", ["ANY"]))
+    assert router.methods == {"GET", "HEAD", "OPTIONS", "POST", "PROPFIND"}
+    api = Router(name="api")
+    api.add_route("/things", view_named("things"), ["PUT"])
+    router.include(api, prefix="/api")
+    router.mount("/legacy", lambda environ, start_response: [])
+    assert router.methods == {"GET", "HEAD", "OPTIONS", "POST", "PROPFIND", "PUT"}
+
+
 def test_explain_and_automatic_methods_of_a_route_for_any_method() -> None:
     router = table(("/echo", ["ANY"]))
     [route] = router.routes

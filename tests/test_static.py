@@ -281,6 +281,32 @@ def test_preconditions_come_before_the_range(
 
 
 @pytest.mark.parametrize(
+    "byte_range",
+    [
+        pytest.param("bytes=0-3,8-11", id="two-ranges"),
+        pytest.param("bytes=0-10,5-15", id="overlapping"),
+        pytest.param("bytes=0-0, 2-2, 4-4, 6-6", id="many-with-spaces"),
+        pytest.param("bytes=100-200,300-", id="none-in-the-file"),
+    ],
+)
+def test_several_ranges_get_the_whole_file(client: TestClient, byte_range: str) -> None:
+    response = client.get("/static/data.unknownext", headers={"Range": byte_range})
+    assert response.status_code == 200
+    assert "Content-Range" not in response.headers
+    assert response.headers["Content-Length"] == str(len(DATA))
+    assert response.data == DATA
+
+
+@pytest.mark.parametrize("byte_range", ["bytes=0-3,", "bytes=, 0-3", "bytes= 0-3 ,,"])
+def test_one_range_among_empty_list_elements_is_one_range(
+    client: TestClient, byte_range: str
+) -> None:
+    response = client.get("/static/data.unknownext", headers={"Range": byte_range})
+    assert (response.status_code, response.data) == (206, b"0123")
+    assert response.headers["Content-Range"] == "bytes 0-3/16"
+
+
+@pytest.mark.parametrize(
     "method", [pytest.param("GET", id="get"), pytest.param("HEAD", id="head")]
 )
 def test_range_outside_the_file(client: TestClient, method: str) -> None:

@@ -57,6 +57,44 @@ def test_client_checks_pep_3333(app: App) -> None:
         TestClient(app).get("/")
 
 
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("PROPFIND", "/"), ("CONNECT", "/"), ("OPTIONS", "*")],
+    ids=["extension-method", "connect", "options-asterisk"],
+)
+def test_client_sends_what_http_allows_and_wsgiref_refuses(
+    app: App, method: str, path: str
+) -> None:
+    """wsgiref.validate warns of extension methods and refuses ``*``: the app gets them."""
+    seen = []
+
+    @app.route("/", methods=["ANY"])
+    def view(request: Request) -> str:
+        seen.append((request.method, request.environ["PATH_INFO"]))
+        return "ok"
+
+    @app.before_request
+    def note(request: Request) -> None:
+        if request.route is None:
+            seen.append((request.method, request.environ["PATH_INFO"]))
+
+    TestClient(app).open(path, method=method)
+    assert seen == [(method, path)]
+
+
+def test_client_still_checks_the_rest_for_those(app: App) -> None:
+    @app.route("/", methods=["PROPFIND"])
+    def view(request: Request) -> object:
+        def broken_wsgi_app(environ: dict[str, object], start_response: object) -> list[str]:
+            start_response("207 Multi-Status", [("Content-Type", "text/xml")])  # type: ignore[operator]
+            return ["a str chunk, which WSGI forbids"]
+
+        return broken_wsgi_app
+
+    with pytest.raises(AssertionError, match="non-bytestring"):
+        TestClient(app).open("/", method="PROPFIND")
+
+
 def test_client_reads_the_body_and_closes_it(app: App) -> None:
     closed = []
 

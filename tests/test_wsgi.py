@@ -147,6 +147,23 @@ def wsgi_app(tmp_path: Path, tracked: list[Tracked]) -> App:
     def wrong_length(request: Request) -> Response:
         return Response(b"abc", headers={"Content-Length": "99"})
 
+    @app.get("/custom-reason")
+    def custom_reason(request: Request) -> Response:
+        return Response("x", 299, reason="Custom Thing")
+
+    @app.route("/reset", methods=["GET", "POST"])
+    def reset(request: Request) -> Response:
+        kind = request.query.get("body", "bytes")
+        if kind == "stream":
+            body: Any = Tracked([b"never ", b"sent"])
+            tracked.append(body)
+        elif kind == "file":
+            body = data_file.open("rb")
+            tracked.append(body)
+        else:
+            body = b"never sent"
+        return Response(body, 205, content_type="text/plain")
+
     return app
 
 
@@ -217,6 +234,40 @@ def test_no_content_has_no_body_and_no_length(wsgi_app: App) -> None:
     assert exchange.status == "204 No Content"
     assert "Content-Length" not in exchange.headers
     assert body == b""
+
+
+@pytest.mark.parametrize("method", ["GET", "POST", "HEAD"])
+@pytest.mark.parametrize("kind", ["bytes", "stream", "file"])
+def test_reset_content_has_no_body_and_a_zero_length(
+    wsgi_app: App, tracked: list[Any], method: str, kind: str
+) -> None:
+    exchange, body = serve(wsgi_app, "/reset", method=method, query_string={"body": kind})
+    assert exchange.status == "205 Reset Content"
+    assert [v for k, v in exchange.calls[0][1] if k.lower() == "content-length"] == ["0"]
+    assert body == b""
+    assert all(item.closed for item in tracked)
+
+
+def test_the_status_line_says_the_reason_set(wsgi_app: App) -> None:
+    exchange, body = serve(wsgi_app, "/custom-reason")
+    assert exchange.status == "299 Custom Thing"
+    assert body == b"x"
+
+
+def test_a_subclass_status_line_is_what_the_server_gets() -> None:
+    class Brewing(Response):
+        @property
+        def status_line(self) -> str:
+            return f"{self.status} Still Brewing"
+
+    app = App(__name__)
+
+    @app.get("/")
+    def view(request: Request) -> Response:
+        return Brewing("x", 202)
+
+    exchange, _ = serve(app)
+    assert exchange.status == "202 Still Brewing"
 
 
 @pytest.mark.parametrize("file_wrapper", [True, False], ids=["file-wrapper", "no-file-wrapper"])
@@ -330,11 +381,14 @@ def test_uploaded_files_are_closed_after_the_response(tmp_path: Path) -> None:
 def test_a_broken_response_is_a_logged_500(caplog: pytest.LogCaptureFixture) -> None:
     app = App(__name__)
 
+    class Broken(Response):
+        @property
+        def status_line(self) -> str:
+            raise RuntimeError("this status line cannot be made")
+
     @app.get("/")
     def view(request: Request) -> Response:
-        response = Response("x")
-        response.status = "404"  # type: ignore[assignment]
-        return response
+        return Broken("x")
 
     with caplog.at_level(logging.ERROR, logger="framework"):
         exchange, body = serve(app)
@@ -342,4 +396,4 @@ def test_a_broken_response_is_a_logged_500(caplog: pytest.LogCaptureFixture) -> 
     assert body == b"500 Internal Server Error\n"
     assert exchange.headers["X-Content-Type-Options"] == "nosniff"  # even this one
     assert "could not send the response" in caplog.text
-    assert "status code is an int from 100 to 999, got '404'" in caplog.text
+    assert "this status line cannot be made" in caplog.text
