@@ -2,7 +2,8 @@
 
 ::
 
-    framework run APP                  werkzeug's development server (--reload, --debug)
+    framework run APP                  werkzeug's development server (--reload, --debug:
+                                       the debugger, and the inspector at /_framework/)
     framework serve APP                gunicorn, for production
     framework routes APP               the routing table (--tree: as a tree), and its problems
     framework match APP METHOD PATH    how the router decides, step by step
@@ -167,17 +168,33 @@ def run(args: argparse.Namespace) -> int:
             # Let exceptions reach werkzeug's debugger instead of a 500 page.
             app.config["PROPAGATE_EXCEPTIONS"] = True
         _warn_about_routes(app)
+    served = served_app(app, debug=args.debug)
     host = f"[{args.host}]" if ":" in args.host else args.host
     print(f"Serving {args.app} at http://{host}:{args.port}/ (press CTRL+C to quit)", flush=True)
+    if served is not app:
+        print(f"The exchange inspector: http://{host}:{args.port}/_framework/", flush=True)
     run_simple(
         args.host,
         args.port,
-        app,
+        served,
         use_reloader=args.reload,
         use_debugger=args.debug,
         threaded=True,
     )
     return 0
+
+
+def served_app(app: Any, *, debug: bool) -> Any:
+    """Return what ``framework run`` serves: under ``--debug``, the app in the inspector.
+
+    The exchange inspector (``framework.inspector``) keeps the last exchanges
+    and shows them at ``/_framework/``; ``framework serve`` never serves it.
+    """
+    if debug and _is_app(app):
+        from .inspector import Inspector
+
+        return Inspector(app)
+    return app
 
 
 def _is_loopback(host: str) -> bool:

@@ -7,7 +7,7 @@ tried (static, mixed, typed, plain, path), which converter rejected which
 text, where matching hit a dead end and went back, and the route chosen,
 or why the answer is a 404, a 405 or a 308 redirect. The same module lists
 the routes in the order matching meets them, and draws the tree
-(``framework routes --tree``).
+(``framework routes --tree``; the inspector draws the same rows as a picture).
 """
 
 from __future__ import annotations
@@ -316,24 +316,68 @@ def automatic_methods(router: Router, route: Route) -> frozenset[str]:
     return frozenset(automatic)
 
 
+@dataclass(frozen=True)
+class TreeRow:
+    """One point of the routing tree, as a drawing of it shows it: one row each."""
+
+    #: The branch that leads here as the pattern wrote it (``''`` for an empty
+    #: segment), or ``/`` for the root.
+    label: str
+    #: How the branch matches: "root", "static", "mixed", "typed", "plain" or "path".
+    kind: str
+    node: Node
+    #: For each level from the root's branches down to this one: whether the
+    #: branch taken there is the last of its siblings (empty for the root).
+    last: tuple[bool, ...] = ()
+
+    @property
+    def depth(self) -> int:
+        """How many branches lead here from the root."""
+        return len(self.last)
+
+
+def tree_rows(router: Router) -> list[TreeRow]:
+    """List the points of the routing tree top to bottom: each one, then its branches.
+
+    The branches come in the order matching considers them. Below a mounted
+    app the tree stops: the mounted app routes the rest of the path itself.
+    """
+    rows = [TreeRow("/", "root", router.root)]
+
+    def visit(node: Node, last: tuple[bool, ...]) -> None:
+        branches = node.branches()
+        for position, (segment, child) in enumerate(branches):
+            here = (*last, position == len(branches) - 1)
+            if isinstance(segment, Segment):
+                rows.append(TreeRow(segment.source, segment.kind.name.lower(), child, here))
+            else:
+                rows.append(TreeRow(segment or "''", "static", child, here))
+            if not (isinstance(child.any_route, Mount) and child.dynamic):
+                visit(child, here)
+
+    visit(router.root, ())
+    return rows
+
+
+def routes_at(node: Node) -> list[Route]:
+    """List the routes that end at a node, each once (one route may take several methods)."""
+    return list(dict.fromkeys(node.routes.values()))
+
+
 def draw_tree(router: Router) -> str:
     """Draw the routing tree as text: one line a branch, with the routes that end there.
 
     The root is ``/``; the root page's own route hangs from the one empty
     segment ``''`` below it, as ``/docs/`` hangs from ``''`` below ``docs``.
     """
-    lines = ["/" + _routes_here(router.root)]
-
-    def draw(node: Node, indent: str) -> None:
-        branches = node.branches()
-        for position, (segment, child) in enumerate(branches):
-            last = position == len(branches) - 1
-            label = segment.source if isinstance(segment, Segment) else segment or "''"
-            lines.append(f"{indent}{'└── ' if last else '├── '}{label}{_routes_here(child)}")
-            if not (isinstance(child.any_route, Mount) and child.dynamic):
-                draw(child, indent + ("    " if last else "│   "))
-
-    draw(router.root, "")
+    lines = []
+    for row in tree_rows(router):
+        if not row.last:
+            lines.append(row.label + _routes_here(row.node))
+            continue
+        indent = "".join("    " if last else "│   " for last in row.last[:-1])
+        branch = "└── " if row.last[-1] else "├── "
+        lines.append(f"{indent}{branch}{row.label}{_routes_here(row.node)}")
     return "\n".join(lines)
 
 
@@ -341,7 +385,7 @@ def _routes_here(node: Node) -> str:
     """Say which routes end at a node: ``  GET index, POST shorten``."""
     if isinstance(node.any_route, Mount):
         return f"  -> the WSGI app mounted at {node.any_route.pattern}"
-    routes = list(dict.fromkeys(node.routes.values()))
+    routes = routes_at(node)
     if not routes:
         return ""
     return "  " + ", ".join(f"{','.join(sorted(route.methods))} {route.name}" for route in routes)

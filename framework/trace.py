@@ -19,6 +19,7 @@ port and the trace shows the bytes that came back from it.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import os
 import socket
@@ -169,28 +170,43 @@ def _now() -> float:
 
 def _explain_into(exchange: Exchange, app: Any, request: Request) -> None:
     """Add the routing decision, the checks and the session cookies, for a framework App."""
-    router = getattr(app, "router", None)
-    if router is None:
+    if getattr(app, "router", None) is None:
         return
-    routing = explain(router, request.method, request.path)
+    exchange.routing = explain_request(app, request)
+    headers = _wire_headers(exchange.response)
+    exchange.acts = [*exchange.acts, *session_notes(app, request, headers)]
+
+
+def explain_request(app: Any, request: Request) -> Explanation:
+    """Explain how ``app`` routes ``request``, and what its checks make of it.
+
+    Raises ``HTTPError`` (a 400) for a path that is not UTF-8, which no route can take.
+    """
+    routing = explain(app.router, request.method, request.path)
     route = routing.outcome.route if isinstance(routing.outcome, Match) else None
     routing.checks = describe_checks(request, app.config, route, refusals_only=True)
     early = refuse_unclean_request(request, app.config)
     routing.refused = early.detail if early is not None else None
-    exchange.routing = routing
-    exchange.acts = [*exchange.acts, *_session_notes(app, request, exchange.response)]
+    return routing
 
 
-def _session_notes(app: Any, request: Request, response: bytes) -> list[str]:
+def _wire_headers(wire: bytes) -> list[tuple[str, str]]:
+    """Read the header lines of a message on the wire back into (name, value) pairs."""
+    head = wire.partition(b"\r\n\r\n")[0].decode("latin-1")
+    lines = (line.partition(":") for line in head.split("\r\n")[1:])
+    return [(name, value.strip()) for name, _, value in lines]
+
+
+def session_notes(
+    app: Any, request: Request, response_headers: Iterable[tuple[str, str]]
+) -> list[str]:
     """Decode the session cookie of the request and of the response, and check their signatures."""
     name = app.config.get("SESSION_COOKIE_NAME", "session")
     notes = []
     sent = request.cookies.get(name)
     if sent:
         notes.append(f"session cookie sent: {_read_session(app, sent)}")
-    head = response.partition(b"\r\n\r\n")[0].decode("latin-1")
-    for line in head.split("\r\n")[1:]:
-        header, _, value = line.partition(": ")
+    for header, value in response_headers:
         if header.lower() == "set-cookie" and value.startswith(f"{name}="):
             cookie = value[len(name) + 1 :].split(";", 1)[0]
             notes.append(
@@ -381,32 +397,38 @@ def format_exchange(exchange: Exchange, *, color: bool = False) -> str:
     return "\n".join(lines)
 
 
-def show_body(body: bytes) -> list[str]:
-    """Return the body as lines to show: text as it is (cut when long), binary by size."""
+def show_body(body: bytes, *, total: int | None = None) -> list[str]:
+    """Return the body as lines to show: text as it is (cut when long), binary by size.
+
+    ``total`` is the size of the whole body when ``body`` is only its
+    beginning (the inspector keeps the first few KiB of each).
+    """
     if not body:
         return []
+    size = len(body) if total is None else total
     try:
-        text = body.decode("utf-8")
+        # A beginning may end inside a character: the decoder keeps those bytes back.
+        text = codecs.getincrementaldecoder("utf-8")().decode(body, final=size == len(body))
     except UnicodeDecodeError:
-        return [f"[{len(body):,} bytes of binary data]"]
+        return [f"[{size:,} bytes of binary data]"]
     if any(ord(char) < 32 and char not in "\t\r\n" for char in text):
-        return [f"[{len(body):,} bytes of binary data]"]
+        return [f"[{size:,} bytes of binary data]"]
     lines = text.replace("\r\n", "\n").split("\n")
     if text.endswith("\n"):
         lines.pop()
     shown = lines[:MAX_BODY_LINES]
-    cut = len(lines) > MAX_BODY_LINES
+    cut = len(lines) > MAX_BODY_LINES or size > len(body)
     if sum(len(line) + 1 for line in shown) > MAX_BODY_CHARS:
-        kept, total = [], 0
+        kept, count = [], 0
         for line in shown:
-            if total + len(line) > MAX_BODY_CHARS:
-                kept.append(line[: MAX_BODY_CHARS - total])
+            if count + len(line) > MAX_BODY_CHARS:
+                kept.append(line[: MAX_BODY_CHARS - count])
                 break
             kept.append(line)
-            total += len(line) + 1
+            count += len(line) + 1
         shown, cut = kept, True
     if cut:
-        shown.append(f"[... {len(body):,} bytes in all]")
+        shown.append(f"[... {size:,} bytes in all]")
     return shown
 
 

@@ -174,6 +174,43 @@ def run_gunicorn(
             stop(proc)
 
 
+@contextmanager
+def run_development_server(
+    app_spec: str, *extra_args: str, env: dict[str, str] | None = None
+) -> Iterator[Server]:
+    """Serve ``app_spec`` with ``framework run`` (werkzeug's server) on loopback; always stop it.
+
+    ``framework run`` takes a port number, not a socket: a free one is found
+    by binding port 0 and letting it go, so another process could take it in
+    between (unlikely on loopback, and the start then fails with the log).
+    The server is probed at ``/_framework/inspector.css``, which exists under
+    ``--debug`` and which the inspector does not record.
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe_socket:
+        probe_socket.bind((HOST, 0))
+        port = int(probe_socket.getsockname()[1])
+    with tempfile.TemporaryFile() as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "framework", "run", app_spec, "--port", str(port), *extra_args],
+            cwd=ROOT,
+            env=gunicorn_env(env),
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        srv = Server(port, log, proc.pid)
+        try:
+            deadline = time.monotonic() + START_TIMEOUT
+            while not probe(port, "/_framework/inspector.css"):
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"framework run did not answer on port {port}:\n{srv.output()}")
+                time.sleep(0.05)
+            yield srv
+        finally:
+            stop(proc)
+
+
 def request(
     server: Server,
     method: str,

@@ -5,6 +5,12 @@ second local server, so following it crosses from one site to another as a
 real short link does. A screenshot of the home page is saved as a test
 artifact (``test-artifacts/home-page.png``, or ``$FRAMEWORK_ARTIFACTS``).
 
+The exchange inspector is opened the same way, under ``framework run
+--debug``: after a few requests its list and its routing tree are checked
+and saved as screenshots (``inspector.png``, ``inspector-routes.png``),
+which are also copied into ``docs/images/`` for docs/how-http-works.md to
+show.
+
 Without Chromium or Playwright these tests are skipped with a message that
 says how to install them; with ``CI=true`` a missing tool fails the run.
 """
@@ -19,10 +25,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from servers import HOST, ROOT, Server, run_gunicorn, run_shortener
+from servers import HOST, ROOT, Server, run_development_server, run_gunicorn, run_shortener
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(os.environ.get("FRAMEWORK_ARTIFACTS", ROOT / "test-artifacts"))
+#: Where the docs keep the screenshots they show, as the tests took them.
+DOCS_IMAGES = ROOT / "docs" / "images"
 
 
 def _missing_tools() -> str | None:
@@ -179,4 +187,109 @@ def test_the_pages_keep_to_their_content_security_policy(page: Any, shortener: S
         assert response.headers["content-security-policy"].startswith("default-src 'self'")
         assert response.headers["x-frame-options"] == "SAMEORIGIN"
     assert page.evaluate("getComputedStyle(document.body).margin") != ""  # the stylesheet ran
+    assert violations == []
+
+
+@pytest.fixture(scope="module")
+def debug_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """The example app under ``framework run --debug``: the inspector is at /_framework/."""
+    instance = tmp_path_factory.mktemp("debug-instance")
+    with run_development_server(
+        "example_app", "--debug", env={"SHORTENER_INSTANCE": str(instance)}
+    ) as server:
+        yield server
+
+
+def screenshot(page: Any, name: str) -> None:
+    """Save a full-page screenshot as a test artifact, and copy it for the docs."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / name
+    page.screenshot(path=str(path), full_page=True)
+    assert path.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    assert path.stat().st_size > 5000
+    DOCS_IMAGES.mkdir(exist_ok=True)
+    shutil.copyfile(path, DOCS_IMAGES / name)
+
+
+def csp_violations(page: Any) -> list[str]:
+    found: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            found.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    return found
+
+
+def test_the_inspector_lists_the_exchange_with_its_anatomy(
+    page: Any, debug_server: Server
+) -> None:
+    site = f"http://{HOST}:{debug_server.port}"
+    violations = csp_violations(page)
+    page.set_viewport_size({"width": 1200, "height": 800})
+    page.goto(f"{site}/")
+    page.fill("#url", "https://example.com/a/long/page")
+    with page.expect_navigation():
+        page.click("button[type=submit]")
+    page.goto(f"{site}/about")
+    page.goto(f"{site}/_framework/")
+    assert page.title() == "exchanges · framework inspector"
+    listed = page.locator("li.exchange summary .request-line").all_inner_texts()
+    assert listed[0] == "GET /static/style.css"  # newest first: /about's stylesheet
+    first_visit = max(number for number, line in enumerate(listed) if line == "GET /")
+    assert listed.index("GET /about") < listed.index("POST /") < first_visit
+    assert not any(line.startswith("GET /_framework") for line in listed)
+    post = page.locator("li.exchange", has=page.locator("summary", has_text="POST /"))
+    page.locator("li.exchange details[open] > summary").first.click()  # close the newest
+    post.locator("summary").click()  # and open the POST
+    request = post.locator(".message.request")
+    assert request.locator(".method").inner_text() == "POST"
+    assert request.locator(".target").inner_text() == "/"
+    assert request.locator(".version").inner_text() == "HTTP/1.1"
+    assert request.locator("td.label").first.inner_text() == "method, path, version"
+    content_type = request.locator("tr.header", has_text="Content-Type")
+    assert content_type.locator(".value").inner_text() == "application/x-www-form-urlencoded"
+    body = request.locator("tr.body pre").inner_text()
+    assert body.strip() == "url=https%3A%2F%2Fexample.com%2Fa%2Flong%2Fpage"
+    response = post.locator(".message.response")
+    assert response.locator(".version").inner_text() == "HTTP/1.1"
+    assert response.locator(".code").inner_text() == "303"
+    assert response.locator(".reason").inner_text() == "See Other"
+    assert response.locator("td.label").first.inner_text() == (
+        "version, status code, status message"
+    )
+    location = response.locator("tr.header", has_text="Location")
+    assert location.locator(".value").inner_text() == "/"
+    assert "result: route 'shorten' (POST /)" in post.locator(".routing pre").inner_text()
+    acts = post.locator(".acts li").all_inner_texts()
+    assert "view example_app:shorten: ran" in acts
+    assert any(act.startswith("session cookie set: signature valid") for act in acts)
+    screenshot(page, "inspector.png")
+    assert violations == []
+
+
+def test_the_inspector_draws_the_routing_tree(page: Any, debug_server: Server) -> None:
+    from example_app import app
+    from framework.explain import draw_tree
+
+    site = f"http://{HOST}:{debug_server.port}"
+    violations = csp_violations(page)
+    page.set_viewport_size({"width": 1000, "height": 700})
+    page.goto(f"{site}/_framework/routes")
+    tree = page.locator("svg.tree")
+    # One box for each line framework routes --tree draws.
+    assert tree.locator("g.node").count() == len(draw_tree(app.router).splitlines())
+    links = tree.locator("a.route")
+    labels = links.locator("text").all_text_contents()
+    assert len(labels) == len(app.routes)
+    assert "POST shorten" in labels
+    assert "GET follow" in labels
+    screenshot(page, "inspector-routes.png")
+    with page.expect_navigation():
+        links.filter(has_text="GET api.latest_links").click()
+    assert page.locator("h1").inner_text() == "How the router answers GET /api/links/latest/1"
+    explanation = page.locator("pre.explanation").inner_text()
+    assert "'1': typed <int:count> matches, count=1" in explanation
+    assert "result: route 'api.latest_links'" in explanation
     assert violations == []

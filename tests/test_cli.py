@@ -18,7 +18,9 @@ from pathlib import Path
 import pytest
 from gunicorn.app.base import BaseApplication
 
-from framework.cli import main
+from framework import App
+from framework.cli import main, served_app
+from framework.inspector import Inspector
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
@@ -603,20 +605,59 @@ def test_run_wires_debug_reload_and_route_warnings(
     monkeypatch.setattr("werkzeug.serving.run_simple", fake_run_simple)
     status, out, err = run_main(capsys, "run", "shadowed", "--debug", "--reload", "--port", "5001")
     assert status == 0
-    assert out == "Serving shadowed at http://127.0.0.1:5001/ (press CTRL+C to quit)\n"
+    assert out == (
+        "Serving shadowed at http://127.0.0.1:5001/ (press CTRL+C to quit)\n"
+        "The exchange inspector: http://127.0.0.1:5001/_framework/\n"
+    )
     assert err.startswith("warning: route 'edit_user' (GET /users/<int:user_id>/edit) can never")
     [call] = calls
     app = sys.modules["shadowed"].app
+    served = call.pop("app")
+    assert isinstance(served, Inspector)
+    assert served.app is app
     assert call == {
         "host": "127.0.0.1",
         "port": 5001,
-        "app": app,
         "use_reloader": True,
         "use_debugger": True,
         "threaded": True,
     }
     assert app.config["DEBUG"] is True
     assert app.config["PROPAGATE_EXCEPTIONS"] is True
+
+
+def test_run_without_debug_serves_the_app_itself(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    served: list[object] = []
+    monkeypatch.setattr(
+        "werkzeug.serving.run_simple", lambda host, port, app, **options: served.append(app)
+    )
+    status, out, _ = run_main(capsys, "run", "example_app", "--port", "5002")
+    assert status == 0
+    assert served == [sys.modules["example_app"].app]
+    assert "inspector" not in out
+
+
+def test_serve_never_serves_the_inspector(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    served: list[object] = []
+    monkeypatch.setattr(BaseApplication, "run", lambda server: served.append(server.load()))
+    assert run_main(capsys, "serve", "example_app", "--debug")[0] == 0
+    assert served == [sys.modules["example_app"].app]
+
+
+def test_only_a_framework_app_is_wrapped_in_the_inspector() -> None:
+    def plain_wsgi(environ: object, start_response: object) -> list[bytes]:
+        return []
+
+    assert served_app(plain_wsgi, debug=True) is plain_wsgi
+    app = App(__name__)
+    assert served_app(app, debug=False) is app
+    inspector = served_app(app, debug=True)
+    assert isinstance(inspector, Inspector)
+    assert inspector.app is app
 
 
 MOUNTED_APP = """
