@@ -8,8 +8,10 @@ artifact (``test-artifacts/home-page.png``, or ``$FRAMEWORK_ARTIFACTS``).
 The exchange inspector is opened the same way, under ``framework run
 --debug``: after a few requests its list and its routing tree are checked
 and saved as screenshots (``inspector.png``, ``inspector-routes.png``),
-which are also copied into ``docs/images/`` for docs/how-http-works.md to
-show.
+which docs/how-http-works.md shows from ``docs/images/``. The test puts
+them there when they are missing, or on every run with
+``FRAMEWORK_UPDATE_DOCS=1`` (a screenshot holds the time and a port, so
+copying it each run would change a committed file each run).
 
 Without Chromium or Playwright these tests are skipped with a message that
 says how to install them; with ``CI=true`` a missing tool fails the run.
@@ -201,14 +203,16 @@ def debug_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 
 def screenshot(page: Any, name: str) -> None:
-    """Save a full-page screenshot as a test artifact, and copy it for the docs."""
+    """Save a full-page screenshot as a test artifact, and for the docs where asked."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / name
     page.screenshot(path=str(path), full_page=True)
     assert path.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
     assert path.stat().st_size > 5000
-    DOCS_IMAGES.mkdir(exist_ok=True)
-    shutil.copyfile(path, DOCS_IMAGES / name)
+    shown = DOCS_IMAGES / name
+    if os.environ.get("FRAMEWORK_UPDATE_DOCS") == "1" or not shown.exists():
+        DOCS_IMAGES.mkdir(exist_ok=True)
+        shutil.copyfile(path, shown)
 
 
 def csp_violations(page: Any) -> list[str]:
