@@ -12,11 +12,15 @@ The public names live here; each comes from the module that does one job::
     errors.py      HTTPError, abort and error pages
     hooks.py       before/after_request hooks and error handlers, by scope
     wsgi.py        the WSGI adapter; wsgitypes.py names PEP 3333's shapes
-    app.py         App: registration and dispatch
+    app.py         App: registration and dispatch; config.py its settings, returns.py
+                   what a view may return
+    security.py    the protections on by default: cross-origin, Host, paths, headers
+    story.py       what acted on a request, for trace and the inspector
     templating.py  render and render_string, with Jinja2
     sessions.py    signed-cookie sessions, flash and get_flashed_messages
     static.py      static files
     names.py       how messages name views, hooks and handlers
+    trace.py       one exchange as on the wire; inspector.py the last ones, in a browser
 """
 
 from .app import App

@@ -26,7 +26,7 @@ import logging
 import os
 import sys
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -39,16 +39,17 @@ from .errors import HTTPError, error_response
 if TYPE_CHECKING:
     from .checks import RouteProblem
 
+from .config import ConfigLimits, default_config
 from .converters import Converter
 from .decorators import RouteDecorators
 from .hooks import HookRegistry, Scopes, find_handler, find_status_handler
 from .names import function_name
-from .request import DEFAULT_LIMITS, Request, cached
-from .response import BadHeaderValue, Response, UnsafeRedirect, add_vary, redirect, status_problem
+from .request import Request, cached
+from .response import BadHeaderValue, Response, UnsafeRedirect, add_vary, redirect
+from .returns import make_response
 from .routes import STANDARD_METHODS
 from .routing import Match, MethodNotAllowed, Mount, NotFound, Route, Router, View
 from .security import (
-    DEFAULT_SECURITY_HEADERS,
     SAFE_METHODS,
     ResponseHeaderPolicy,
     cross_origin_error,
@@ -70,66 +71,6 @@ _PATH_SAFE = "/!$&'()*+,;=:@"
 
 #: The security headers of a 500 that the settings could not make: the built-in ones.
 _BUILT_IN_HEADERS = ResponseHeaderPolicy({})
-
-_RETURN_TYPES = (
-    "a str, bytes, dict, list, Response, (body, status), (body, status, headers), "
-    "or a WSGI application"
-)
-
-
-def default_config() -> dict[str, Any]:
-    """Return a fresh copy of the default configuration."""
-    return {
-        "DEBUG": False,
-        "SECRET_KEY": None,
-        "SECRET_KEY_FALLBACKS": [],
-        "MAX_BODY_SIZE": DEFAULT_LIMITS.max_body_size,
-        "MAX_FORM_MEMORY_SIZE": DEFAULT_LIMITS.max_form_memory_size,
-        "MAX_FORM_PARTS": DEFAULT_LIMITS.max_form_parts,
-        "SESSION_COOKIE_NAME": "session",
-        "SESSION_MAX_AGE": 31 * 24 * 60 * 60,
-        "STATIC_MAX_AGE": None,
-        "STATIC_DOTFILES": False,
-        "SERVER_NAME": None,
-        "PREFERRED_URL_SCHEME": "http",
-        "APPLICATION_ROOT": "/",
-        "TRUSTED_HOSTS": None,
-        "CROSS_ORIGIN_PROTECTION": True,
-        "TRUSTED_ORIGINS": [],
-        "SECURITY_HEADERS": dict(DEFAULT_SECURITY_HEADERS),
-        "CONTENT_SECURITY_POLICY": None,
-        "HSTS_MAX_AGE": None,
-        "PROPAGATE_EXCEPTIONS": False,
-    }
-
-
-class ConfigLimits:
-    """The body limits that ``MAX_BODY_SIZE`` and friends set in an app's config.
-
-    Read when a request reads its body, so a limit changed between requests
-    applies to the next one; made once per app, so a request costs nothing.
-    """
-
-    __slots__ = ("config",)
-
-    def __init__(self, config: dict[str, Any]) -> None:
-        #: The app's config, where the three settings live.
-        self.config = config
-
-    @property
-    def max_body_size(self) -> int:
-        """``MAX_BODY_SIZE``: the largest body, in bytes."""
-        return int(self.config.get("MAX_BODY_SIZE", DEFAULT_LIMITS.max_body_size))
-
-    @property
-    def max_form_memory_size(self) -> int:
-        """``MAX_FORM_MEMORY_SIZE``: the most bytes of form fields held in memory."""
-        return int(self.config.get("MAX_FORM_MEMORY_SIZE", DEFAULT_LIMITS.max_form_memory_size))
-
-    @property
-    def max_form_parts(self) -> int:
-        """``MAX_FORM_PARTS``: the most parts (multipart) or fields (urlencoded) of a form."""
-        return int(self.config.get("MAX_FORM_PARTS", DEFAULT_LIMITS.max_form_parts))
 
 
 class App(HookRegistry, RouteDecorators):
@@ -389,6 +330,15 @@ class App(HookRegistry, RouteDecorators):
             return response
         return wsgi.with_default_headers(response, headers)
 
+    def implements(self, method: str) -> bool:
+        """Tell whether the app knows ``method``: a standard one, or one a route takes."""
+        return method in STANDARD_METHODS or method in self.router.methods
+
+    @property
+    def allow_everywhere(self) -> str:
+        """The Allow header of ``OPTIONS *``: every method the app takes anywhere."""
+        return ", ".join(sorted(self.router.methods))
+
     def _unrouted(
         self, request: Request, result: MethodNotAllowed | NotFound, scopes: Scopes
     ) -> Response | WSGIApp:
@@ -403,12 +353,12 @@ class App(HookRegistry, RouteDecorators):
         without the cost of raising it.
         """
         method = request.method
-        if method not in STANDARD_METHODS and method not in self.router.methods:
+        if not self.implements(method):
             detail = f"this server does not implement the method {method}"
             return self._handle_error(request, HTTPError(501, detail), scopes)
         if method == "OPTIONS" and request.path == "*":
             # No body, but a Content-Type all the same: wsgiref.validate wants one on a 200.
-            return Response(status=200, headers={"Allow": ", ".join(sorted(self.router.methods))})
+            return Response(status=200, headers={"Allow": self.allow_everywhere})
         if isinstance(result, MethodNotAllowed):
             allow = result.allow_header
             if request.method == "OPTIONS":
@@ -559,110 +509,12 @@ def _before_request(scopes: Scopes, request: Request) -> Response | WSGIApp | No
     return None
 
 
-def make_response(
-    value: Any,
-    source: Callable[..., Any],
-    role: str = "view",
-    error: BaseException | None = None,
-) -> Response | WSGIApp:
-    """Turn what a view (or hook, or error handler) returned into a response.
-
-    If the value is not one of the kinds a view may return, the TypeError
-    names what returned it: ``source``, the function, as ``role`` (``"view"``,
-    ``"before_request hook"``, ``"error handler"``), and for an error handler
-    the ``error`` it was answering.
-    """
-    if isinstance(value, Response):
-        return value
-    if isinstance(value, (str, bytes, dict, list)):
-        return _body_response(value, 200)
-    if isinstance(value, tuple) and len(value) in (2, 3):
-        return _tuple_response(value, source, role, error)
-    if callable(value) and not isinstance(value, type):
-        return value  # type: ignore[no-any-return]
-    raise _wrong_return(
-        source,
-        role,
-        error,
-        f"{_abbreviate(value)} ({type(value).__name__})",
-        f"return {_RETURN_TYPES}",
-    )
-
-
-def _tuple_response(
-    value: tuple[Any, ...], source: Callable[..., Any], role: str, error: BaseException | None
-) -> Response:
-    """Make ``(body, status)`` or ``(body, status, headers)`` a response."""
-    body, status, *headers = value
-    if type(status) is not int:
-        raise _wrong_return(
-            source,
-            role,
-            error,
-            f"a tuple {_abbreviate(value)}",
-            "write (body, status) or (body, status, headers) with an int status from 200 to 599",
-        )
-    problem = status_problem(status)
-    if problem is not None:
-        raise _wrong_return(
-            source, role, error, f"a tuple {_abbreviate(value)}", problem, ValueError
-        )
-    if isinstance(body, Response):
-        response = body
-        response.status = status
-    elif isinstance(body, (str, bytes, dict, list)):
-        response = _body_response(body, status)
-    else:
-        raise _wrong_return(
-            source,
-            role,
-            error,
-            f"a tuple {_abbreviate(value)}",
-            "its body must be a str, bytes, dict, list or Response",
-        )
-    if headers:
-        response.headers.update(headers[0])
-    return response
-
-
-def _body_response(body: str | bytes | dict[Any, Any] | list[Any], status: int) -> Response:
-    """Make a response of a body: a str is HTML, bytes are binary, a dict or list JSON."""
-    if isinstance(body, (dict, list)):
-        return Response.json(body, status)
-    return Response(body, status)
-
-
 def folder_of(import_name: str, folder: str) -> str:
     """Return ``folder`` relative to the module or package named ``import_name``."""
     module = sys.modules.get(import_name)
     path = getattr(module, "__file__", None)
     root = os.path.dirname(os.path.abspath(path)) if path else os.getcwd()
     return os.path.join(root, folder)
-
-
-def _wrong_return(
-    source: Callable[..., Any],
-    role: str,
-    error: BaseException | None,
-    returned: str,
-    advice: str,
-    kind: type[Exception] = TypeError,
-) -> Exception:
-    """Say what returned a value no response can be made of, and what to return instead.
-
-    ``error handler shop.views:missing for 404 returned None (NoneType); return ...``
-    A TypeError unless ``kind`` says otherwise (a ValueError for a status out of range).
-    """
-    name = f"{role} {function_name(source)}"
-    if error is not None:
-        key = error.status if isinstance(error, HTTPError) else type(error).__name__
-        name = f"{name} for {key}"
-    return kind(f"{name} returned {returned}; {advice}")
-
-
-def _abbreviate(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _from_werkzeug(error: WerkzeugHTTPException) -> HTTPError:

@@ -306,10 +306,10 @@ def match(args: argparse.Namespace) -> int:
     """``framework match``: explain the routing decision for one request."""
     from werkzeug.test import EnvironBuilder
 
-    from .explain import explain
+    from .explain import app_answer, explain
     from .request import Request
     from .routes import Match
-    from .security import describe_checks, refuse_unclean_request
+    from .security import describe_checks
 
     app = _framework_app(args)
     method, path = args.method.upper(), _routed_path(args.path)
@@ -321,8 +321,7 @@ def match(args: argparse.Namespace) -> int:
     environ["PATH_INFO"] = path.encode().decode("latin-1")
     request = Request(environ)
     explanation.checks = describe_checks(request, app.config, route)
-    early = refuse_unclean_request(request, app.config)
-    explanation.refused = early.detail if early is not None else None
+    explanation.answer = app_answer(app, request)
     print(explanation)
     return 0
 

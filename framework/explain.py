@@ -20,10 +20,12 @@ from .patterns import Mixed, Parameter, Segment
 from .response import reason_phrase
 from .routes import ANY, Mount, MountedPath
 from .routing import Match, MethodNotAllowed, NotFound
+from .security import refuse_unclean_request
 from .story import scope_names
 from .tree import Node, split_path
 
 if TYPE_CHECKING:
+    from .request import Request
     from .routing import Route, Router
 
 
@@ -58,14 +60,15 @@ class Explanation:
     checks: list[str] = field(default_factory=list)
     #: Whose hooks and error handlers cover the request: ``scopes: the app, router 'api'``.
     scopes: str = ""
-    #: Why the app answers 400 before routing (an untrusted Host, an unclean path), if it does.
-    refused: str | None = None
+    #: How the app answers before, or instead of, the router's outcome, if it does:
+    #: the status and why (a 400 before routing, a 501, ``OPTIONS *``).
+    answer: tuple[int, str] | None = None
 
     @property
     def status(self) -> int:
         """The status the app answers with: 200, 404, 405, 308, or 400 before routing."""
-        if self.refused is not None:
-            return 400
+        if self.answer is not None:
+            return self.answer[0]
         if isinstance(self.outcome, Match):
             return 200
         if isinstance(self.outcome, MethodNotAllowed):
@@ -85,12 +88,13 @@ class Explanation:
     def summary(self) -> list[str]:
         """Summarise the outcome: scopes, checks, then the result (route, view, params), hints."""
         lines = [self.scopes] if self.scopes else []
-        return [*lines, *self.checks, *self._result(), *(f"hint: {hint}" for hint in self.hints)]
+        hints = [] if self.answer is not None else [f"hint: {hint}" for hint in self.hints]
+        return [*lines, *self.checks, *self._result(), *hints]
 
     def _result(self) -> list[str]:
         status = f"{self.status} {reason_phrase(self.status)}"
-        if self.refused is not None:
-            return [f"result: {status}, before routing: {self.refused}"]
+        if self.answer is not None:
+            return [f"result: {status}, {self.answer[1]}"]
         outcome = self.outcome
         if isinstance(outcome, Match) and isinstance(outcome.route, Mount):
             return [f"result: handed to {describe_route(outcome.route)}"]
@@ -129,6 +133,23 @@ def explain(router: Router, method: str, path: str) -> Explanation:
     else:
         explanation.scopes = scope_names(router.scopes_for(path))
     return explanation
+
+
+def app_answer(app: Any, request: Request) -> tuple[int, str] | None:
+    """Say how the app answers a request before, or instead of, what routing finds.
+
+    ``app`` is the App; the checks before routing refuse some requests, an
+    unknown method is a 501 wherever it goes, and ``OPTIONS *`` asks about
+    the server rather than a path.
+    """
+    early = refuse_unclean_request(request, app.config)
+    if early is not None:
+        return 400, f"before routing: {early.detail}"
+    if not app.implements(request.method):
+        return 501, f"no route takes {request.method}, and it is not a standard method"
+    if request.method == "OPTIONS" and request.path == "*":
+        return 200, f"OPTIONS * asks about the server; Allow: {app.allow_everywhere}"
+    return None
 
 
 def describe_route(route: Route) -> str:

@@ -35,10 +35,10 @@ from typing import Any
 
 from werkzeug.test import EnvironBuilder
 
-from .explain import Explanation, explain
+from .explain import Explanation, app_answer, explain
 from .request import Request
 from .routes import Match
-from .security import describe_checks, refuse_unclean_request
+from .security import describe_checks
 from .story import STORY_KEY, Story
 
 #: Bodies longer than this many characters, or lines, are cut short when shown.
@@ -185,8 +185,7 @@ def explain_request(app: Any, request: Request) -> Explanation:
     routing = explain(app.router, request.method, request.path)
     route = routing.outcome.route if isinstance(routing.outcome, Match) else None
     routing.checks = describe_checks(request, app.config, route, refusals_only=True)
-    early = refuse_unclean_request(request, app.config)
-    routing.refused = early.detail if early is not None else None
+    routing.answer = app_answer(app, request)
     return routing
 
 

@@ -750,3 +750,19 @@ def test_trace_shows_a_cross_origin_refusal(capsys: pytest.CaptureFixture[str]) 
     )
     assert re.search(r"^  HTTP/1.1 403 Forbidden +<- version", out, re.M)
     assert re.search(r"^  X-Frame-Options: SAMEORIGIN$", out, re.M)
+
+
+def test_match_says_how_the_app_answers_options_asterisk_and_unknown_methods(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _, star, _ = run_main(capsys, "match", "example_app", "OPTIONS", "*")
+    assert star.endswith(
+        "result: 200 OK, OPTIONS * asks about the server; "
+        "Allow: DELETE, GET, HEAD, OPTIONS, POST\n"
+    )
+    _, brew, _ = run_main(capsys, "match", "example_app", "BREW", "/")
+    assert brew.endswith(
+        "result: 501 Not Implemented, no route takes BREW, and it is not a standard method\n"
+    )
+    _, put, _ = run_main(capsys, "match", "example_app", "PUT", "/")
+    assert "result: 405 Method Not Allowed" in put
