@@ -99,9 +99,13 @@ def error_response(
         body, content_type = _cached_html_page(error), HTML
     else:
         body, content_type = _html_page(error, debug_detail).encode(), HTML
-    response = Response(body, error.status, error.headers or _VARY_ACCEPT, content_type)
-    if error.headers:
-        add_vary(response, "Accept")
+    headers = error.headers
+    if not headers:
+        return Response(body, error.status, _VARY_ACCEPT, content_type)
+    if not any(name.lower() == "vary" for name in headers):
+        return Response(body, error.status, {**headers, "Vary": "Accept"}, content_type)
+    response = Response(body, error.status, headers, content_type)
+    add_vary(response, "Accept")  # the error's own Vary, and Accept
     return response
 
 
