@@ -430,7 +430,7 @@ class App(HookRegistry, RouteDecorators):
         elif isinstance(error, WerkzeugHTTPException) and error.code is not None:
             error = _from_werkzeug(error)
         handler = find_handler(scopes, error)
-        if request.story is not None:
+        if request.story is not None and (handler is not None or isinstance(error, HTTPError)):
             request.story.handler(handler, error)
         if handler is not None:
             response = make_response(handler(request, error), handler, "error handler", error)
@@ -449,7 +449,7 @@ class App(HookRegistry, RouteDecorators):
         http_error.__cause__ = error
         handler = find_status_handler(scopes, 500)
         if request.story is not None:
-            request.story.handler(handler, http_error)
+            request.story.handler(handler, http_error, cause=error)
         if handler is not None:
             return make_response(
                 handler(request, http_error), handler, "error handler", http_error
@@ -501,7 +501,12 @@ def _before_request(scopes: Scopes, request: Request) -> Response | WSGIApp | No
     """Run the before_request hooks, outer scopes first; the first non-None return answers."""
     for scope in scopes:
         for hook in scope.before:
-            early = hook(request)
+            try:
+                early = hook(request)
+            except Exception as error:
+                if request.story is not None:
+                    request.story.hook("before_request", hook, raised=error)
+                raise
             if request.story is not None:
                 request.story.hook("before_request", hook, answered=early is not None)
             if early is not None:

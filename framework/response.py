@@ -456,6 +456,8 @@ class Response:
                     chunk.encode() if isinstance(chunk, str) else chunk for chunk in body
                 )
             self.body = body
+            if status == RESET_CONTENT:
+                self.headers["Content-Length"] = "0"  # a 205 says so, whatever its body was
         elif status not in NO_BODY_STATUSES and "Content-Length" not in self.headers:
             self.headers["Content-Length"] = "0" if status == RESET_CONTENT else str(len(body))
         lines = [f"{self.version} {self.status_line}"]

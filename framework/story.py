@@ -42,24 +42,46 @@ class Story:
         """Tell whether one of the checks of ``framework.security`` passed or refused."""
         self.acts.append(f"{name}: " + (f"refused ({refusal})" if refusal else "passed"))
 
-    def hook(self, kind: str, hook: Callable[..., Any], answered: bool = False) -> None:
-        """Tell that a hook ran, and whether it answered (a before_request hook may)."""
+    def hook(
+        self,
+        kind: str,
+        hook: Callable[..., Any],
+        answered: bool = False,
+        raised: BaseException | None = None,
+    ) -> None:
+        """Tell that a hook ran, and whether it answered (a before_request hook may) or raised."""
         outcome = "answered, so nothing after it ran" if answered else "ran"
+        if raised is not None:
+            outcome = f"raised {_error_name(raised)}, so nothing after it ran"
         self.acts.append(f"{kind} hook {function_name(hook)}: {outcome}")
 
     def view(self, view: Callable[..., Any]) -> None:
         """Tell that the view ran."""
         self.acts.append(f"view {function_name(view)}: ran")
 
-    def handler(self, handler: Callable[..., Any] | None, error: BaseException) -> None:
-        """Tell which error handler answered ``error`` (None: the default error page)."""
-        key = str(error.status) if hasattr(error, "status") else type(error).__name__
+    def handler(
+        self,
+        handler: Callable[..., Any] | None,
+        error: BaseException,
+        cause: BaseException | None = None,
+    ) -> None:
+        """Tell which error handler answered ``error`` (None: the default error page).
+
+        ``cause`` is the unhandled exception that a 500 stands for.
+        """
         who = f"error handler {function_name(handler)}" if handler else "the default error page"
-        self.acts.append(f"{who}: answered {key}")
+        why = f" (for the unhandled {type(cause).__name__})" if cause is not None else ""
+        self.acts.append(f"{who}: answered {_error_name(error)}{why}")
 
     def note(self, text: str) -> None:
         """Tell anything else worth telling (a mounted app, a slash redirect)."""
         self.acts.append(text)
+
+
+def _error_name(error: BaseException) -> str:
+    """Name an error as its answer does: ``404`` for an HTTPError, else its class."""
+    status = getattr(error, "status", None)
+    return str(status) if isinstance(status, int) else type(error).__name__
 
 
 def scope_names(scopes: Scopes) -> str:

@@ -21,10 +21,12 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import json
 import os
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -46,6 +48,9 @@ MAX_BODY_CHARS = 1500
 MAX_BODY_LINES = 25
 #: How long a live server may take to start, and to answer.
 LIVE_TIMEOUT = 15.0
+#: How --live tells the server's worker which app to load, and where to write what acted.
+_APP_VARIABLE = "FRAMEWORK_TRACE_APP"
+_STORY_VARIABLE = "FRAMEWORK_TRACE_STORY"
 
 _BOLD, _DIM, _RESET = "\x1b[1m", "\x1b[2m", "\x1b[0m"
 _STATUS_COLORS = {2: "\x1b[32m", 3: "\x1b[36m", 4: "\x1b[33m", 5: "\x1b[31m"}
@@ -225,23 +230,31 @@ def _read_session(app: Any, cookie: str) -> str:
 
 
 @contextlib.contextmanager
-def live_server(app_spec: str, app: Any) -> Iterator[tuple[int, str]]:
+def live_server(
+    app_spec: str, app: Any, story_file: str | None = None
+) -> Iterator[tuple[int, str]]:
     """Run the app under a real server on a free loopback port; yield the port and its name.
 
     gunicorn when it is installed (one sync worker, which answers one
-    request per connection), else werkzeug's development server.
+    request per connection), else werkzeug's development server. With
+    ``story_file``, the server's app writes what acted on each request
+    there (``recording_app``): the bytes on the wire stay the app's own.
     """
     port = _free_port()
     try:
         import gunicorn  # noqa: F401
     except ImportError:
-        with _werkzeug_server(app, port):
+        served = _recording(app, story_file) if story_file else app
+        with _werkzeug_server(served, port):
             yield port, "werkzeug"
         return
     if ":" not in app_spec:
         app_spec += ":app"  # as the framework command reads a bare module; gunicorn would not
     command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "1"]
     environ = {**os.environ, "PYTHONPATH": os.pathsep.join([os.getcwd(), *sys.path])}
+    if story_file:
+        environ.update({_APP_VARIABLE: app_spec, _STORY_VARIABLE: story_file})
+        app_spec = "framework.trace:recording_app()"
     server = subprocess.Popen(
         [*command, "--log-level", "warning", app_spec],
         env=environ,
@@ -267,6 +280,31 @@ def live_server(app_spec: str, app: Any) -> Iterator[tuple[int, str]]:
             server.wait()
         if server.stderr is not None:
             server.stderr.close()
+
+
+def recording_app() -> Any:
+    """Load the app named by ``FRAMEWORK_TRACE_APP``, telling its stories to a file.
+
+    What gunicorn serves under ``framework trace --live``, in its worker.
+    """
+    from .cli import load_app
+
+    return _recording(load_app(os.environ[_APP_VARIABLE]), os.environ[_STORY_VARIABLE])
+
+
+def _recording(app: Any, story_file: str) -> Any:
+    """Wrap a WSGI app so that what acted on each request is written to ``story_file``."""
+
+    def recorded(environ: dict[str, Any], start_response: Any) -> Any:
+        story = Story()
+        environ[STORY_KEY] = story
+        try:
+            return app(environ, start_response)
+        finally:
+            with open(story_file, "w", encoding="utf-8") as file:
+                json.dump(story.acts, file)
+
+    return recorded
 
 
 @contextlib.contextmanager
@@ -353,13 +391,26 @@ def live_exchange(
     """Run the app under a real server, send the request over TCP, and keep the exact answer."""
     environ = build_request(method, target, headers, body, http_version)
     wire = request_wire(environ)
-    with live_server(app_spec, app) as (port, server_name):
-        response = send_live(port, wire)
+    with tempfile.TemporaryDirectory() as folder:
+        story_file = os.path.join(folder, "story.json")
+        with live_server(app_spec, app, story_file) as (port, server_name):
+            response = send_live(port, wire)
+        acts = _read_acts(story_file)
     status = int(response.split(b" ", 2)[1]) if response else 0
-    exchange = Exchange(wire, response, status, None, served_by=server_name)
+    exchange = Exchange(wire, response, status, None, acts, served_by=server_name)
     exchange.added_by_server = _server_headers(response)
     _explain_into(exchange, app, Request(environ))
     return exchange
+
+
+def _read_acts(story_file: str) -> list[str]:
+    """Read what the server's app wrote down; nothing if it wrote nothing."""
+    try:
+        with open(story_file, encoding="utf-8") as file:
+            acts = json.load(file)
+    except (OSError, ValueError):
+        return []
+    return [str(act) for act in acts] if isinstance(acts, list) else []
 
 
 def _server_headers(response: bytes) -> set[str]:

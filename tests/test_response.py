@@ -413,3 +413,8 @@ def test_to_wire_of_a_205_has_no_body_and_a_zero_length() -> None:
     assert Response("dropped", 205, content_type="text/plain").to_wire() == (
         b"HTTP/1.1 205 Reset Content\r\nContent-Type: text/plain\r\nContent-Length: 0\r\n\r\n"
     )
+
+
+def test_to_wire_of_a_streamed_205_says_a_zero_length() -> None:
+    wire = Response(iter([b"hello"]), status=205).to_wire()
+    assert wire.endswith(b"\r\nContent-Length: 0\r\n\r\n")

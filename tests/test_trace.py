@@ -8,7 +8,7 @@ import socket
 import pytest
 from servers import TESTS_DIR
 
-from framework import App, Request, Response, Router, redirect
+from framework import App, Request, Response, Router, abort, redirect
 from framework.cli import main
 from framework.trace import (
     MAX_BODY_LINES,
@@ -293,4 +293,30 @@ def test_framework_trace_live_shows_what_came_back(
     assert re.search(r"^  Server: gunicorn +<- headers; added by the server$", out, re.M)
     assert re.search(r"^  Connection: close +<- added by the server$", out, re.M)
     assert re.search(r"^  Hello +<- body, 5 bytes$", out, re.M)
-    assert "what acted" not in out  # the app ran in another process
+    # The app ran in gunicorn's worker, and wrote down there what acted.
+    assert "\nwhat acted\n  host and path: passed\n" in out
+    assert "  view e2e_app:index: ran\n" in out
+
+
+def test_a_before_request_hook_that_raises_is_named(app: App) -> None:
+    @app.before_request
+    def gate(request: Request) -> None:
+        if request.path == "/locked":
+            abort(403)
+
+    app.get("/locked")(lambda request: "inside")
+    acts = run_exchange(app, "GET", "/locked").acts
+    assert acts[-2].endswith(".<locals>.gate: raised 403, so nothing after it ran")
+    assert acts[-1] == "the default error page: answered 403"
+    assert not any(act.startswith("view ") for act in acts)
+
+
+def test_an_unhandled_exception_is_told_once_with_the_500_that_answers_it(app: App) -> None:
+    app.get("/boom")(lambda request: {}["missing"])
+    acts = run_exchange(app, "GET", "/boom").acts
+    assert acts[-1] == "the default error page: answered 500 (for the unhandled KeyError)"
+    assert sum("error page" in act or "error handler" in act for act in acts) == 1
+    app.errorhandler(500)(lambda request, error: ("sorry", 500))
+    handled = run_exchange(app, "GET", "/boom").acts[-1]
+    assert handled.startswith("error handler test_trace:")
+    assert handled.endswith(": answered 500 (for the unhandled KeyError)")
