@@ -8,7 +8,7 @@ The public names live here; each comes from the module that does one job::
     urls.py        url_for's pieces: paths, query, root, external URLs, anchors
     decorators.py  route, get, post, ... shared by App and Router
     request.py     Request, a lazy view of the WSGI environ
-    response.py    Response, redirect and UnsafeRedirect
+    response.py    Response and its headers; redirects.py redirect and safe_redirect
     errors.py      HTTPError, abort and error pages
     hooks.py       before/after_request hooks and error handlers, by scope
     wsgi.py        the WSGI adapter; wsgitypes.py names PEP 3333's shapes
@@ -26,8 +26,9 @@ The public names live here; each comes from the module that does one job::
 from .app import App
 from .converters import Converter
 from .errors import HTTPError, abort
+from .redirects import UnsafeRedirect, redirect, safe_redirect
 from .request import Request
-from .response import Response, UnsafeRedirect, redirect, safe_redirect
+from .response import Response
 from .routing import Route, Router
 from .sessions import flash, get_flashed_messages
 from .templating import render, render_string

@@ -44,8 +44,9 @@ from .converters import Converter
 from .decorators import RouteDecorators
 from .hooks import HookRegistry, Scopes, find_handler, find_status_handler
 from .names import function_name
+from .redirects import UnsafeRedirect, redirect
 from .request import Request, cached
-from .response import BadHeaderValue, Response, UnsafeRedirect, add_vary, redirect
+from .response import BadHeaderValue, Response, add_vary
 from .returns import make_response
 from .routes import STANDARD_METHODS
 from .routing import Match, MethodNotAllowed, Mount, NotFound, Route, Router, View
