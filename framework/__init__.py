@@ -24,6 +24,7 @@ The public names live here; each comes from the module that does one job::
 """
 
 from .app import App
+from .config import Config
 from .converters import Converter
 from .errors import HTTPError, abort
 from .redirects import UnsafeRedirect, redirect, safe_redirect
@@ -35,6 +36,7 @@ from .templating import render, render_string
 
 __all__ = [
     "App",
+    "Config",
     "Converter",
     "HTTPError",
     "Request",

@@ -39,7 +39,7 @@ from .errors import HTTPError, error_response
 if TYPE_CHECKING:
     from .checks import RouteProblem
 
-from .config import ConfigLimits, default_config
+from .config import Config, ConfigLimits, default_config
 from .converters import Converter
 from .decorators import RouteDecorators
 from .hooks import HookRegistry, Scopes, find_handler, find_status_handler
@@ -94,8 +94,8 @@ class App(HookRegistry, RouteDecorators):
         self.template_folder = template_folder
         self.static_folder = static_folder
         self.static_url_path = static_url_path
-        #: Settings, a plain dict: DEBUG, SECRET_KEY, MAX_BODY_SIZE, ...
-        self.config: dict[str, Any] = default_config()
+        #: Settings, a Config (a dict): DEBUG, SECRET_KEY, MAX_BODY_SIZE, ...
+        self.config = Config(default_config(), root_path=folder_of(import_name, ""))
         #: The app's routing table.
         self.router = Router()
         self.router.hooks.owner = "the app"

@@ -3,7 +3,8 @@
 ::
 
     framework run APP                  werkzeug's development server (--reload, --debug:
-                                       the debugger, and the inspector at /_framework/)
+                                       the debugger, and the inspector at /_framework/);
+                                       reads .env first, with python-dotenv
     framework serve APP                gunicorn, for production
     framework routes APP               the routing table (--tree: as a tree), and its problems
     framework match APP METHOD PATH    how the router decides, step by step
@@ -20,6 +21,7 @@ from __future__ import annotations
 import argparse
 import ast
 import importlib
+import importlib.util
 import ipaddress
 import json
 import os
@@ -161,6 +163,7 @@ def run(args: argparse.Namespace) -> int:
             "typed into an error page, so it is only allowed on a loopback address "
             "(127.0.0.1, ::1 or localhost); drop --debug or --host"
         )
+    load_dotenv(args.app)
     app = load_app(args.app, debug=args.debug)
     if _is_app(app):
         if args.debug:
@@ -182,6 +185,56 @@ def run(args: argparse.Namespace) -> int:
         threaded=True,
     )
     return 0
+
+
+def load_dotenv(spec: str) -> str | None:
+    """``framework run``: set the variables of the ``.env`` file next to the app.
+
+    The file is looked for in the folder of the app's module (of its
+    top-level package, for ``package.module``), found without importing it,
+    then in the current folder; it is read before the app is imported, so
+    that ``app.config.from_prefixed_env()`` sees it. A variable already in
+    the environment is kept. It takes python-dotenv, and says in one line
+    what it did; returns the file loaded, or None. ``framework serve`` never
+    calls it: in production the environment is what starts the server.
+    """
+    path = _dotenv_path(spec)
+    if path is None:
+        return None
+    shown = os.path.relpath(path)
+    try:
+        import dotenv
+    except ImportError:
+        print(
+            f"{shown} is not loaded: python-dotenv is not installed (pip install python-dotenv)",
+            flush=True,
+        )
+        return None
+    dotenv.load_dotenv(path, override=False)
+    print(f"loaded settings from {shown} (python-dotenv)", flush=True)
+    return path
+
+
+def _dotenv_path(spec: str) -> str | None:
+    """Return the ``.env`` file next to the app named by ``spec``, or in the current folder."""
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
+    top = spec.partition(":")[0].split(".")[0]
+    folders = []
+    try:
+        found = importlib.util.find_spec(top) if top.isidentifier() else None
+    except (ImportError, ValueError):
+        found = None
+    if found is not None and found.submodule_search_locations:
+        folders.extend(found.submodule_search_locations)
+    elif found is not None and found.origin and os.path.isfile(found.origin):
+        folders.append(os.path.dirname(found.origin))
+    folders.append(os.getcwd())
+    for folder in folders:
+        path = os.path.join(folder, ".env")
+        if os.path.isfile(path):
+            return path
+    return None
 
 
 def served_app(app: Any, *, debug: bool) -> Any:

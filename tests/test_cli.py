@@ -766,3 +766,127 @@ def test_match_says_how_the_app_answers_options_asterisk_and_unknown_methods(
     )
     _, put, _ = run_main(capsys, "match", "example_app", "PUT", "/")
     assert "result: 405 Method Not Allowed" in put
+
+
+ENV_APP = """
+from framework import App
+
+app = App(__name__)
+app.config.from_prefixed_env()
+"""
+
+
+@pytest.fixture
+def environ_kept() -> Iterator[None]:
+    """Put os.environ back as it was: python-dotenv writes into it."""
+    saved = dict(os.environ)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
+
+
+def fake_run_simple(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    served: list[object] = []
+    monkeypatch.setattr(
+        "werkzeug.serving.run_simple", lambda host, port, app, **options: served.append(app)
+    )
+    return served
+
+
+def test_run_loads_the_dotenv_file_before_importing_the_app(
+    capsys: pytest.CaptureFixture[str],
+    in_folder: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    environ_kept: None,
+) -> None:
+    (in_folder / "envapp.py").write_text(ENV_APP, encoding="utf-8")
+    (in_folder / ".env").write_text(
+        "FRAMEWORK_SECRET_KEY=from-dotenv\nFRAMEWORK_MAX_BODY_SIZE=1048576\n", encoding="utf-8"
+    )
+    monkeypatch.delenv("FRAMEWORK_SECRET_KEY", raising=False)
+    monkeypatch.delenv("FRAMEWORK_MAX_BODY_SIZE", raising=False)
+    served = fake_run_simple(monkeypatch)
+    status, out, _ = run_main(capsys, "run", "envapp")
+    assert status == 0
+    assert out.splitlines()[0] == "loaded settings from .env (python-dotenv)"
+    [app] = served
+    assert isinstance(app, App)
+    assert app.config["SECRET_KEY"] == "from-dotenv"
+    assert app.config["MAX_BODY_SIZE"] == 1048576
+
+
+def test_run_finds_the_dotenv_file_in_the_apps_package_and_keeps_the_environment(
+    capsys: pytest.CaptureFixture[str],
+    in_folder: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    environ_kept: None,
+) -> None:
+    package = in_folder / "envpackage"
+    package.mkdir()
+    (package / "__init__.py").write_text(ENV_APP, encoding="utf-8")
+    (package / ".env").write_text(
+        "FRAMEWORK_SECRET_KEY=from-dotenv\nFRAMEWORK_SESSION_COOKIE_NAME=sid\n", encoding="utf-8"
+    )
+    (in_folder / ".env").write_text("FRAMEWORK_SESSION_COOKIE_NAME=not-this-one\n")
+    monkeypatch.setenv("FRAMEWORK_SECRET_KEY", "from-the-environment")
+    monkeypatch.delenv("FRAMEWORK_SESSION_COOKIE_NAME", raising=False)
+    served = fake_run_simple(monkeypatch)
+    status, out, _ = run_main(capsys, "run", "envpackage:app")
+    assert status == 0
+    shown = os.path.join("envpackage", ".env")
+    assert out.splitlines()[0] == f"loaded settings from {shown} (python-dotenv)"
+    [app] = served
+    assert isinstance(app, App)
+    assert app.config["SECRET_KEY"] == "from-the-environment"  # the environment wins
+    assert app.config["SESSION_COOKIE_NAME"] == "sid"
+
+
+def test_run_without_python_dotenv_says_the_dotenv_file_is_not_loaded(
+    capsys: pytest.CaptureFixture[str],
+    in_folder: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    environ_kept: None,
+) -> None:
+    (in_folder / "envapp.py").write_text(ENV_APP, encoding="utf-8")
+    (in_folder / ".env").write_text("FRAMEWORK_SECRET_KEY=from-dotenv\n", encoding="utf-8")
+    monkeypatch.delenv("FRAMEWORK_SECRET_KEY", raising=False)
+    monkeypatch.setitem(sys.modules, "dotenv", None)  # as if not installed
+    served = fake_run_simple(monkeypatch)
+    status, out, _ = run_main(capsys, "run", "envapp")
+    assert status == 0
+    assert out.splitlines()[0] == (
+        ".env is not loaded: python-dotenv is not installed (pip install python-dotenv)"
+    )
+    [app] = served
+    assert isinstance(app, App)
+    assert app.config["SECRET_KEY"] is None
+
+
+def test_run_without_a_dotenv_file_says_nothing_of_it(
+    capsys: pytest.CaptureFixture[str], in_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (in_folder / "envapp.py").write_text(ENV_APP, encoding="utf-8")
+    fake_run_simple(monkeypatch)
+    status, out, _ = run_main(capsys, "run", "envapp")
+    assert status == 0
+    assert ".env" not in out
+
+
+def test_serve_never_loads_a_dotenv_file(
+    capsys: pytest.CaptureFixture[str],
+    in_folder: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    environ_kept: None,
+) -> None:
+    (in_folder / "envapp.py").write_text(ENV_APP, encoding="utf-8")
+    (in_folder / ".env").write_text("FRAMEWORK_SECRET_KEY=from-dotenv\n", encoding="utf-8")
+    monkeypatch.delenv("FRAMEWORK_SECRET_KEY", raising=False)
+    served: list[object] = []
+    monkeypatch.setattr(BaseApplication, "run", lambda server: served.append(server.load()))
+    status, out, _ = run_main(capsys, "serve", "envapp")
+    assert status == 0
+    assert ".env" not in out
+    assert "FRAMEWORK_SECRET_KEY" not in os.environ
+    [app] = served
+    assert isinstance(app, App)
+    assert app.config["SECRET_KEY"] is None

@@ -312,7 +312,6 @@ def test_request_without_an_app_has_no_session() -> None:
         pytest.param("\t\r\n", "only whitespace", id="tab-and-line-break"),
         pytest.param(b"", "empty", id="empty-bytes"),
         pytest.param(b" ", "only whitespace", id="space-bytes"),
-        pytest.param(12345, "of type int, not a str", id="not-a-string"),
     ],
 )
 def test_a_blank_secret_key_is_refused(app: App, secret_key: Any, problem: str) -> None:
@@ -323,13 +322,32 @@ def test_a_blank_secret_key_is_refused(app: App, secret_key: Any, problem: str) 
         request.session  # noqa: B018
 
 
+def test_a_secret_key_that_is_not_a_string_is_refused(app: App) -> None:
+    # app.config refuses it where it is set ...
+    with pytest.raises(TypeError, match=r"config\['SECRET_KEY'\] must be a str, bytes or None"):
+        app.config["SECRET_KEY"] = 12345
+    # ... and the session layer too, for a config that went around the check.
+    dict.__setitem__(app.config, "SECRET_KEY", 12345)
+    request = Request(EnvironBuilder(path="/").get_environ(), app)
+    with pytest.raises(SessionError, match="SECRET_KEY is of type int, not a str"):
+        request.session  # noqa: B018
+
+
+def test_a_fallback_key_that_is_not_a_string_is_refused(app: App) -> None:
+    with pytest.raises(TypeError, match=r"config\['SECRET_KEY_FALLBACKS'\] must be a list"):
+        app.config["SECRET_KEY_FALLBACKS"] = [None]
+    dict.__setitem__(app.config, "SECRET_KEY_FALLBACKS", [None])
+    request = Request(EnvironBuilder(path="/").get_environ(), app)
+    with pytest.raises(SessionError, match="SECRET_KEY_FALLBACKS holds a key that is"):
+        request.session  # noqa: B018
+
+
 @pytest.mark.parametrize(
     "fallbacks",
     [
         pytest.param([""], id="empty-in-a-list"),  # also what "".split(",") gives
         pytest.param(["old-key", "  "], id="blank-after-a-real-one"),
         pytest.param([b""], id="empty-bytes"),
-        pytest.param([None], id="none"),
         pytest.param("", id="empty-string"),
         pytest.param(" \t", id="blank-string"),
     ],
