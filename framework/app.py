@@ -447,6 +447,7 @@ class App(HookRegistry, RouteDecorators):
         logger.error("unhandled exception for %s", _describe(request), exc_info=error)
         http_error = HTTPError(500)
         http_error.__cause__ = error
+        http_error.original = error
         handler = find_status_handler(scopes, 500)
         if request.story is not None:
             request.story.handler(handler, http_error, cause=error)

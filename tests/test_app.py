@@ -568,7 +568,8 @@ def test_500_handler_gets_the_original_exception(
 ) -> None:
     @app.errorhandler(500)
     def server_error(request: Request, error: HTTPError) -> tuple[str, int]:
-        return f"sorry ({type(error.__cause__).__name__})", 500
+        assert error.original is error.__cause__
+        return f"sorry ({type(error.original).__name__})", 500
 
     @app.get("/boom")
     def boom(request: Request) -> str:
@@ -576,6 +577,22 @@ def test_500_handler_gets_the_original_exception(
 
     with caplog.at_level(logging.CRITICAL, logger="framework"):
         assert app.test_client().get("/boom").data == b"sorry (KeyError)"
+
+
+def test_an_http_error_raised_by_a_view_has_no_original(app: App) -> None:
+    seen: list[object] = []
+
+    @app.errorhandler(500)
+    def server_error(request: Request, error: HTTPError) -> tuple[str, int]:
+        seen.append(error.original)
+        return "sorry", 500
+
+    @app.get("/boom")
+    def boom(request: Request) -> str:
+        raise HTTPError(500)
+
+    assert app.test_client().get("/boom").status_code == 500
+    assert seen == [None]
 
 
 def test_failing_error_handler_gives_a_plain_500(
