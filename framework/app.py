@@ -90,6 +90,8 @@ class App(HookRegistry, RouteDecorators):
     ) -> None:
         #: The name of the module or package the app lives in (``__name__``).
         self.import_name = import_name
+        #: The app's logger, named after it: ``logging.getLogger(import_name)``.
+        self.logger = logging.getLogger(import_name)
         self.template_folder = template_folder
         self.static_folder = static_folder
         self.static_url_path = static_url_path

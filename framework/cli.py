@@ -22,6 +22,7 @@ import ast
 import importlib
 import ipaddress
 import json
+import logging
 import os
 import re
 import sys
@@ -168,6 +169,7 @@ def run(args: argparse.Namespace) -> int:
             # Let exceptions reach werkzeug's debugger instead of a 500 page.
             app.config["PROPAGATE_EXCEPTIONS"] = True
         _warn_about_routes(app)
+    configure_dev_logging()
     served = served_app(app, debug=args.debug)
     host = f"[{args.host}]" if ":" in args.host else args.host
     print(f"Serving {args.app} at http://{host}:{args.port}/ (press CTRL+C to quit)", flush=True)
@@ -182,6 +184,57 @@ def run(args: argparse.Namespace) -> int:
         threaded=True,
     )
     return 0
+
+
+#: The format of log records on the terminal under ``framework run``.
+DEV_LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def configure_dev_logging() -> None:
+    """Show INFO and above on the terminal, unless logging is configured already.
+
+    Under ``framework run`` (and ``app.run()``) the app's records
+    (``app.logger``) and the framework's reach standard error. A program
+    that set up logging itself (the root logger has a handler) is left alone.
+    """
+    root = logging.getLogger()
+    if not root.handlers:
+        logging.basicConfig(level=logging.INFO, format=DEV_LOG_FORMAT)
+
+
+class _Forward(logging.Handler):
+    """Hand each record on to another logger, with that logger's level and handlers."""
+
+    def __init__(self, target: logging.Logger) -> None:
+        super().__init__()
+        self.target = target
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self.target.isEnabledFor(record.levelno):
+            self.target.handle(record)
+
+
+def log_to_gunicorn(app: Any) -> None:
+    """Send the app's records and the framework's to gunicorn's error log.
+
+    gunicorn writes its own records (``gunicorn.error``) to ``--error-logfile``
+    in its format; the records of ``app.logger`` and of the ``framework``
+    logger go the same way, at gunicorn's log level. The handlers are looked
+    up at each record, so a log file reopened by gunicorn (SIGUSR1, SIGHUP)
+    is followed.
+    """
+    target = logging.getLogger("gunicorn.error")
+    if not target.handlers:
+        return  # not under a running gunicorn: nothing to hand records to
+    names = ["framework"]
+    if _is_app(app):
+        names.append(app.logger.name)
+    for name in names:
+        logger = logging.getLogger(name)
+        if not any(isinstance(handler, _Forward) for handler in logger.handlers):
+            logger.addHandler(_Forward(target))
+        if logger.level == logging.NOTSET:
+            logger.setLevel(target.level)
 
 
 def served_app(app: Any, *, debug: bool) -> Any:
@@ -233,6 +286,7 @@ def serve(args: argparse.Namespace) -> int:
                 self.cfg.set("control_socket_disable", True)
 
         def load(self) -> Any:
+            log_to_gunicorn(app)
             return app
 
     Server().run()

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import http.client
+import io
 import json
+import logging
 import os
 import re
 import shlex
@@ -17,9 +19,10 @@ from pathlib import Path
 
 import pytest
 from gunicorn.app.base import BaseApplication
+from servers import request, run_framework_serve, wait_for
 
 from framework import App
-from framework.cli import main, served_app
+from framework.cli import configure_dev_logging, main, served_app
 from framework.inspector import Inspector
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -766,3 +769,46 @@ def test_match_says_how_the_app_answers_options_asterisk_and_unknown_methods(
     )
     _, put, _ = run_main(capsys, "match", "example_app", "PUT", "/")
     assert "result: 405 Method Not Allowed" in put
+
+
+def test_app_logger_is_named_after_the_app() -> None:
+    app = App("some_package.web")
+    assert isinstance(app.logger, logging.Logger)
+    assert app.logger is logging.getLogger("some_package.web")
+
+
+def test_run_shows_info_records_on_the_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    root = logging.getLogger()
+    monkeypatch.setattr(root, "handlers", [])
+    monkeypatch.setattr(root, "level", root.level)
+    stream = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", stream)
+    configure_dev_logging()
+    [handler] = root.handlers
+    App("logging_app").logger.info("hello %s", "there")
+    logging.getLogger("logging_app").debug("not shown")
+    assert re.fullmatch(r"\S+ \S+ INFO logging_app: hello there\n", stream.getvalue())
+    assert isinstance(handler, logging.StreamHandler)
+
+
+def test_run_leaves_configured_logging_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    root = logging.getLogger()
+    mine = logging.NullHandler()
+    monkeypatch.setattr(root, "handlers", [mine])
+    monkeypatch.setattr(root, "level", logging.ERROR)
+    configure_dev_logging()
+    assert root.handlers == [mine]
+    assert root.level == logging.ERROR
+
+
+def test_serve_writes_the_apps_records_to_gunicorns_error_log() -> None:
+    with run_framework_serve("logging_app", "--workers", "1") as server:
+        assert request(server, "GET", "/").body == b"ok"
+        assert request(server, "GET", "/boom").status == 500
+        wait_for(lambda: "the view failed" in server.output(), "the logged exception")
+        text = server.output()
+    stamp = r"\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d{4}\] \[\d+\]"
+    assert re.search(stamp + r" \[INFO\] Booting worker", text), text
+    assert re.search(stamp + r" \[INFO\] hello from the view at /\n", text), text
+    assert re.search(stamp + r" \[ERROR\] unhandled exception for GET /boom", text), text
+    assert "RuntimeError: the view failed" in text
