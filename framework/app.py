@@ -219,6 +219,24 @@ class App(HookRegistry, RouteDecorators):
 
         return create_environment(folder_of(self.import_name, self.template_folder))
 
+    def run(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 8000,
+        debug: bool = False,
+        *,
+        reload: bool = False,
+    ) -> None:
+        """Serve the app with werkzeug's development server, as ``framework run`` does.
+
+        For development only (``framework serve`` is for production). With
+        ``debug``: werkzeug's interactive debugger and the exchange inspector,
+        on a loopback address only; ``reload`` restarts on a source change.
+        """
+        from .cli import serve_for_development
+
+        serve_for_development(self, host, port, debug=debug, reload=reload)
+
     def test_client(self) -> Any:
         """Return a werkzeug test client that checks every exchange against PEP 3333."""
         from .testing import TestClient

@@ -154,36 +154,63 @@ def _framework_app(args: argparse.Namespace) -> Any:
 
 def run(args: argparse.Namespace) -> int:
     """``framework run``: the development server."""
+    if args.debug and not _is_loopback(args.host):
+        raise CommandError(_debug_refusal(args.host))
+    app = load_app(args.app, debug=args.debug)
+    serve_for_development(
+        app, args.host, args.port, debug=args.debug, reload=args.reload, label=args.app
+    )
+    return 0
+
+
+def serve_for_development(
+    app: Any,
+    host: str = "127.0.0.1",
+    port: int = 5000,
+    *,
+    debug: bool = False,
+    reload: bool = False,
+    label: str | None = None,
+) -> None:
+    """Serve ``app`` with werkzeug's development server: ``framework run`` and ``app.run()``.
+
+    With ``debug``: ``DEBUG`` set, exceptions reach werkzeug's interactive
+    debugger, and the exchange inspector is at ``/_framework/``; refused
+    (ValueError) on an address that is not a loopback one.
+    """
     from werkzeug.serving import run_simple
 
-    if args.debug and not _is_loopback(args.host):
-        raise CommandError(
-            f"refusing --debug on {args.host}: the interactive debugger runs any Python "
-            "typed into an error page, so it is only allowed on a loopback address "
-            "(127.0.0.1, ::1 or localhost); drop --debug or --host"
-        )
-    app = load_app(args.app, debug=args.debug)
+    if debug and not _is_loopback(host):
+        raise ValueError(_debug_refusal(host))
     if _is_app(app):
-        if args.debug:
+        if debug:
             app.config["DEBUG"] = True
             # Let exceptions reach werkzeug's debugger instead of a 500 page.
             app.config["PROPAGATE_EXCEPTIONS"] = True
         _warn_about_routes(app)
     configure_dev_logging()
-    served = served_app(app, debug=args.debug)
-    host = f"[{args.host}]" if ":" in args.host else args.host
-    print(f"Serving {args.app} at http://{host}:{args.port}/ (press CTRL+C to quit)", flush=True)
+    served = served_app(app, debug=debug)
+    shown = f"[{host}]" if ":" in host else host
+    what = label or getattr(app, "import_name", "the app")
+    print(f"Serving {what} at http://{shown}:{port}/ (press CTRL+C to quit)", flush=True)
     if served is not app:
-        print(f"The exchange inspector: http://{host}:{args.port}/_framework/", flush=True)
+        print(f"The exchange inspector: http://{shown}:{port}/_framework/", flush=True)
     run_simple(
-        args.host,
-        args.port,
+        host,
+        port,
         served,
-        use_reloader=args.reload,
-        use_debugger=args.debug,
+        use_reloader=reload,
+        use_debugger=debug,
         threaded=True,
     )
-    return 0
+
+
+def _debug_refusal(host: str) -> str:
+    return (
+        f"refusing --debug on {host}: the interactive debugger runs any Python "
+        "typed into an error page, so it is only allowed on a loopback address "
+        "(127.0.0.1, ::1 or localhost); drop --debug or --host"
+    )
 
 
 #: The format of log records on the terminal under ``framework run``.
