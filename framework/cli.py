@@ -5,6 +5,7 @@
     framework run APP                  werkzeug's development server (--reload, --debug:
                                        the debugger, and the inspector at /_framework/)
     framework serve APP                gunicorn, for production
+    framework shell APP [-c CODE]      Python with app, client, url_for, explain ready
     framework routes APP               the routing table (--tree: as a tree), and its problems
     framework match APP METHOD PATH    how the router decides, step by step
     framework trace APP METHOD PATH    one request and its response, as on the wire
@@ -320,6 +321,54 @@ def serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def shell(args: argparse.Namespace) -> int:
+    """``framework shell``: Python, with the app and a test client at hand."""
+    app = _framework_app(args)
+    namespace = shell_namespace(app)
+    if args.code is not None:
+        try:
+            exec(compile(args.code, "<framework shell -c>", "exec"), namespace)
+        except SystemExit as stop:
+            if stop.code is None or isinstance(stop.code, int):
+                return stop.code or 0
+            print(stop.code, file=sys.stderr)
+            return 1
+        except Exception:
+            traceback.print_exc()
+            return 1
+        return 0
+    import code
+
+    try:
+        import readline  # noqa: F401  (line editing and history in the interpreter)
+        import rlcompleter  # noqa: F401
+    except ImportError:  # pragma: no cover (Windows)
+        pass
+    banner = (
+        f"Python {sys.version.split()[0]}, framework shell for {args.app}\n"
+        f"ready: {', '.join(namespace)}"
+    )
+    code.interact(banner=banner, local=namespace, exitmsg="")
+    return 0
+
+
+def shell_namespace(app: Any) -> dict[str, Any]:
+    """Return the names ``framework shell`` starts with: app, client, url_for, explain."""
+    from .explain import Explanation
+    from .explain import explain as explain_on
+
+    def explain(method: str, path: str) -> Explanation:
+        """How the app's router answers ``method path``, step by step."""
+        return explain_on(app.router, method.upper(), path)
+
+    return {
+        "app": app,
+        "client": app.test_client(),
+        "url_for": app.url_for,
+        "explain": explain,
+    }
+
+
 def routes(args: argparse.Namespace) -> int:
     """``framework routes``: the routing table, and its problems as warnings."""
     from .explain import automatic_methods, match_order
@@ -534,6 +583,19 @@ def _parser() -> argparse.ArgumentParser:
         help="seconds a worker gets to finish its requests on shutdown (default 30)",
     )
     sub.add_argument("--access-log", action="store_true", help="log each request to stdout")
+
+    sub = command(
+        "shell",
+        shell,
+        "Start Python with app, a test client, url_for and explain ready.",
+        "framework shell example_app -c 'print(client.get(\"/about\").status)'",
+    )
+    sub.add_argument(
+        "-c",
+        dest="code",
+        metavar="CODE",
+        help="run CODE with those names, instead of the interactive interpreter, and exit",
+    )
 
     sub = command(
         "routes",

@@ -812,3 +812,41 @@ def test_serve_writes_the_apps_records_to_gunicorns_error_log() -> None:
     assert re.search(stamp + r" \[INFO\] hello from the view at /\n", text), text
     assert re.search(stamp + r" \[ERROR\] unhandled exception for GET /boom", text), text
     assert "RuntimeError: the view failed" in text
+
+
+def test_shell_runs_code_with_the_app_a_client_url_for_and_explain(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code = (
+        "print(app is __import__('example_app').app)\n"
+        "print(client.get('/about').status_code)\n"
+        "print(url_for('about'))\n"
+        "print(explain('get', '/about').outcome.route.name)"
+    )
+    assert run_main(capsys, "shell", "example_app", "-c", code) == (
+        0,
+        "True\n200\n/about\nabout\n",
+        "",
+    )
+
+
+def test_shell_code_that_fails_shows_the_traceback_and_exits_1(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    status, out, err = run_main(capsys, "shell", "example_app", "-c", "1 / 0")
+    assert (status, out) == (1, "")
+    assert "ZeroDivisionError" in err and '"<framework shell -c>"' in err
+    assert run_main(capsys, "shell", "example_app", "-c", "raise SystemExit(3)")[0] == 3
+
+
+def test_shell_is_an_interactive_interpreter(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "framework", "shell", "example_app"],
+        cwd=ROOT,
+        input=b"print(url_for('about'), client.get('/about').status_code)\n",
+        capture_output=True,
+        timeout=30,
+        check=True,
+    )
+    assert b"/about 200" in done.stdout
+    assert b"ready: app, client, url_for, explain" in done.stderr
