@@ -26,7 +26,7 @@ import logging
 import os
 import sys
 import traceback
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -39,6 +39,7 @@ from .errors import HTTPError, error_response
 if TYPE_CHECKING:
     from .checks import RouteProblem
 
+from .commands import Command, CommandFunction
 from .config import ConfigLimits, default_config
 from .converters import Converter
 from .decorators import RouteDecorators
@@ -92,6 +93,8 @@ class App(HookRegistry, RouteDecorators):
         self.import_name = import_name
         #: The app's logger, named after it: ``logging.getLogger(import_name)``.
         self.logger = logging.getLogger(import_name)
+        #: The app's commands, by name (``@app.command()``, ``framework command``).
+        self.commands: dict[str, Command] = {}
         self.template_folder = template_folder
         self.static_folder = static_folder
         self.static_url_path = static_url_path
@@ -218,6 +221,22 @@ class App(HookRegistry, RouteDecorators):
         from .templating import create_environment
 
         return create_environment(folder_of(self.import_name, self.template_folder))
+
+    def command(self, name: str | None = None) -> Callable[[CommandFunction], CommandFunction]:
+        """Register a function as a command of the app: ``framework command APP NAME``.
+
+        ``@app.command()`` names it after the function (``init_db`` is
+        ``init-db``), ``@app.command("name")`` as given. Its parameters are
+        the command's arguments and options, its docstring the help (see
+        ``framework.commands``).
+        """
+
+        def register(function: CommandFunction) -> CommandFunction:
+            command = Command(function, name)
+            self.commands[command.name] = command
+            return function
+
+        return register
 
     def run(
         self,

@@ -6,6 +6,7 @@
                                        the debugger, and the inspector at /_framework/)
     framework serve APP                gunicorn, for production
     framework shell APP [-c CODE]      Python with app, client, url_for, explain ready
+    framework command APP [NAME ...]   the app's commands (@app.command()): list, run one
     framework routes APP               the routing table (--tree: as a tree), and its problems
     framework match APP METHOD PATH    how the router decides, step by step
     framework trace APP METHOD PATH    one request and its response, as on the wire
@@ -369,6 +370,26 @@ def shell_namespace(app: Any) -> dict[str, Any]:
     }
 
 
+def app_command(args: argparse.Namespace) -> int:
+    """``framework command``: list the app's commands, or run one."""
+    from .commands import list_commands
+
+    app = _framework_app(args)
+    commands = app.commands
+    if args.command_name is None:
+        if not commands:
+            print(f"{args.app} has no commands: add one with @app.command()")
+        else:
+            print(list_commands(commands))
+        return 0
+    chosen = commands.get(args.command_name)
+    if chosen is None:
+        known = f"; it has {', '.join(commands)}" if commands else "; it has none"
+        raise CommandError(f"{args.app} has no command {args.command_name!r}{known}")
+    status: int = chosen.run(args.arguments, prog=f"framework command {args.app} {chosen.name}")
+    return status
+
+
 def routes(args: argparse.Namespace) -> int:
     """``framework routes``: the routing table, and its problems as warnings."""
     from .explain import automatic_methods, match_order
@@ -595,6 +616,20 @@ def _parser() -> argparse.ArgumentParser:
         dest="code",
         metavar="CODE",
         help="run CODE with those names, instead of the interactive interpreter, and exit",
+    )
+
+    sub = command(
+        "command",
+        app_command,
+        "List the app's commands (@app.command()), or run one with its arguments.",
+        "framework command example_app init-db",
+    )
+    sub.add_argument("command_name", metavar="NAME", nargs="?", help="the command to run")
+    sub.add_argument(
+        "arguments",
+        metavar="ARGS",
+        nargs=argparse.REMAINDER,
+        help="its arguments and options (NAME --help lists them)",
     )
 
     sub = command(

@@ -850,3 +850,79 @@ def test_shell_is_an_interactive_interpreter(tmp_path: Path) -> None:
     )
     assert b"/about 200" in done.stdout
     assert b"ready: app, client, url_for, explain" in done.stderr
+
+
+COMMANDS_APP = """
+from framework import App
+
+app = App(__name__)
+
+@app.command()
+def add_user(name: str, admin: bool = False, quota: int = 100) -> int:
+    '''Add a user to the database.
+
+    With --admin, an administrator.
+    '''
+    print(f"{name} admin={admin} quota={quota}")
+    return 3 if admin else 0
+
+@app.command("purge")
+def delete_old_links() -> None:
+    '''Delete old links.'''
+    print("purged")
+"""
+
+
+def test_command_lists_the_apps_commands(
+    capsys: pytest.CaptureFixture[str], in_folder: Path
+) -> None:
+    (in_folder / "commands_app.py").write_text(COMMANDS_APP, encoding="utf-8")
+    assert run_main(capsys, "command", "commands_app") == (
+        0,
+        "add-user  Add a user to the database.\npurge     Delete old links.\n",
+        "",
+    )
+
+
+def test_command_runs_one_with_its_arguments_and_exit_status(
+    capsys: pytest.CaptureFixture[str], in_folder: Path
+) -> None:
+    (in_folder / "commands_app.py").write_text(COMMANDS_APP, encoding="utf-8")
+    assert run_main(capsys, "command", "commands_app", "purge") == (0, "purged\n", "")
+    assert run_main(capsys, "command", "commands_app", "add-user", "ada", "--quota", "5") == (
+        0,
+        "ada admin=False quota=5\n",
+        "",
+    )
+    status, out, _ = run_main(capsys, "command", "commands_app", "add-user", "bob", "--admin")
+    assert (status, out) == (3, "bob admin=True quota=100\n")
+    with pytest.raises(SystemExit):
+        main(["command", "commands_app", "add-user", "--help"])
+    help_text = capsys.readouterr().out
+    assert help_text.startswith("usage: framework command commands_app add-user [-h] [--admin]")
+    assert "With --admin, an administrator." in help_text
+
+
+def test_command_unknown_name_is_one_line_and_exit_2(
+    capsys: pytest.CaptureFixture[str], in_folder: Path
+) -> None:
+    (in_folder / "commands_app.py").write_text(COMMANDS_APP, encoding="utf-8")
+    assert run_main(capsys, "command", "commands_app", "nope") == (
+        2,
+        "",
+        "framework command: error: commands_app has no command 'nope'; it has add-user, purge\n",
+    )
+
+
+def test_the_example_app_creates_its_database_with_a_command(tmp_path: Path) -> None:
+    database = tmp_path / "instance" / "links.sqlite3"
+    done = subprocess.run(
+        [sys.executable, "-m", "framework", "command", "example_app", "init-db"],
+        cwd=ROOT,
+        env={**os.environ, "SHORTENER_DATABASE": str(database)},
+        capture_output=True,
+        timeout=30,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == f"database ready: {database}\n".encode()
+    assert database.exists()
