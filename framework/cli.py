@@ -318,8 +318,24 @@ def serve(args: argparse.Namespace) -> int:
             log_to_gunicorn(app)
             return app
 
+    print(workers_message(args.workers, args.threads), flush=True)
     Server().run()
     return 0
+
+
+#: Where the docs explain why workers do not share module-level data.
+WORKERS_DOCS = "docs/deployment.md#workers-do-not-share-memory"
+
+
+def workers_message(workers: int, threads: int = 1) -> str:
+    """Say how many worker processes ``framework serve`` starts, and what that means."""
+    each = f", {threads} threads each" if threads > 1 else ""
+    if workers == 1:
+        return f"1 worker process{each}"
+    return (
+        f"{workers} worker processes{each}; each has its own memory: module-level "
+        f"data (a dict, a cache, a counter) is not shared between them (see {WORKERS_DOCS})"
+    )
 
 
 def shell(args: argparse.Namespace) -> int:

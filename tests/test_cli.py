@@ -22,7 +22,7 @@ from gunicorn.app.base import BaseApplication
 from servers import request, run_framework_serve, wait_for
 
 from framework import App
-from framework.cli import configure_dev_logging, main, served_app
+from framework.cli import configure_dev_logging, main, served_app, workers_message
 from framework.inspector import Inspector
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -591,6 +591,7 @@ def test_serve_runs_gunicorn_and_stops_on_sigterm(tmp_path: Path) -> None:
     text = log.read_text()
     assert status == 0, text
     assert "Starting gunicorn" in text
+    assert "2 worker processes; each has its own memory" in text
     assert '"GET /about HTTP/1.1" 200' in text  # the access log
     assert "Shutting down: Master" in text
     assert list(home.iterdir()) == []  # no control socket left in the home folder
@@ -926,3 +927,20 @@ def test_the_example_app_creates_its_database_with_a_command(tmp_path: Path) -> 
     assert done.returncode == 0, done.stderr
     assert done.stdout == f"database ready: {database}\n".encode()
     assert database.exists()
+
+
+def test_serve_says_how_many_workers_and_that_they_share_no_memory(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert workers_message(1) == "1 worker process"
+    assert workers_message(1, threads=4) == "1 worker process, 4 threads each"
+    assert workers_message(3) == (
+        "3 worker processes; each has its own memory: module-level data (a dict, a cache, "
+        "a counter) is not shared between them "
+        "(see docs/deployment.md#workers-do-not-share-memory)"
+    )
+    anchors = re.findall(r"^#+ (.+)$", (ROOT / "docs" / "deployment.md").read_text(), re.M)
+    assert "Workers do not share memory" in anchors
+    monkeypatch.setattr(BaseApplication, "run", lambda server: None)
+    status, out, _ = run_main(capsys, "serve", "example_app", "--workers", "2")
+    assert (status, out) == (0, workers_message(2) + "\n")
