@@ -49,6 +49,16 @@ def open_storage(request: Request) -> None:
     app.links.ensure_schema()
 
 
+@app.command()
+def init_db() -> None:
+    """Create the database: its folder, the links table and its index.
+
+    ``framework command example_app init-db``; running it again changes nothing.
+    """
+    app.links.ensure_schema()
+    print(f"database ready: {app.links.path}")
+
+
 @app.get("/")
 def index(request: Request) -> Response:
     return home_page(request)

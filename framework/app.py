@@ -26,7 +26,7 @@ import logging
 import os
 import sys
 import traceback
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -39,6 +39,7 @@ from .errors import HTTPError, error_response
 if TYPE_CHECKING:
     from .checks import RouteProblem
 
+from .commands import Command, CommandFunction
 from .config import Config, ConfigLimits, default_config
 from .converters import Converter
 from .decorators import RouteDecorators
@@ -91,6 +92,10 @@ class App(HookRegistry, RouteDecorators):
     ) -> None:
         #: The name of the module or package the app lives in (``__name__``).
         self.import_name = import_name
+        #: The app's logger, named after it: ``logging.getLogger(import_name)``.
+        self.logger = logging.getLogger(import_name)
+        #: The app's commands, by name (``@app.command()``, ``framework command``).
+        self.commands: dict[str, Command] = {}
         self.template_folder = template_folder
         self.static_folder = static_folder
         self.static_url_path = static_url_path
@@ -217,6 +222,40 @@ class App(HookRegistry, RouteDecorators):
         from .templating import create_environment
 
         return create_environment(folder_of(self.import_name, self.template_folder))
+
+    def command(self, name: str | None = None) -> Callable[[CommandFunction], CommandFunction]:
+        """Register a function as a command of the app: ``framework command APP NAME``.
+
+        ``@app.command()`` names it after the function (``init_db`` is
+        ``init-db``), ``@app.command("name")`` as given. Its parameters are
+        the command's arguments and options, its docstring the help (see
+        ``framework.commands``).
+        """
+
+        def register(function: CommandFunction) -> CommandFunction:
+            command = Command(function, name)
+            self.commands[command.name] = command
+            return function
+
+        return register
+
+    def run(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 8000,
+        debug: bool = False,
+        *,
+        reload: bool = False,
+    ) -> None:
+        """Serve the app with werkzeug's development server, as ``framework run`` does.
+
+        For development only (``framework serve`` is for production). With
+        ``debug``: werkzeug's interactive debugger and the exchange inspector,
+        on a loopback address only; ``reload`` restarts on a source change.
+        """
+        from .cli import serve_for_development
+
+        serve_for_development(self, host, port, debug=debug, reload=reload)
 
     def test_client(self) -> Any:
         """Return a werkzeug test client that checks every exchange against PEP 3333."""
@@ -448,6 +487,7 @@ class App(HookRegistry, RouteDecorators):
         logger.error("unhandled exception for %s", _describe(request), exc_info=error)
         http_error = HTTPError(500)
         http_error.__cause__ = error
+        http_error.original = error
         handler = find_status_handler(scopes, 500)
         if request.story is not None:
             request.story.handler(handler, http_error, cause=error)

@@ -6,6 +6,8 @@
                                        the debugger, and the inspector at /_framework/);
                                        reads .env first, with python-dotenv
     framework serve APP                gunicorn, for production
+    framework shell APP [-c CODE]      Python with app, client, url_for, explain ready
+    framework command APP [NAME ...]   the app's commands (@app.command()): list, run one
     framework routes APP               the routing table (--tree: as a tree), and its problems
     framework match APP METHOD PATH    how the router decides, step by step
     framework trace APP METHOD PATH    one request and its response, as on the wire
@@ -24,6 +26,7 @@ import importlib
 import importlib.util
 import ipaddress
 import json
+import logging
 import os
 import re
 import sys
@@ -155,36 +158,115 @@ def _framework_app(args: argparse.Namespace) -> Any:
 
 def run(args: argparse.Namespace) -> int:
     """``framework run``: the development server."""
-    from werkzeug.serving import run_simple
-
     if args.debug and not _is_loopback(args.host):
-        raise CommandError(
-            f"refusing --debug on {args.host}: the interactive debugger runs any Python "
-            "typed into an error page, so it is only allowed on a loopback address "
-            "(127.0.0.1, ::1 or localhost); drop --debug or --host"
-        )
+        raise CommandError(_debug_refusal(args.host))
     load_dotenv(args.app)
     app = load_app(args.app, debug=args.debug)
+    serve_for_development(
+        app, args.host, args.port, debug=args.debug, reload=args.reload, label=args.app
+    )
+    return 0
+
+
+def serve_for_development(
+    app: Any,
+    host: str = "127.0.0.1",
+    port: int = 5000,
+    *,
+    debug: bool = False,
+    reload: bool = False,
+    label: str | None = None,
+) -> None:
+    """Serve ``app`` with werkzeug's development server: ``framework run`` and ``app.run()``.
+
+    With ``debug``: ``DEBUG`` set, exceptions reach werkzeug's interactive
+    debugger, and the exchange inspector is at ``/_framework/``; refused
+    (ValueError) on an address that is not a loopback one.
+    """
+    from werkzeug.serving import run_simple
+
+    if debug and not _is_loopback(host):
+        raise ValueError(_debug_refusal(host))
     if _is_app(app):
-        if args.debug:
+        if debug:
             app.config["DEBUG"] = True
             # Let exceptions reach werkzeug's debugger instead of a 500 page.
             app.config["PROPAGATE_EXCEPTIONS"] = True
         _warn_about_routes(app)
-    served = served_app(app, debug=args.debug)
-    host = f"[{args.host}]" if ":" in args.host else args.host
-    print(f"Serving {args.app} at http://{host}:{args.port}/ (press CTRL+C to quit)", flush=True)
+    configure_dev_logging()
+    served = served_app(app, debug=debug)
+    shown = f"[{host}]" if ":" in host else host
+    what = label or getattr(app, "import_name", "the app")
+    print(f"Serving {what} at http://{shown}:{port}/ (press CTRL+C to quit)", flush=True)
     if served is not app:
-        print(f"The exchange inspector: http://{host}:{args.port}/_framework/", flush=True)
+        print(f"The exchange inspector: http://{shown}:{port}/_framework/", flush=True)
     run_simple(
-        args.host,
-        args.port,
+        host,
+        port,
         served,
-        use_reloader=args.reload,
-        use_debugger=args.debug,
+        use_reloader=reload,
+        use_debugger=debug,
         threaded=True,
     )
-    return 0
+
+
+def _debug_refusal(host: str) -> str:
+    return (
+        f"refusing --debug on {host}: the interactive debugger runs any Python "
+        "typed into an error page, so it is only allowed on a loopback address "
+        "(127.0.0.1, ::1 or localhost); drop --debug or --host"
+    )
+
+
+#: The format of log records on the terminal under ``framework run``.
+DEV_LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def configure_dev_logging() -> None:
+    """Show INFO and above on the terminal, unless logging is configured already.
+
+    Under ``framework run`` (and ``app.run()``) the app's records
+    (``app.logger``) and the framework's reach standard error. A program
+    that set up logging itself (the root logger has a handler) is left alone.
+    """
+    root = logging.getLogger()
+    if not root.handlers:
+        logging.basicConfig(level=logging.INFO, format=DEV_LOG_FORMAT)
+
+
+class _Forward(logging.Handler):
+    """Hand each record on to another logger, with that logger's level and handlers."""
+
+    def __init__(self, target: logging.Logger) -> None:
+        super().__init__()
+        self.target = target
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self.target.isEnabledFor(record.levelno):
+            self.target.handle(record)
+
+
+def log_to_gunicorn(app: Any) -> None:
+    """Send the app's records and the framework's to gunicorn's error log.
+
+    gunicorn writes its own records (``gunicorn.error``) to ``--error-logfile``
+    in its format; the records of ``app.logger`` and of the ``framework``
+    logger go the same way, at gunicorn's log level. The handlers are looked
+    up at each record, so a log file reopened by gunicorn (SIGUSR1, SIGHUP)
+    is followed.
+    """
+    target = logging.getLogger("gunicorn.error")
+    if not target.handlers:
+        return  # not under a running gunicorn: nothing to hand records to
+    names = ["framework"]
+    if _is_app(app):
+        names.append(app.logger.name)
+    for name in names:
+        logger = logging.getLogger(name)
+        if not any(isinstance(handler, _Forward) for handler in logger.handlers):
+            logger.addHandler(_Forward(target))
+        if logger.level == logging.NOTSET:
+            logger.setLevel(target.level)
 
 
 def load_dotenv(spec: str) -> str | None:
@@ -286,10 +368,95 @@ def serve(args: argparse.Namespace) -> int:
                 self.cfg.set("control_socket_disable", True)
 
         def load(self) -> Any:
+            log_to_gunicorn(app)
             return app
 
+    print(workers_message(args.workers, args.threads), flush=True)
     Server().run()
     return 0
+
+
+#: Where the docs explain why workers do not share module-level data.
+WORKERS_DOCS = "docs/deployment.md#workers-do-not-share-memory"
+
+
+def workers_message(workers: int, threads: int = 1) -> str:
+    """Say how many worker processes ``framework serve`` starts, and what that means."""
+    each = f", {threads} threads each" if threads > 1 else ""
+    if workers == 1:
+        return f"1 worker process{each}"
+    return (
+        f"{workers} worker processes{each}; each has its own memory: module-level "
+        f"data (a dict, a cache, a counter) is not shared between them (see {WORKERS_DOCS})"
+    )
+
+
+def shell(args: argparse.Namespace) -> int:
+    """``framework shell``: Python, with the app and a test client at hand."""
+    app = _framework_app(args)
+    namespace = shell_namespace(app)
+    if args.code is not None:
+        try:
+            exec(compile(args.code, "<framework shell -c>", "exec"), namespace)
+        except SystemExit as stop:
+            if stop.code is None or isinstance(stop.code, int):
+                return stop.code or 0
+            print(stop.code, file=sys.stderr)
+            return 1
+        except Exception:
+            traceback.print_exc()
+            return 1
+        return 0
+    import code
+
+    try:
+        import readline  # noqa: F401  (line editing and history in the interpreter)
+        import rlcompleter  # noqa: F401
+    except ImportError:  # pragma: no cover (Windows)
+        pass
+    banner = (
+        f"Python {sys.version.split()[0]}, framework shell for {args.app}\n"
+        f"ready: {', '.join(namespace)}"
+    )
+    code.interact(banner=banner, local=namespace, exitmsg="")
+    return 0
+
+
+def shell_namespace(app: Any) -> dict[str, Any]:
+    """Return the names ``framework shell`` starts with: app, client, url_for, explain."""
+    from .explain import Explanation
+    from .explain import explain as explain_on
+
+    def explain(method: str, path: str) -> Explanation:
+        """How the app's router answers ``method path``, step by step."""
+        return explain_on(app.router, method.upper(), path)
+
+    return {
+        "app": app,
+        "client": app.test_client(),
+        "url_for": app.url_for,
+        "explain": explain,
+    }
+
+
+def app_command(args: argparse.Namespace) -> int:
+    """``framework command``: list the app's commands, or run one."""
+    from .commands import list_commands
+
+    app = _framework_app(args)
+    commands = app.commands
+    if args.command_name is None:
+        if not commands:
+            print(f"{args.app} has no commands: add one with @app.command()")
+        else:
+            print(list_commands(commands))
+        return 0
+    chosen = commands.get(args.command_name)
+    if chosen is None:
+        known = f"; it has {', '.join(commands)}" if commands else "; it has none"
+        raise CommandError(f"{args.app} has no command {args.command_name!r}{known}")
+    status: int = chosen.run(args.arguments, prog=f"framework command {args.app} {chosen.name}")
+    return status
 
 
 def routes(args: argparse.Namespace) -> int:
@@ -506,6 +673,33 @@ def _parser() -> argparse.ArgumentParser:
         help="seconds a worker gets to finish its requests on shutdown (default 30)",
     )
     sub.add_argument("--access-log", action="store_true", help="log each request to stdout")
+
+    sub = command(
+        "shell",
+        shell,
+        "Start Python with app, a test client, url_for and explain ready.",
+        "framework shell example_app -c 'print(client.get(\"/about\").status)'",
+    )
+    sub.add_argument(
+        "-c",
+        dest="code",
+        metavar="CODE",
+        help="run CODE with those names, instead of the interactive interpreter, and exit",
+    )
+
+    sub = command(
+        "command",
+        app_command,
+        "List the app's commands (@app.command()), or run one with its arguments.",
+        "framework command example_app init-db",
+    )
+    sub.add_argument("command_name", metavar="NAME", nargs="?", help="the command to run")
+    sub.add_argument(
+        "arguments",
+        metavar="ARGS",
+        nargs=argparse.REMAINDER,
+        help="its arguments and options (NAME --help lists them)",
+    )
 
     sub = command(
         "routes",

@@ -40,6 +40,8 @@ class HTTPError(Exception):
         self.detail = detail
         #: Extra response headers, such as ``Allow`` for a 405.
         self.headers: dict[str, str] = dict(headers or {})
+        #: For the 500 made for an unhandled exception: that exception.
+        self.original: BaseException | None = None
 
     @property
     def reason(self) -> str:

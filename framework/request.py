@@ -29,7 +29,7 @@ import secrets
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from io import BytesIO
-from types import MappingProxyType
+from types import MappingProxyType, SimpleNamespace
 from typing import IO, TYPE_CHECKING, Any, Generic, Protocol, TypeVar, overload
 from urllib.parse import quote, unquote_plus
 
@@ -247,6 +247,15 @@ class Request:
 
     def __repr__(self) -> str:
         return f"<Request {self.method} {self.environ.get('PATH_INFO', '')!r}>"
+
+    @cached
+    def state(self) -> SimpleNamespace:
+        """Per-request storage for hooks and views: ``request.state.user = user``.
+
+        A namespace that starts empty, made on first use (a request that does
+        not use it does not pay for it) and thrown away with the request.
+        """
+        return SimpleNamespace()
 
     @cached
     def path(self) -> str:

@@ -123,20 +123,14 @@ def run_gunicorn(
     settings from there). ``workers=None`` leaves the number and kind of workers
     to a config file given in ``extra_args`` (``-c FILE``).
     """
-    with (
-        socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener,
-        tempfile.TemporaryFile() as log,
-    ):
-        # Port 0: the OS picks a free port. gunicorn inherits this very socket
-        # (--bind fd://N), so no other process can take the port in between.
-        listener.bind((HOST, 0))
-        port = int(listener.getsockname()[1])
-        cmd = [
+
+    def command(fd: int) -> list[str]:
+        return [
             sys.executable,
             "-m",
             "gunicorn",
             "--bind",
-            f"fd://{listener.fileno()}",
+            f"fd://{fd}",
             *(["--workers", str(workers), "--worker-class", "sync"] if workers else []),
             "--no-control-socket",  # would otherwise create ~/.gunicorn/gunicorn.ctl
             "--graceful-timeout",
@@ -146,6 +140,48 @@ def run_gunicorn(
             *extra_args,
             app_spec,
         ]
+
+    with _serve_on_free_port(command, env) as srv:
+        yield srv
+
+
+@contextmanager
+def run_framework_serve(
+    app_spec: str, *extra_args: str, env: dict[str, str] | None = None
+) -> Iterator[Server]:
+    """Serve ``app_spec`` with ``framework serve`` (gunicorn in-process) on a free port."""
+
+    def command(fd: int) -> list[str]:
+        return [
+            sys.executable,
+            "-m",
+            "framework",
+            "serve",
+            app_spec,
+            "--bind",
+            f"fd://{fd}",
+            "--graceful-timeout",
+            "5",
+            *extra_args,
+        ]
+
+    with _serve_on_free_port(command, env) as srv:
+        yield srv
+
+
+@contextmanager
+def _serve_on_free_port(
+    command: Callable[[int], list[str]], env: dict[str, str] | None
+) -> Iterator[Server]:
+    with (
+        socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener,
+        tempfile.TemporaryFile() as log,
+    ):
+        # Port 0: the OS picks a free port. gunicorn inherits this very socket
+        # (--bind fd://N), so no other process can take the port in between.
+        listener.bind((HOST, 0))
+        port = int(listener.getsockname()[1])
+        cmd = command(listener.fileno())
         proc = subprocess.Popen(
             cmd,
             cwd=ROOT,

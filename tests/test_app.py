@@ -568,7 +568,8 @@ def test_500_handler_gets_the_original_exception(
 ) -> None:
     @app.errorhandler(500)
     def server_error(request: Request, error: HTTPError) -> tuple[str, int]:
-        return f"sorry ({type(error.__cause__).__name__})", 500
+        assert error.original is error.__cause__
+        return f"sorry ({type(error.original).__name__})", 500
 
     @app.get("/boom")
     def boom(request: Request) -> str:
@@ -576,6 +577,22 @@ def test_500_handler_gets_the_original_exception(
 
     with caplog.at_level(logging.CRITICAL, logger="framework"):
         assert app.test_client().get("/boom").data == b"sorry (KeyError)"
+
+
+def test_an_http_error_raised_by_a_view_has_no_original(app: App) -> None:
+    seen: list[object] = []
+
+    @app.errorhandler(500)
+    def server_error(request: Request, error: HTTPError) -> tuple[str, int]:
+        seen.append(error.original)
+        return "sorry", 500
+
+    @app.get("/boom")
+    def boom(request: Request) -> str:
+        raise HTTPError(500)
+
+    assert app.test_client().get("/boom").status_code == 500
+    assert seen == [None]
 
 
 def test_failing_error_handler_gives_a_plain_500(
@@ -835,3 +852,61 @@ def test_a_router_with_a_mount_is_included_under_its_prefix(app: App) -> None:
     app.include(legacy, prefix="/v1")
     assert [route.pattern for route in app.routes] == ["/v1/old"]
     assert app.test_client().get("/v1/old/a").text == "GET '/v1/old' '/a'"
+
+
+def test_run_serves_the_app_with_the_development_server(
+    app: App, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    calls: list[dict[str, object]] = []
+
+    def fake_run_simple(host: str, port: int, served: object, **options: object) -> None:
+        calls.append({"host": host, "port": port, "app": served, **options})
+
+    monkeypatch.setattr("werkzeug.serving.run_simple", fake_run_simple)
+    app.run()
+    assert calls == [
+        {
+            "host": "127.0.0.1",
+            "port": 8000,
+            "app": app,
+            "use_reloader": False,
+            "use_debugger": False,
+            "threaded": True,
+        }
+    ]
+    assert capsys.readouterr().out == (
+        f"Serving {app.import_name} at http://127.0.0.1:8000/ (press CTRL+C to quit)\n"
+    )
+    assert not app.config.get("DEBUG")
+
+
+def test_run_with_debug_serves_the_debugger_and_the_inspector(
+    app: App, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from framework.inspector import Inspector
+
+    calls: list[dict[str, object]] = []
+
+    def fake_run_simple(host: str, port: int, served: object, **options: object) -> None:
+        calls.append({"host": host, "port": port, "app": served, **options})
+
+    monkeypatch.setattr("werkzeug.serving.run_simple", fake_run_simple)
+    app.run(host="::1", port=5005, debug=True, reload=True)
+    [call] = calls
+    served = call.pop("app")
+    assert isinstance(served, Inspector) and served.app is app
+    assert call == {
+        "host": "::1",
+        "port": 5005,
+        "use_reloader": True,
+        "use_debugger": True,
+        "threaded": True,
+    }
+    assert app.config["DEBUG"] is True
+    assert "http://[::1]:5005/_framework/" in capsys.readouterr().out
+
+
+def test_run_refuses_debug_on_a_public_address(app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("werkzeug.serving.run_simple", lambda *args, **kwargs: None)
+    with pytest.raises(ValueError, match=r"refusing --debug on 0\.0\.0\.0"):
+        app.run(host="0.0.0.0", debug=True)

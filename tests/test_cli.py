@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import http.client
+import io
 import json
+import logging
 import os
 import re
 import shlex
@@ -17,9 +19,10 @@ from pathlib import Path
 
 import pytest
 from gunicorn.app.base import BaseApplication
+from servers import request, run_framework_serve, wait_for
 
 from framework import App
-from framework.cli import main, served_app
+from framework.cli import configure_dev_logging, main, served_app, workers_message
 from framework.inspector import Inspector
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -588,6 +591,7 @@ def test_serve_runs_gunicorn_and_stops_on_sigterm(tmp_path: Path) -> None:
     text = log.read_text()
     assert status == 0, text
     assert "Starting gunicorn" in text
+    assert "2 worker processes; each has its own memory" in text
     assert '"GET /about HTTP/1.1" 200' in text  # the access log
     assert "Shutting down: Master" in text
     assert list(home.iterdir()) == []  # no control socket left in the home folder
@@ -890,3 +894,177 @@ def test_serve_never_loads_a_dotenv_file(
     [app] = served
     assert isinstance(app, App)
     assert app.config["SECRET_KEY"] is None
+
+
+def test_app_logger_is_named_after_the_app() -> None:
+    app = App("some_package.web")
+    assert isinstance(app.logger, logging.Logger)
+    assert app.logger is logging.getLogger("some_package.web")
+
+
+def test_run_shows_info_records_on_the_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    root = logging.getLogger()
+    monkeypatch.setattr(root, "handlers", [])
+    monkeypatch.setattr(root, "level", root.level)
+    stream = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", stream)
+    configure_dev_logging()
+    [handler] = root.handlers
+    App("logging_app").logger.info("hello %s", "there")
+    logging.getLogger("logging_app").debug("not shown")
+    assert re.fullmatch(r"\S+ \S+ INFO logging_app: hello there\n", stream.getvalue())
+    assert isinstance(handler, logging.StreamHandler)
+
+
+def test_run_leaves_configured_logging_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    root = logging.getLogger()
+    mine = logging.NullHandler()
+    monkeypatch.setattr(root, "handlers", [mine])
+    monkeypatch.setattr(root, "level", logging.ERROR)
+    configure_dev_logging()
+    assert root.handlers == [mine]
+    assert root.level == logging.ERROR
+
+
+def test_serve_writes_the_apps_records_to_gunicorns_error_log() -> None:
+    with run_framework_serve("logging_app", "--workers", "1") as server:
+        assert request(server, "GET", "/").body == b"ok"
+        assert request(server, "GET", "/boom").status == 500
+        wait_for(lambda: "the view failed" in server.output(), "the logged exception")
+        text = server.output()
+    stamp = r"\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d{4}\] \[\d+\]"
+    assert re.search(stamp + r" \[INFO\] Booting worker", text), text
+    assert re.search(stamp + r" \[INFO\] hello from the view at /\n", text), text
+    assert re.search(stamp + r" \[ERROR\] unhandled exception for GET /boom", text), text
+    assert "RuntimeError: the view failed" in text
+
+
+def test_shell_runs_code_with_the_app_a_client_url_for_and_explain(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code = (
+        "print(app is __import__('example_app').app)\n"
+        "print(client.get('/about').status_code)\n"
+        "print(url_for('about'))\n"
+        "print(explain('get', '/about').outcome.route.name)"
+    )
+    assert run_main(capsys, "shell", "example_app", "-c", code) == (
+        0,
+        "True\n200\n/about\nabout\n",
+        "",
+    )
+
+
+def test_shell_code_that_fails_shows_the_traceback_and_exits_1(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    status, out, err = run_main(capsys, "shell", "example_app", "-c", "1 / 0")
+    assert (status, out) == (1, "")
+    assert "ZeroDivisionError" in err and '"<framework shell -c>"' in err
+    assert run_main(capsys, "shell", "example_app", "-c", "raise SystemExit(3)")[0] == 3
+
+
+def test_shell_is_an_interactive_interpreter(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "framework", "shell", "example_app"],
+        cwd=ROOT,
+        input=b"print(url_for('about'), client.get('/about').status_code)\n",
+        capture_output=True,
+        timeout=30,
+        check=True,
+    )
+    assert b"/about 200" in done.stdout
+    assert b"ready: app, client, url_for, explain" in done.stderr
+
+
+COMMANDS_APP = """
+from framework import App
+
+app = App(__name__)
+
+@app.command()
+def add_user(name: str, admin: bool = False, quota: int = 100) -> int:
+    '''Add a user to the database.
+
+    With --admin, an administrator.
+    '''
+    print(f"{name} admin={admin} quota={quota}")
+    return 3 if admin else 0
+
+@app.command("purge")
+def delete_old_links() -> None:
+    '''Delete old links.'''
+    print("purged")
+"""
+
+
+def test_command_lists_the_apps_commands(
+    capsys: pytest.CaptureFixture[str], in_folder: Path
+) -> None:
+    (in_folder / "commands_app.py").write_text(COMMANDS_APP, encoding="utf-8")
+    assert run_main(capsys, "command", "commands_app") == (
+        0,
+        "add-user  Add a user to the database.\npurge     Delete old links.\n",
+        "",
+    )
+
+
+def test_command_runs_one_with_its_arguments_and_exit_status(
+    capsys: pytest.CaptureFixture[str], in_folder: Path
+) -> None:
+    (in_folder / "commands_app.py").write_text(COMMANDS_APP, encoding="utf-8")
+    assert run_main(capsys, "command", "commands_app", "purge") == (0, "purged\n", "")
+    assert run_main(capsys, "command", "commands_app", "add-user", "ada", "--quota", "5") == (
+        0,
+        "ada admin=False quota=5\n",
+        "",
+    )
+    status, out, _ = run_main(capsys, "command", "commands_app", "add-user", "bob", "--admin")
+    assert (status, out) == (3, "bob admin=True quota=100\n")
+    with pytest.raises(SystemExit):
+        main(["command", "commands_app", "add-user", "--help"])
+    help_text = capsys.readouterr().out
+    assert help_text.startswith("usage: framework command commands_app add-user [-h] [--admin]")
+    assert "With --admin, an administrator." in help_text
+
+
+def test_command_unknown_name_is_one_line_and_exit_2(
+    capsys: pytest.CaptureFixture[str], in_folder: Path
+) -> None:
+    (in_folder / "commands_app.py").write_text(COMMANDS_APP, encoding="utf-8")
+    assert run_main(capsys, "command", "commands_app", "nope") == (
+        2,
+        "",
+        "framework command: error: commands_app has no command 'nope'; it has add-user, purge\n",
+    )
+
+
+def test_the_example_app_creates_its_database_with_a_command(tmp_path: Path) -> None:
+    database = tmp_path / "instance" / "links.sqlite3"
+    done = subprocess.run(
+        [sys.executable, "-m", "framework", "command", "example_app", "init-db"],
+        cwd=ROOT,
+        env={**os.environ, "SHORTENER_DATABASE": str(database)},
+        capture_output=True,
+        timeout=30,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == f"database ready: {database}\n".encode()
+    assert database.exists()
+
+
+def test_serve_says_how_many_workers_and_that_they_share_no_memory(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert workers_message(1) == "1 worker process"
+    assert workers_message(1, threads=4) == "1 worker process, 4 threads each"
+    assert workers_message(3) == (
+        "3 worker processes; each has its own memory: module-level data (a dict, a cache, "
+        "a counter) is not shared between them "
+        "(see docs/deployment.md#workers-do-not-share-memory)"
+    )
+    anchors = re.findall(r"^#+ (.+)$", (ROOT / "docs" / "deployment.md").read_text(), re.M)
+    assert "Workers do not share memory" in anchors
+    monkeypatch.setattr(BaseApplication, "run", lambda server: None)
+    status, out, _ = run_main(capsys, "serve", "example_app", "--workers", "2")
+    assert (status, out) == (0, workers_message(2) + "\n")

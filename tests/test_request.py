@@ -504,3 +504,35 @@ def test_text_does_not_read_escapes_for_a_client(charset: str) -> None:
         "wsgi.input": __import__("io").BytesIO(b"\\\\n\\x00"[:4]),
     }
     assert Request(environ).text == "\\\\n\\x00"[:4]
+
+
+def test_state_is_made_on_first_use_and_lives_for_one_request(app: App) -> None:
+    request = Request(EnvironBuilder().get_environ())
+    assert "state" not in vars(request)
+    assert vars(request.state) == {}
+    request.state.user = "ada"
+    assert request.state.user == "ada"
+
+    @app.before_request
+    def who(request: Request) -> None:
+        request.state.user = request.query.get("user", "nobody")
+
+    @app.get("/me")
+    def me(request: Request) -> str:
+        return request.state.user  # type: ignore[no-any-return]
+
+    client = app.test_client()
+    assert client.get("/me?user=ada").data == b"ada"
+    assert client.get("/me").data == b"nobody"
+
+
+def test_a_request_that_does_not_use_state_does_not_make_it(app: App) -> None:
+    requests: list[Request] = []
+
+    @app.get("/")
+    def index(request: Request) -> str:
+        requests.append(request)
+        return "ok"
+
+    app.test_client().get("/")
+    assert "state" not in vars(requests[0])
