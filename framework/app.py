@@ -98,6 +98,7 @@ class App(HookRegistry, RouteDecorators):
         #: The app's routing table.
         self.router = Router()
         self.router.hooks.owner = "the app"
+        self.router.is_site = True
         #: The app's hooks and error handlers, which apply to every request:
         #: those of its routing table.
         self.hooks = self.router.hooks
