@@ -44,6 +44,7 @@ from .converters import Converter
 from .decorators import RouteDecorators
 from .hooks import HookRegistry, Scopes, find_handler, find_status_handler
 from .names import function_name
+from .pointers import AppNames
 from .request import Request, cached
 from .response import BadHeaderValue, Response, UnsafeRedirect, add_vary, redirect
 from .returns import make_response
@@ -73,7 +74,7 @@ _PATH_SAFE = "/!$&'()*+,;=:@"
 _BUILT_IN_HEADERS = ResponseHeaderPolicy({})
 
 
-class App(HookRegistry, RouteDecorators):
+class App(HookRegistry, RouteDecorators, AppNames):
     """A web application: a routing table plus hooks, error handlers and config.
 
     ``App(__name__)`` is the WSGI application too: hand it to any WSGI

@@ -42,6 +42,7 @@ from werkzeug.sansio.http import parse_cookie
 from werkzeug.sansio.utils import get_current_url, get_host
 
 from .errors import HTTPError
+from .pointers import RequestNames, request_module_name
 
 if TYPE_CHECKING:
     from .routing import Route
@@ -216,7 +217,7 @@ def environ_key(name: str) -> str:
     return "HTTP_" + key
 
 
-class Request:
+class Request(RequestNames):
     """One HTTP request: method, path, version, headers and body, read lazily."""
 
     #: The route that matched, once routing has run.
@@ -661,3 +662,8 @@ def _literal(value: Any) -> str:
     if isinstance(value, str) and '"' not in value and text[0] == "'":
         return f'"{text[1:-1]}"'
     return text if len(text) <= 40 else "..."
+
+
+def __getattr__(name: str) -> Any:
+    """Answer ``from framework import request; request.args`` with what to write instead."""
+    request_module_name(name, Request)

@@ -504,3 +504,37 @@ def test_text_does_not_read_escapes_for_a_client(charset: str) -> None:
         "wsgi.input": __import__("io").BytesIO(b"\\\\n\\x00"[:4]),
     }
     assert Request(environ).text == "\\\\n\\x00"[:4]
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        pytest.param("args", "Request has no args (Flask's); use request.query", id="args"),
+        pytest.param(
+            "get_json",
+            "Request has no get_json (Flask's); use request.json, the parsed body "
+            "(a property, not a method)",
+            id="get_json",
+        ),
+        pytest.param(
+            "view_args", "Request has no view_args (Flask's); use request.path_params", id="view"
+        ),
+    ],
+)
+def test_flask_names_of_the_request_say_what_to_use(name: str, message: str) -> None:
+    request = Request(EnvironBuilder("/?q=1").get_environ())
+    with pytest.raises(AttributeError) as caught:
+        getattr(request, name)
+    assert str(caught.value) == message
+    assert not hasattr(request, name)
+    assert request.query["q"] == "1"
+
+
+def test_request_get_json_in_a_view_is_a_500_that_says_use_request_json(app: App) -> None:
+    @app.post("/")
+    def create(request: Request) -> Any:
+        return request.get_json()  # type: ignore[misc]
+
+    app.config["PROPAGATE_EXCEPTIONS"] = True
+    with pytest.raises(AttributeError, match=r"^Request has no get_json \(Flask's\); use request"):
+        app.test_client().post("/", json={})
