@@ -19,20 +19,30 @@ The public names live here; each comes from the module that does one job::
     templating.py  render and render_string, with Jinja2
     sessions.py    signed-cookie sessions, flash and get_flashed_messages
     static.py      static files
-    names.py       how messages name views, hooks and handlers
+    names.py       how messages name views, hooks and handlers; signatures.py checks
+                   them when registered; pointers.py answers Flask's names
     trace.py       one exchange as on the wire; inspector.py the last ones, in a browser
 """
+
+from typing import NoReturn
 
 from .app import App
 from .config import Config
 from .converters import Converter
 from .errors import HTTPError, abort
+from .pointers import package_name
 from .redirects import UnsafeRedirect, redirect, safe_redirect
 from .request import Request
 from .response import Response
 from .routing import Route, Router
 from .sessions import flash, get_flashed_messages
 from .templating import render, render_string
+
+
+def __getattr__(name: str) -> NoReturn:
+    """Answer the Flask names (``jsonify``, ``Blueprint``, ...) with what to use here."""
+    package_name(name)
+
 
 __all__ = [
     "App",

@@ -45,6 +45,7 @@ from .converters import Converter
 from .decorators import RouteDecorators
 from .hooks import HookRegistry, Scopes, find_handler, find_status_handler
 from .names import function_name
+from .pointers import AppNames
 from .redirects import UnsafeRedirect, redirect
 from .request import Request, cached
 from .response import BadHeaderValue, Response, add_vary
@@ -75,7 +76,7 @@ _PATH_SAFE = "/!$&'()*+,;=:@"
 _BUILT_IN_HEADERS = ResponseHeaderPolicy({})
 
 
-class App(HookRegistry, RouteDecorators):
+class App(HookRegistry, RouteDecorators, AppNames):
     """A web application: a routing table plus hooks, error handlers and config.
 
     ``App(__name__)`` is the WSGI application too: hand it to any WSGI
@@ -104,6 +105,7 @@ class App(HookRegistry, RouteDecorators):
         #: The app's routing table.
         self.router = Router()
         self.router.hooks.owner = "the app"
+        self.router.is_site = True
         #: The app's hooks and error handlers, which apply to every request:
         #: those of its routing table.
         self.hooks = self.router.hooks

@@ -25,6 +25,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from .errors import HTTPError
+from .signatures import check_hook
 
 BeforeHook = Callable[..., Any]
 AfterHook = Callable[..., Any]
@@ -96,11 +97,13 @@ class HookRegistry:
 
     def before_request(self, hook: F) -> F:
         """Run ``hook(request)`` before each view here; a non-None return answers instead."""
+        check_hook(hook, "before_request hook", ("request",))
         self.hooks.before.append(hook)
         return hook
 
     def after_request(self, hook: F) -> F:
         """Run ``hook(request, response)`` on each response here; it returns the response."""
+        check_hook(hook, "after_request hook", ("request", "response"))
         self.hooks.after.append(hook)
         return hook
 
@@ -119,6 +122,7 @@ class HookRegistry:
             )
 
         def register(handler: F) -> F:
+            check_hook(handler, f"errorhandler({key!r})", ("request", "error"))
             if key in table:
                 raise ValueError(f"errorhandler({key!r}) is registered twice")
             table[key] = handler

@@ -22,6 +22,7 @@ asks for it.
 from __future__ import annotations
 
 import codecs
+import functools
 import json
 import logging
 import math
@@ -30,7 +31,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from io import BytesIO
 from types import MappingProxyType, SimpleNamespace
-from typing import IO, TYPE_CHECKING, Any, Generic, Protocol, TypeVar, overload
+from typing import IO, TYPE_CHECKING, Any, Generic, ParamSpec, Protocol, TypeVar, overload
 from urllib.parse import quote, unquote_plus
 
 from werkzeug.datastructures import FileStorage, ImmutableMultiDict, MultiDict
@@ -41,6 +42,7 @@ from werkzeug.sansio.http import parse_cookie
 from werkzeug.sansio.utils import get_current_url, get_host
 
 from .errors import HTTPError
+from .pointers import RequestNames, request_module_name
 
 if TYPE_CHECKING:
     from .routing import Route
@@ -50,6 +52,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger("framework")
 
 T = TypeVar("T")
+P = ParamSpec("P")
+R = TypeVar("R")
 
 _READ_SIZE = 64 * 1024
 
@@ -213,7 +217,7 @@ def environ_key(name: str) -> str:
     return "HTTP_" + key
 
 
-class Request:
+class Request(RequestNames):
     """One HTTP request: method, path, version, headers and body, read lazily."""
 
     #: The route that matched, once routing has run.
@@ -629,3 +633,46 @@ def _finite_float(text: str) -> float:
     if math.isinf(value):
         raise ValueError(f"the number {text[:40]} is too large")
     return value
+
+
+def needs_request(usage: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Make a helper that takes the request first say so when it is called without it.
+
+    ``flash("Welcome")`` would otherwise fail with Python's own message about
+    a missing argument, or deep inside with a ``str`` that has no session.
+    ``usage`` is how the helper is called, ``"flash(request, message)"``; the
+    message repeats the call with the request put first.
+    """
+
+    def decorate(function: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(function)
+        def checked(*args: P.args, **kwargs: P.kwargs) -> R:
+            first = args[0] if args else kwargs.get("request")
+            if not isinstance(first, Request):
+                raise TypeError(
+                    f"{usage}: pass the request first, "
+                    f"{function.__name__}({_arguments(['request', *map(_literal, args)], kwargs)})"
+                )
+            return function(*args, **kwargs)
+
+        return checked
+
+    return decorate
+
+
+def _arguments(positional: list[str], keywords: Mapping[str, Any]) -> str:
+    named = [f"{name}={_literal(value)}" for name, value in keywords.items() if name != "request"]
+    return ", ".join([*positional, *named])
+
+
+def _literal(value: Any) -> str:
+    """Write ``value`` as a call would: strings in double quotes when they can be."""
+    text = repr(value)
+    if isinstance(value, str) and '"' not in value and text[0] == "'":
+        return f'"{text[1:-1]}"'
+    return text if len(text) <= 40 else "..."
+
+
+def __getattr__(name: str) -> Any:
+    """Answer ``from framework import request; request.args`` with what to write instead."""
+    request_module_name(name, Request)

@@ -51,6 +51,7 @@ from .routes import NotFound as NotFound
 from .routes import Outcome as Outcome
 from .routes import Route as Route
 from .routes import View as View
+from .signatures import ViewSignatureError, view_problem
 from .tree import Node as Node
 from .tree import split_path as split_path
 from .tree import takes_empty
@@ -177,6 +178,9 @@ class Router(HookRegistry, RouteDecorators):
         # dict lookup finds them without a walk.
         self._static_paths: dict[str, Node] = {}
         self._included_in: str | None = None
+        #: True for an app's own table (``App`` sets it): no prefix will be put
+        #: before its routes, so a view must need no parameter its pattern lacks.
+        self.is_site = False
         #: This router's hooks and error handlers (see ``framework.hooks``).
         self.hooks = Hooks(f"router {name!r}" if name else "an unnamed router")
         self._own_scopes: Scopes = (self.hooks,)
@@ -316,6 +320,11 @@ class Router(HookRegistry, RouteDecorators):
         """Refuse a route that can't be added, before anything is changed."""
         if not route.name:
             raise RouteError(f"route {route.pattern!r}: give it a name with name=...")
+        if not isinstance(route, Mount):  # a mount takes a WSGI app, not a view
+            names = [part[0] for part in route.url_parts if not isinstance(part, str)]
+            problem = view_problem(route.view, route.pattern, names, complete=self.is_site)
+            if problem is not None:
+                raise ViewSignatureError(problem)
         other = self._by_name.get(route.name)
         if other is not None:
             raise RouteError(

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from werkzeug.http import dump_cookie
 
+from .request import needs_request
 from .response import Response, add_vary
 
 if TYPE_CHECKING:
@@ -353,6 +354,7 @@ class _CompactJSON:
         return json.loads(text)
 
 
+@needs_request("flash(request, message)")
 def flash(request: Request, message: str, category: str = "message") -> None:
     """Keep ``message`` in the session for the next page to show once.
 
@@ -362,6 +364,7 @@ def flash(request: Request, message: str, category: str = "message") -> None:
     request.session[_FLASHES] = [*flashes, [category, message]]
 
 
+@needs_request("get_flashed_messages(request)")
 def get_flashed_messages(
     request: Request, with_categories: bool = False, category_filter: Iterable[str] = ()
 ) -> list[Any]:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import functools
 from typing import TYPE_CHECKING, Any
 
+from .request import needs_request
 from .response import HTML, Response
 from .sessions import get_flashed_messages
 
@@ -47,6 +48,7 @@ def create_environment(template_folder: str, *, auto_reload: bool = False) -> ji
     )
 
 
+@needs_request("render(request, template, **context)")
 def render(request: Request, template: str, /, **context: Any) -> Response:
     """Render the template file ``template`` with ``context`` into an HTML response."""
     import jinja2
@@ -58,6 +60,7 @@ def render(request: Request, template: str, /, **context: Any) -> Response:
         raise _explain_not_found(environment, error) from error
 
 
+@needs_request("render_string(request, source, **context)")
 def render_string(request: Request, source: str, /, **context: Any) -> Response:
     """Render a template given as text (autoescaped as HTML) into an HTML response."""
     return _fill(request, _environment(request).from_string(source), context)

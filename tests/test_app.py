@@ -910,3 +910,87 @@ def test_run_refuses_debug_on_a_public_address(app: App, monkeypatch: pytest.Mon
     monkeypatch.setattr("werkzeug.serving.run_simple", lambda *args, **kwargs: None)
     with pytest.raises(ValueError, match=r"refusing --debug on 0\.0\.0\.0"):
         app.run(host="0.0.0.0", debug=True)
+
+
+@pytest.mark.parametrize(
+    ("code", "error", "message"),
+    [
+        pytest.param(
+            "from framework import jsonify",
+            ImportError,
+            "framework has no jsonify (Flask's); return a dict or list from the view: "
+            "it is sent as JSON",
+            id="from-framework-import-jsonify",
+        ),
+        pytest.param(
+            "import framework; framework.render_template",
+            AttributeError,
+            "framework has no render_template (Flask's); "
+            "use framework.render(request, template, **context)",
+            id="framework-dot-render-template",
+        ),
+        pytest.param(
+            "from framework import Blueprint",
+            ImportError,
+            "framework has no Blueprint (Flask's); "
+            'use framework.Router(name="...") and app.include(router, prefix="/...")',
+            id="blueprint",
+        ),
+        pytest.param(
+            "from framework import request; request.args",
+            AttributeError,
+            "framework.request is a module, not the current request: a view gets the "
+            "request as its first argument, def view(request): ..., and reads request.query",
+            id="the-request-module",
+        ),
+        pytest.param(
+            "from framework import request; request.method",
+            AttributeError,
+            "framework.request is a module, not the current request: a view gets the "
+            "request as its first argument, def view(request): ..., and reads request.method",
+            id="the-request-module-method",
+        ),
+    ],
+)
+def test_flask_names_say_what_to_use_here(code: str, error: type[Exception], message: str) -> None:
+    with pytest.raises(error) as caught:
+        exec(code, {})
+    assert str(caught.value) == message
+
+
+def test_other_missing_names_fail_as_python_says() -> None:
+    import framework
+    import framework.request
+
+    assert not hasattr(framework, "jsonify")
+    assert not hasattr(framework.request, "args")
+    with pytest.raises(AttributeError, match=r"^module 'framework' has no attribute 'nope'$"):
+        framework.nope  # noqa: B018
+    with pytest.raises(ImportError, match=r"^cannot import name 'nope' from 'framework'"):
+        exec("from framework import nope", {})
+
+
+def test_flask_attributes_of_the_app_point_at_its_config(app: App) -> None:
+    with pytest.raises(AttributeError) as caught:
+        app.secret_key = "k"
+    assert str(caught.value) == 'app.secret_key = ...: set app.config["SECRET_KEY"] instead'
+    with pytest.raises(AttributeError) as caught:
+        app.debug = True
+    assert str(caught.value) == 'app.debug = ...: set app.config["DEBUG"] instead'
+    with pytest.raises(AttributeError) as caught:
+        app.secret_key  # noqa: B018
+    assert str(caught.value) == 'App has no secret_key (Flask\'s); use app.config["SECRET_KEY"]'
+    with pytest.raises(AttributeError) as caught:
+        app.testing = True
+    assert str(caught.value) == (
+        'app.testing = ...: use app.test_client(); app.config["PROPAGATE_EXCEPTIONS"] = True '
+        "lets a view's exception reach the test"
+    )
+    assert app.config["SECRET_KEY"] is None
+    assert not hasattr(app, "secret_key")
+
+
+def test_other_attributes_of_the_app_can_be_set(app: App) -> None:
+    app.links = {"home": "/"}  # type: ignore[attr-defined]
+    app.template_folder = "pages"
+    assert (app.links, app.template_folder) == ({"home": "/"}, "pages")  # type: ignore[attr-defined]

@@ -266,3 +266,54 @@ def test_router_error_handler_keys_are_checked() -> None:
     router.errorhandler(KeyError)(lambda request, error: "x")
     with pytest.raises(ValueError, match="registered twice"):
         router.errorhandler(KeyError)(lambda request, error: "y")
+
+
+def forgot_request() -> None:
+    return None
+
+
+def forgot_response(request: Any) -> Any:
+    return None
+
+
+def needs_more(request: Any, error: Any, extra: Any) -> Any:
+    return None
+
+
+def test_hooks_and_handlers_that_cannot_be_called_are_refused_at_registration(
+    app: App,
+) -> None:
+    with pytest.raises(TypeError) as caught:
+        app.before_request(forgot_request)
+    assert str(caught.value) == (
+        f"before_request hook {__name__}:forgot_request must be "
+        "def forgot_request(request): ... (it does not take request)"
+    )
+    with pytest.raises(TypeError) as caught:
+        app.after_request(forgot_response)
+    assert str(caught.value) == (
+        f"after_request hook {__name__}:forgot_response must be "
+        "def forgot_response(request, response): ... (it does not take response)"
+    )
+    with pytest.raises(TypeError) as caught:
+        Router(name="api").errorhandler(404)(needs_more)
+    assert str(caught.value) == (
+        f"errorhandler(404) {__name__}:needs_more must be "
+        "def needs_more(request, error): ... (it also needs extra, which nothing passes)"
+    )
+    with pytest.raises(TypeError) as caught:
+        app.errorhandler(ValueError)(lambda: None)
+    assert str(caught.value).endswith(
+        "must be def handler(request, error): ... (it does not take request, error)"
+    )
+    assert app.hooks.before == app.hooks.after == []
+    assert app.hooks.exception_handlers == {}
+
+
+def test_hooks_with_any_names_defaults_or_no_signature_are_accepted(app: App) -> None:
+    app.before_request(lambda req, *rest: None)
+    app.after_request(lambda request, response, extra=None: response)
+    app.errorhandler(404)(lambda request, error, **options: Response("gone", status=404))
+    app.before_request(print)  # a builtin: nothing to inspect, taken on trust
+    assert len(app.hooks.before) == 2
+    assert app.test_client().get("/nowhere").text == "gone"

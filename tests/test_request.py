@@ -536,3 +536,37 @@ def test_a_request_that_does_not_use_state_does_not_make_it(app: App) -> None:
 
     app.test_client().get("/")
     assert "state" not in vars(requests[0])
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        pytest.param("args", "Request has no args (Flask's); use request.query", id="args"),
+        pytest.param(
+            "get_json",
+            "Request has no get_json (Flask's); use request.json, the parsed body "
+            "(a property, not a method)",
+            id="get_json",
+        ),
+        pytest.param(
+            "view_args", "Request has no view_args (Flask's); use request.path_params", id="view"
+        ),
+    ],
+)
+def test_flask_names_of_the_request_say_what_to_use(name: str, message: str) -> None:
+    request = Request(EnvironBuilder("/?q=1").get_environ())
+    with pytest.raises(AttributeError) as caught:
+        getattr(request, name)
+    assert str(caught.value) == message
+    assert not hasattr(request, name)
+    assert request.query["q"] == "1"
+
+
+def test_request_get_json_in_a_view_is_a_500_that_says_use_request_json(app: App) -> None:
+    @app.post("/")
+    def create(request: Request) -> Any:
+        return request.get_json()  # type: ignore[misc]
+
+    app.config["PROPAGATE_EXCEPTIONS"] = True
+    with pytest.raises(AttributeError, match=r"^Request has no get_json \(Flask's\); use request"):
+        app.test_client().post("/", json={})

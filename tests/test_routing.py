@@ -844,3 +844,104 @@ def test_a_mixed_segment_with_more_text_is_tried_first_whatever_the_order() -> N
             router.add_route(pattern, view_named(pattern.replace(".", "_")[3:]))
         assert matched(router, "/f/x.tar.gz") == ("<a>_tar_<b>", {"a": "x", "b": "gz"})
         assert matched(router, "/f/x.zip") == ("<a>_<b>", {"a": "x", "b": "zip"})
+
+
+def user_first(uid: int) -> Any:
+    return uid
+
+
+def user_no_uid(request: Any) -> Any:
+    return "user"
+
+
+def user_extra(request: Any, uid: int, extra: str) -> Any:
+    return uid
+
+
+def no_request() -> Any:
+    return "home"
+
+
+@pytest.mark.parametrize(
+    ("pattern", "view", "message"),
+    [
+        pytest.param(
+            "/users/<int:uid>",
+            user_first,
+            f"view {__name__}:user_first for '/users/<int:uid>' must be "
+            "def user_first(request, uid): ... (its parameter uid would get the request)",
+            id="request-forgotten",
+        ),
+        pytest.param(
+            "/users/<int:uid>",
+            user_no_uid,
+            f"view {__name__}:user_no_uid for '/users/<int:uid>' must be "
+            "def user_no_uid(request, uid): ... (it does not take uid)",
+            id="parameter-not-taken",
+        ),
+        pytest.param(
+            "/users/<int:uid>",
+            user_extra,
+            f"view {__name__}:user_extra for '/users/<int:uid>' must be "
+            "def user_extra(request, uid): ... (the pattern gives no extra)",
+            id="parameter-not-given",
+        ),
+        pytest.param(
+            "/",
+            no_request,
+            f"view {__name__}:no_request for '/' must be "
+            "def no_request(request): ... (it does not take request)",
+            id="no-parameters",
+        ),
+    ],
+)
+def test_a_view_that_cannot_be_called_is_refused_at_registration(
+    pattern: str, view: Any, message: str
+) -> None:
+    app = App(__name__)
+    with pytest.raises(RouteError) as caught:
+        app.add_route(pattern, view)
+    assert str(caught.value) == message
+    assert isinstance(caught.value, TypeError)
+    assert app.routes == []
+
+
+@pytest.mark.parametrize(
+    "view",
+    [
+        pytest.param(lambda request, **params: params, id="kwargs"),
+        pytest.param(lambda req, *, uid: uid, id="keyword-only-any-request-name"),
+        pytest.param(lambda request, /, uid, page=1: uid, id="positional-request-default"),
+        pytest.param(lambda *args, **kwargs: kwargs["uid"], id="varargs"),
+        pytest.param(dict, id="no-inspectable-signature"),
+    ],
+)
+def test_views_that_can_be_called_are_accepted(view: Any) -> None:
+    app = App(__name__)
+    app.add_route("/users/<int:uid>", view, name="user")
+    assert [route.name for route in app.routes] == ["user"]
+
+
+def test_a_router_view_may_need_a_parameter_of_the_prefix_it_is_included_under() -> None:
+    comments = Router(name="comments")
+
+    @comments.get("/<int:number>")
+    def show(request: Any, post_id: int, number: int) -> Any:
+        return {"post": post_id, "comment": number}
+
+    app = App(__name__)
+    app.include(comments, prefix="/posts/<int:post_id>/comments")
+    assert app.test_client().get("/posts/7/comments/2").json == {"post": 7, "comment": 2}
+    with pytest.raises(RouteError) as caught:
+        App(__name__).include(comments, prefix="/comments")
+    assert str(caught.value) == (
+        f"view {__name__}:test_a_router_view_may_need_a_parameter_of_the_prefix_it_is_"
+        "included_under.<locals>.show for '/comments/<int:number>' must be "
+        "def show(request, number): ... (the pattern gives no post_id)"
+    )
+
+
+def test_a_mount_takes_a_wsgi_app_whatever_its_signature() -> None:
+    app = App(__name__)
+    app.mount("/legacy", App("legacy"))
+    assert app.routes[0].pattern == "/legacy"

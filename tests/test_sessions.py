@@ -872,3 +872,17 @@ def test_login_flash_logout_flow() -> None:
     page = client.get("/").text
     assert "Bye" not in page
     assert "Not logged in" in page
+
+
+def test_flash_without_the_request_says_to_pass_it_first() -> None:
+    with pytest.raises(TypeError) as caught:
+        flash("Welcome")  # type: ignore[call-arg]
+    assert str(caught.value) == (
+        'flash(request, message): pass the request first, flash(request, "Welcome")'
+    )
+    with pytest.raises(TypeError) as caught:
+        get_flashed_messages(with_categories=True)  # type: ignore[call-arg]
+    assert str(caught.value) == (
+        "get_flashed_messages(request): pass the request first, "
+        "get_flashed_messages(request, with_categories=True)"
+    )

@@ -289,3 +289,32 @@ def test_missing_included_template_is_named(tmp_path: Path) -> None:
     request = Request({"REQUEST_METHOD": "GET", "PATH_INFO": "/"}, app)
     with pytest.raises(jinja2.TemplateNotFound, match=r"template 'part.html' not found; searched"):
         render(request, "page.html")
+
+
+def test_render_without_the_request_says_to_pass_it_first() -> None:
+    with pytest.raises(TypeError) as caught:
+        render("page.html", title="Hi")  # type: ignore[arg-type]
+    assert str(caught.value) == (
+        "render(request, template, **context): pass the request first, "
+        'render(request, "page.html", title="Hi")'
+    )
+    with pytest.raises(TypeError) as caught:
+        render_string("<p>{{ name }}</p>", name="Ada")  # type: ignore[arg-type]
+    assert str(caught.value) == (
+        "render_string(request, source, **context): pass the request first, "
+        'render_string(request, "<p>{{ name }}</p>", name="Ada")'
+    )
+
+
+def test_helpers_take_the_request_as_a_keyword_too(app: App) -> None:
+    app.config["SECRET_KEY"] = "test key"
+
+    @app.get("/")
+    def page(request: Request) -> object:
+        return flash_and_render(request=request)
+
+    def flash_and_render(request: Request) -> object:
+        flash(request=request, message="saved")
+        return render_string(request, "{{ get_flashed_messages() }}")
+
+    assert app.test_client().get("/").text == "[&#39;saved&#39;]"
