@@ -25,6 +25,7 @@ PACKAGE = {
     "session": "use request.session in a view",
     "current_app": "use request.app in a view",
     "make_response": "return a framework.Response(...) from the view",
+    "g": "use request.state in a view: per-request storage, empty at first",
 }
 
 

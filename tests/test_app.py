@@ -994,3 +994,10 @@ def test_other_attributes_of_the_app_can_be_set(app: App) -> None:
     app.links = {"home": "/"}  # type: ignore[attr-defined]
     app.template_folder = "pages"
     assert (app.links, app.template_folder) == ({"home": "/"}, "pages")  # type: ignore[attr-defined]
+
+
+def test_flask_g_points_at_request_state() -> None:
+    import framework
+
+    with pytest.raises(AttributeError, match=r"framework has no g \(Flask's\); use request.state"):
+        framework.g  # noqa: B018
