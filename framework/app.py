@@ -26,7 +26,7 @@ import logging
 import os
 import sys
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -225,14 +225,17 @@ class App(HookRegistry, RouteDecorators, AppNames):
 
         return create_environment(folder_of(self.import_name, self.template_folder))
 
-    def command(self, name: str | None = None) -> Callable[[CommandFunction], CommandFunction]:
+    def command(self, name: str | CommandFunction | None = None) -> Any:
         """Register a function as a command of the app: ``framework command APP NAME``.
 
-        ``@app.command()`` names it after the function (``init_db`` is
-        ``init-db``), ``@app.command("name")`` as given. Its parameters are
-        the command's arguments and options, its docstring the help (see
-        ``framework.commands``).
+        ``@app.command()`` (or ``@app.command``) names it after the function
+        (``init_db`` is ``init-db``), ``@app.command("name")`` as given. Its
+        parameters are the command's arguments and options, its docstring the
+        help (see ``framework.commands``); a signature no command line can
+        describe is refused here.
         """
+        if callable(name):  # @app.command, without the parentheses
+            return self.command()(name)
 
         def register(function: CommandFunction) -> CommandFunction:
             command = Command(function, name)

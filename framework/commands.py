@@ -31,6 +31,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
+from .names import function_name
+
 #: A function registered as a command (the decorator returns it unchanged).
 CommandFunction = TypeVar("CommandFunction", bound=Callable[..., Any])
 
@@ -49,6 +51,10 @@ class Command:
         self.description = inspect.getdoc(function) or ""
         #: Its first line, shown in the list of commands.
         self.summary = self.description.split("\n", 1)[0]
+        try:
+            self.parser()  # a signature no command line can describe fails here, not later
+        except (TypeError, argparse.ArgumentError) as error:
+            raise TypeError(f"command {self.name} ({function_name(function)}): {error}") from None
 
     def __repr__(self) -> str:
         return f"<Command {self.name!r}>"
@@ -91,12 +97,24 @@ def _hints(function: Callable[..., Any]) -> dict[str, Any]:
         return dict(getattr(function, "__annotations__", {}))
 
 
+def _boolean(text: str) -> bool:
+    """Read a yes or no on the command line: true/false, yes/no, on/off, 1/0."""
+    lowered = text.lower()
+    if lowered in ("true", "yes", "on", "1"):
+        return True
+    if lowered in ("false", "no", "off", "0"):
+        return False
+    raise ValueError(f"not a yes or no: {text!r}")
+
+
 def _converter(annotation: Any, default: Any) -> Callable[[str], Any]:
     if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
         choices = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
         annotation = choices[0] if len(choices) == 1 else str
     if annotation is None and default not in (None, inspect.Parameter.empty):
         annotation = type(default)
+    if annotation is bool:
+        return _boolean
     return CONVERTERS.get(annotation, str)
 
 

@@ -272,7 +272,13 @@ class Config(dict[str, Any]):
                 self[key] = value
                 continue
             top, *middle, last = key.split("__")
-            current = dict(self.get(top) or {})
+            existing = self.get(top)
+            if existing and not isinstance(existing, dict):
+                raise ValueError(
+                    f"{name}: config[{top!r}] is {existing!r}, not a dict, so it cannot "
+                    "hold the nested key; drop the __ from the variable's name"
+                )
+            current = dict(existing or {})
             tree = current
             for part in middle:
                 child = tree.get(part)

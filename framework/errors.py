@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
+from .pointers import FlaskName
 from .response import HTML, Response, add_vary, reason_phrase
 
 if TYPE_CHECKING:
@@ -24,6 +25,9 @@ if TYPE_CHECKING:
 
 class HTTPError(Exception):
     """An HTTP error response, raised as an exception: ``raise HTTPError(404)``."""
+
+    #: Flask's name for ``original``: reading it says so.
+    original_exception = FlaskName("use error.original, the exception behind a 500")
 
     def __init__(
         self,

@@ -103,6 +103,19 @@ class AppNames:
     json_provider_class = FlaskName(
         "return a dict or list of JSON values, or a Response of the JSON you encoded"
     )
+    json = FlaskName("return a dict or list from the view: it is sent as JSON")
+    jinja_env = FlaskName("use app.templates, the Jinja2 environment")
+    session_interface = FlaskName(
+        "sessions are signed cookies (framework.sessions); set SECRET_KEY and SESSION_* in "
+        "app.config"
+    )
+    url_map = FlaskName("use app.routes, or app.router for the routing table")
+    config_class = FlaskName("app.config is a framework.Config; fill it with its from_* methods")
+    use_x_sendfile = FlaskName("serve static files through nginx (docs/deployment.md)")
+    env = FlaskName('use app.config["DEBUG"]')
+    instance_path = FlaskName("keep instance files where your settings say (see example_app)")
+    extensions = FlaskName("keep what an extension needs on the app under a name of yours")
+    root_path = FlaskName("use app.import_name; folders are relative to its module")
 
 
 #: The attributes a Request sets on itself, which the class does not show.

@@ -1001,3 +1001,26 @@ def test_flask_g_points_at_request_state() -> None:
 
     with pytest.raises(AttributeError, match=r"framework has no g \(Flask's\); use request.state"):
         framework.g  # noqa: B018
+
+
+@pytest.mark.parametrize(
+    ("name", "pointer"),
+    [
+        ("jinja_env", "use app.templates"),
+        ("url_map", "use app.routes"),
+        ("json", "return a dict or list"),
+        ("root_path", "use app.import_name"),
+    ],
+)
+def test_more_flask_attributes_of_the_app_say_what_to_use(
+    app: App, name: str, pointer: str
+) -> None:
+    with pytest.raises(AttributeError, match=f"App has no {name} \\(Flask's\\); {pointer}"):
+        getattr(app, name)
+    with pytest.raises(AttributeError, match=f"app.{name} = ...: {pointer}"):
+        setattr(app, name, None)
+
+
+def test_flasks_original_exception_points_at_original() -> None:
+    with pytest.raises(AttributeError, match=r"use error.original"):
+        HTTPError(500).original_exception  # noqa: B018

@@ -93,3 +93,41 @@ def test_a_command_cannot_take_arbitrary_keywords() -> None:
 
     with pytest.raises(TypeError, match=r"\*\*options"):
         Command(anything).parser()
+
+
+def test_a_command_registered_without_parentheses_is_a_command(app: App) -> None:
+    @app.command
+    def tidy() -> None:
+        """Tidy up."""
+
+    assert tidy.__name__ == "tidy"
+    assert list(app.commands) == ["tidy"]
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("def opts(**options): pass", "command opts .*cannot take \\*\\*options"),
+        ("def clash(help: str = 'x'): pass", "command clash .*--help"),
+    ],
+)
+def test_a_signature_no_command_line_describes_is_refused_at_registration(
+    app: App, source: str, message: str
+) -> None:
+    namespace: dict[str, object] = {}
+    exec(source, namespace)
+    function = next(value for key, value in namespace.items() if key != "__builtins__")
+    with pytest.raises(TypeError, match=message):
+        app.command()(function)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("text", "value"), [("true", True), ("no", False), ("0", False)])
+def test_a_positional_bool_reads_yes_or_no(app: App, text: str, value: bool) -> None:
+    got: list[bool] = []
+
+    @app.command()
+    def toggle(on: bool) -> None:
+        got.append(on)
+
+    assert app.commands["toggle"].run([text]) == 0
+    assert got == [value]

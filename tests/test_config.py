@@ -276,3 +276,12 @@ def test_copy_is_a_config_with_the_same_root() -> None:
     assert copy == config
     assert copy.root_path == "/somewhere"
     assert repr(config) == "<Config {'DEBUG': True}>"
+
+
+def test_nesting_into_a_key_that_is_no_dict_names_the_variable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    config = Config(default_config())
+    monkeypatch.setenv("FRAMEWORK_SESSION_COOKIE_NAME__X", "1")
+    with pytest.raises(ValueError, match=r"FRAMEWORK_SESSION_COOKIE_NAME__X: config\['SESSION"):
+        config.from_prefixed_env()
