@@ -32,7 +32,7 @@ def main() -> None:
     from falcon.routing import CompiledRouter
     from falcon.util.uri import parse_query_string
 
-    from framework.request import parse_query
+    from framework.environ import parse_query
     from framework.routing import Router
 
     class Resource:

@@ -7,7 +7,7 @@ The public names live here; each comes from the module that does one job::
     converters.py  Converter and the built-in <int:...>, <path:...>, ...
     urls.py        url_for's pieces: paths, query, root, external URLs, anchors
     decorators.py  route, get, post, ... shared by App and Router
-    request.py     Request, a lazy view of the WSGI environ
+    request.py     Request, a lazy view of the WSGI environ; environ.py its headers and query
     response.py    Response and its headers; redirects.py redirect and safe_redirect
     errors.py      HTTPError, abort and error pages
     hooks.py       before/after_request hooks and error handlers, by scope
@@ -22,6 +22,7 @@ The public names live here; each comes from the module that does one job::
     names.py       how messages name views, hooks and handlers; signatures.py checks
                    them when registered; pointers.py answers Flask's names
     trace.py       one exchange as on the wire; inspector.py the last ones, in a browser
+    cli.py         the framework command; serving.py the servers it starts
 """
 
 from typing import NoReturn

@@ -43,11 +43,12 @@ from .commands import Command, CommandFunction
 from .config import Config, ConfigLimits, default_config
 from .converters import Converter
 from .decorators import RouteDecorators
+from .environ import cached
 from .hooks import HookRegistry, Scopes, find_handler, find_status_handler
 from .names import function_name
 from .pointers import AppNames
 from .redirects import UnsafeRedirect, redirect
-from .request import Request, cached
+from .request import Request
 from .response import BadHeaderValue, Response, add_vary
 from .returns import make_response
 from .routes import STANDARD_METHODS
@@ -258,7 +259,7 @@ class App(HookRegistry, RouteDecorators, AppNames):
         ``debug``: werkzeug's interactive debugger and the exchange inspector,
         on a loopback address only; ``reload`` restarts on a source change.
         """
-        from .cli import serve_for_development
+        from .serving import serve_for_development
 
         serve_for_development(self, host, port, debug=debug, reload=reload)
 

@@ -24,16 +24,24 @@ import argparse
 import ast
 import importlib
 import importlib.util
-import ipaddress
 import json
-import logging
 import os
 import re
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import unquote
+
+from .serving import (
+    debug_refusal,
+    is_app,
+    is_loopback,
+    load_dotenv,
+    log_to_gunicorn,
+    serve_for_development,
+    workers_message,
+)
 
 #: The exit status for a command that could not do its job: a bad APP, a
 #: refused option. (argparse uses it for bad arguments too.)
@@ -89,7 +97,7 @@ def load_app(spec: str, *, debug: bool = False) -> Any:
         _show_traceback(debug)
         raise CommandError(_failure(f"importing {module_name!r}", error, debug)) from None
     if not hasattr(module, attribute):
-        apps = [name for name, value in vars(module).items() if _is_app(value)]
+        apps = [name for name, value in vars(module).items() if is_app(value)]
         hint = f"; it has {', '.join(apps)}" if apps else ""
         raise CommandError(f"module {module_name!r} has no attribute {attribute!r}{hint}")
     app = getattr(module, attribute)
@@ -137,16 +145,10 @@ def _show_traceback(debug: bool) -> None:
         traceback.print_exc()
 
 
-def _is_app(value: object) -> bool:
-    from .app import App
-
-    return isinstance(value, App)
-
-
 def _framework_app(args: argparse.Namespace) -> Any:
     """Load the app and insist that it is a framework App (routes, match, trace)."""
     app = load_app(args.app, debug=args.debug)
-    if not _is_app(app):
+    if not is_app(app):
         raise CommandError(
             f"{args.app} is a WSGI app but not a framework App, so it has no routing "
             f"table to show; {args.name} needs an App"
@@ -158,187 +160,14 @@ def _framework_app(args: argparse.Namespace) -> Any:
 
 def run(args: argparse.Namespace) -> int:
     """``framework run``: the development server."""
-    if args.debug and not _is_loopback(args.host):
-        raise CommandError(_debug_refusal(args.host))
+    if args.debug and not is_loopback(args.host):
+        raise CommandError(debug_refusal(args.host))
     load_dotenv(args.app)
     app = load_app(args.app, debug=args.debug)
     serve_for_development(
         app, args.host, args.port, debug=args.debug, reload=args.reload, label=args.app
     )
     return 0
-
-
-def serve_for_development(
-    app: Any,
-    host: str = "127.0.0.1",
-    port: int = 5000,
-    *,
-    debug: bool = False,
-    reload: bool = False,
-    label: str | None = None,
-) -> None:
-    """Serve ``app`` with werkzeug's development server: ``framework run`` and ``app.run()``.
-
-    With ``debug``: ``DEBUG`` set, exceptions reach werkzeug's interactive
-    debugger, and the exchange inspector is at ``/_framework/``; refused
-    (ValueError) on an address that is not a loopback one.
-    """
-    from werkzeug.serving import run_simple
-
-    if debug and not _is_loopback(host):
-        raise ValueError(_debug_refusal(host))
-    if _is_app(app):
-        if debug:
-            app.config["DEBUG"] = True
-            # Let exceptions reach werkzeug's debugger instead of a 500 page.
-            app.config["PROPAGATE_EXCEPTIONS"] = True
-        _warn_about_routes(app)
-    configure_dev_logging()
-    served = served_app(app, debug=debug)
-    shown = f"[{host}]" if ":" in host else host
-    what = label or getattr(app, "import_name", "the app")
-    print(f"Serving {what} at http://{shown}:{port}/ (press CTRL+C to quit)", flush=True)
-    if served is not app:
-        print(f"The exchange inspector: http://{shown}:{port}/_framework/", flush=True)
-    run_simple(
-        host,
-        port,
-        served,
-        use_reloader=reload,
-        use_debugger=debug,
-        threaded=True,
-    )
-
-
-def _debug_refusal(host: str) -> str:
-    return (
-        f"refusing --debug on {host}: the interactive debugger runs any Python "
-        "typed into an error page, so it is only allowed on a loopback address "
-        "(127.0.0.1, ::1 or localhost); drop --debug or --host"
-    )
-
-
-#: The format of log records on the terminal under ``framework run``.
-DEV_LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-
-
-def configure_dev_logging() -> None:
-    """Show INFO and above on the terminal, unless logging is configured already.
-
-    Under ``framework run`` (and ``app.run()``) the app's records
-    (``app.logger``) and the framework's reach standard error. A program
-    that set up logging itself (the root logger has a handler) is left alone.
-    """
-    root = logging.getLogger()
-    if not root.handlers:
-        logging.basicConfig(level=logging.INFO, format=DEV_LOG_FORMAT)
-
-
-class _Forward(logging.Handler):
-    """Hand each record on to another logger, with that logger's level and handlers."""
-
-    def __init__(self, target: logging.Logger) -> None:
-        super().__init__()
-        self.target = target
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if self.target.isEnabledFor(record.levelno):
-            self.target.handle(record)
-
-
-def log_to_gunicorn(app: Any) -> None:
-    """Send the app's records and the framework's to gunicorn's error log.
-
-    gunicorn writes its own records (``gunicorn.error``) to ``--error-logfile``
-    in its format; the records of ``app.logger`` and of the ``framework``
-    logger go the same way, at gunicorn's log level. The handlers are looked
-    up at each record, so a log file reopened by gunicorn (SIGUSR1, SIGHUP)
-    is followed.
-    """
-    target = logging.getLogger("gunicorn.error")
-    if not target.handlers:
-        return  # not under a running gunicorn: nothing to hand records to
-    names = ["framework"]
-    if _is_app(app):
-        names.append(app.logger.name)
-    for name in names:
-        logger = logging.getLogger(name)
-        if not any(isinstance(handler, _Forward) for handler in logger.handlers):
-            logger.addHandler(_Forward(target))
-        if logger.level == logging.NOTSET:
-            logger.setLevel(target.level)
-
-
-def load_dotenv(spec: str) -> str | None:
-    """``framework run``: set the variables of the ``.env`` file next to the app.
-
-    The file is looked for in the folder of the app's module (of its
-    top-level package, for ``package.module``), found without importing it,
-    then in the current folder; it is read before the app is imported, so
-    that ``app.config.from_prefixed_env()`` sees it. A variable already in
-    the environment is kept. It takes python-dotenv, and says in one line
-    what it did; returns the file loaded, or None. ``framework serve`` never
-    calls it: in production the environment is what starts the server.
-    """
-    path = _dotenv_path(spec)
-    if path is None:
-        return None
-    shown = os.path.relpath(path)
-    try:
-        import dotenv
-    except ImportError:
-        print(
-            f"{shown} is not loaded: python-dotenv is not installed (pip install python-dotenv)",
-            flush=True,
-        )
-        return None
-    dotenv.load_dotenv(path, override=False)
-    print(f"loaded settings from {shown} (python-dotenv)", flush=True)
-    return path
-
-
-def _dotenv_path(spec: str) -> str | None:
-    """Return the ``.env`` file next to the app named by ``spec``, or in the current folder."""
-    if os.getcwd() not in sys.path:
-        sys.path.insert(0, os.getcwd())
-    top = spec.partition(":")[0].split(".")[0]
-    folders = []
-    try:
-        found = importlib.util.find_spec(top) if top.isidentifier() else None
-    except (ImportError, ValueError):
-        found = None
-    if found is not None and found.submodule_search_locations:
-        folders.extend(found.submodule_search_locations)
-    elif found is not None and found.origin and os.path.isfile(found.origin):
-        folders.append(os.path.dirname(found.origin))
-    folders.append(os.getcwd())
-    for folder in folders:
-        path = os.path.join(folder, ".env")
-        if os.path.isfile(path):
-            return path
-    return None
-
-
-def served_app(app: Any, *, debug: bool) -> Any:
-    """Return what ``framework run`` serves: under ``--debug``, the app in the inspector.
-
-    The exchange inspector (``framework.inspector``) keeps the last exchanges
-    and shows them at ``/_framework/``; ``framework serve`` never serves it.
-    """
-    if debug and _is_app(app):
-        from .inspector import Inspector
-
-        return Inspector(app)
-    return app
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -374,21 +203,6 @@ def serve(args: argparse.Namespace) -> int:
     print(workers_message(args.workers, args.threads), flush=True)
     Server().run()
     return 0
-
-
-#: Where the docs explain why workers do not share module-level data.
-WORKERS_DOCS = "docs/deployment.md#workers-do-not-share-memory"
-
-
-def workers_message(workers: int, threads: int = 1) -> str:
-    """Say how many worker processes ``framework serve`` starts, and what that means."""
-    each = f", {threads} threads each" if threads > 1 else ""
-    if workers == 1:
-        return f"1 worker process{each}"
-    return (
-        f"{workers} worker processes{each}; each has its own memory: module-level "
-        f"data (a dict, a cache, a counter) is not shared between them (see {WORKERS_DOCS})"
-    )
 
 
 def shell(args: argparse.Namespace) -> int:
@@ -517,11 +331,6 @@ def _table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(line.rstrip() for line in lines)
 
 
-def _warn_about_routes(app: Any) -> None:
-    for problem in app.check_routes():
-        print(f"warning: {problem}", file=sys.stderr)
-
-
 def match(args: argparse.Namespace) -> int:
     """``framework match``: explain the routing decision for one request."""
     from werkzeug.test import EnvironBuilder
@@ -639,6 +448,14 @@ def _parser() -> argparse.ArgumentParser:
         )
         return sub
 
+    _add_serving_commands(command)
+    _add_tool_commands(command)
+    _add_looking_commands(command)
+    return parser
+
+
+def _add_serving_commands(command: Callable[..., argparse.ArgumentParser]) -> None:
+    """Add the commands that serve the app: run and serve."""
     sub = command(
         "run",
         run,
@@ -674,6 +491,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub.add_argument("--access-log", action="store_true", help="log each request to stdout")
 
+
+def _add_tool_commands(command: Callable[..., argparse.ArgumentParser]) -> None:
+    """Add the commands that work with the app: shell and its own commands."""
     sub = command(
         "shell",
         shell,
@@ -701,6 +521,9 @@ def _parser() -> argparse.ArgumentParser:
         help="its arguments and options (NAME --help lists them)",
     )
 
+
+def _add_looking_commands(command: Callable[..., argparse.ArgumentParser]) -> None:
+    """Add the commands that look inside the app: routes, match and trace."""
     sub = command(
         "routes",
         routes,
@@ -766,4 +589,3 @@ def _parser() -> argparse.ArgumentParser:
         help="serve the app on a free loopback port (gunicorn, else werkzeug), send the "
         "request over TCP and show the bytes that came back",
     )
-    return parser

@@ -27,20 +27,21 @@ import json
 import logging
 import math
 import secrets
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from io import BytesIO
 from types import MappingProxyType, SimpleNamespace
-from typing import IO, TYPE_CHECKING, Any, Generic, ParamSpec, Protocol, TypeVar, overload
-from urllib.parse import quote, unquote_plus
+from typing import IO, TYPE_CHECKING, Any, ParamSpec, Protocol, TypeVar
+from urllib.parse import quote
 
-from werkzeug.datastructures import FileStorage, ImmutableMultiDict, MultiDict
+from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.formparser import FormDataParser, default_stream_factory
 from werkzeug.http import parse_options_header
 from werkzeug.sansio.http import parse_cookie
 from werkzeug.sansio.utils import get_current_url, get_host
 
+from .environ import QueryParams, RequestHeaders, cached, parse_query
 from .errors import HTTPError
 from .pointers import RequestNames, request_module_name
 
@@ -96,125 +97,6 @@ class SessionLayer(Protocol):
 
     def open(self, request: Request) -> Session:
         """Return the session the request carries (an empty one if it carries none)."""
-
-
-class cached(Generic[T]):
-    """A property computed on first use, then stored on the instance.
-
-    Stored in the instance's ``__dict__`` under the same name, the value
-    shadows this (non-data) descriptor, so later reads are plain attribute
-    reads. An exception is not stored: the next read tries again.
-    """
-
-    def __init__(self, compute: Callable[[Any], T]) -> None:
-        self.compute = compute
-        self.name = compute.__name__
-        self.__doc__ = compute.__doc__
-
-    @overload
-    def __get__(self, instance: None, owner: type[Any]) -> cached[T]: ...
-
-    @overload
-    def __get__(self, instance: object, owner: type[Any]) -> T: ...
-
-    def __get__(self, instance: object | None, owner: type[Any]) -> T | cached[T]:
-        if instance is None:
-            return self
-        value = self.compute(instance)
-        instance.__dict__[self.name] = value
-        return value
-
-
-class QueryParams(ImmutableMultiDict[str, str]):
-    """The parameters of a query string: read-only, and a name may repeat.
-
-    ``?tag=a&tag=b`` gives ``query["tag"] == "a"`` and
-    ``query.getlist("tag") == ["a", "b"]``.
-    """
-
-    # PERF: bench/instructions.py --workload hello: 3.3% fewer instructions per request.
-    def get(self, key: str, default: Any = None, type: Any = None) -> Any:  # type: ignore[override]
-        """Return the first value for ``key``, or ``default``; ``type`` converts it."""
-        if type is not None:
-            return super().get(key, default, type)
-        values = dict.get(self, key)
-        return values[0] if values else default
-
-
-def parse_query(raw: str) -> QueryParams:
-    """Parse a query string, percent-decoding names and values.
-
-    ``a=1&b=x+y&a=`` gives ``a: ["1", ""], b: ["x y"]``. Only ``&``
-    separates pairs; ``+`` stands for a space, as HTML forms send it; a
-    malformed escape such as ``%zz`` is kept as it is.
-    """
-    lists: dict[str, list[str]] = {}
-    # PERF: bench/instructions.py --workload hello: 12.8% fewer instructions per request.
-    encoded = "%" in raw or "+" in raw
-    for field in raw.split("&"):
-        if not field:
-            continue
-        name, _, value = field.partition("=")
-        if encoded:
-            name = unquote_plus(name)
-            value = unquote_plus(value)
-        lists.setdefault(name, []).append(value)
-    # A MultiDict stores its items as {name: [values]}: hand it ours as they are.
-    # PERF: bench/instructions.py --workload hello: 12.0% fewer instructions per request.
-    params = QueryParams.__new__(QueryParams)
-    dict.update(params, lists)
-    return params
-
-
-class RequestHeaders(Mapping[str, str]):
-    """The request headers, read straight from the environ: case-insensitive, read-only.
-
-    The server has already turned each header line into an environ key:
-    ``User-Agent: x`` became ``HTTP_USER_AGENT`` (upper case, ``-`` as
-    ``_``, an ``HTTP_`` prefix), except Content-Type and Content-Length,
-    which lost the prefix. A repeated header arrives joined with ", ".
-    Looking a header up is therefore one dict lookup.
-    """
-
-    __slots__ = ("environ",)
-
-    def __init__(self, environ: dict[str, Any]) -> None:
-        self.environ = environ
-
-    def __getitem__(self, name: str) -> str:
-        value = self.environ.get(environ_key(name))
-        if value is None:
-            raise KeyError(name)
-        return str(value)
-
-    def get(self, name: str, default: Any = None) -> Any:
-        """Return a header's value, or ``default`` when the client didn't send it."""
-        value = self.environ.get(environ_key(name))
-        return default if value is None else value
-
-    def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and environ_key(name) in self.environ
-
-    def __iter__(self) -> Iterator[str]:
-        for key in self.environ:
-            if key.startswith("HTTP_"):
-                yield key[5:].replace("_", "-").title()
-            elif key in ("CONTENT_TYPE", "CONTENT_LENGTH") and self.environ[key]:
-                yield key.replace("_", "-").title()
-
-    def __len__(self) -> int:
-        return sum(1 for _ in self)
-
-    def __repr__(self) -> str:
-        return f"RequestHeaders({dict(self.items())!r})"
-
-
-def environ_key(name: str) -> str:
-    """Return the environ key a header arrives under: ``User-Agent`` → ``HTTP_USER_AGENT``."""
-    key = name.upper().replace("-", "_")
-    if key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-        return key
-    return "HTTP_" + key
 
 
 class Request(RequestNames):

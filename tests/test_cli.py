@@ -22,8 +22,9 @@ from gunicorn.app.base import BaseApplication
 from servers import request, run_framework_serve, wait_for
 
 from framework import App
-from framework.cli import configure_dev_logging, main, served_app, workers_message
+from framework.cli import main
 from framework.inspector import Inspector
+from framework.serving import configure_dev_logging, served_app, workers_message
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"

@@ -24,7 +24,10 @@ def test_app_config_is_a_config_with_the_defaults(app: App) -> None:
 
 
 def test_the_defaults_pass_the_checks() -> None:
-    Config(default_config())  # every default is of its key's type
+    # Every default is of its key's type; the same check refuses a wrong one.
+    assert Config(default_config()) == default_config()
+    with pytest.raises(TypeError, match="DEBUG"):
+        Config({**default_config(), "DEBUG": "yes"})
 
 
 def test_from_mapping_sets_upper_case_keys_only() -> None:

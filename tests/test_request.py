@@ -10,8 +10,8 @@ import pytest
 from werkzeug.test import Client, EnvironBuilder
 
 from framework import App, Request
+from framework.environ import parse_query
 from framework.errors import HTTPError
-from framework.request import parse_query
 
 
 def make_request(app: App | None = None, **builder_args: Any) -> Request:
