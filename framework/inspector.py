@@ -493,18 +493,30 @@ def inspector_pages(inspector: Inspector) -> App:
         "Referrer-Policy": "no-referrer",
         "Cache-Control": "no-store",  # what went by a minute ago is not what goes by now
     }
+    pages.before_request(_loopback_only)
+    _add_pages(pages, inspector)
+    return pages
+
+
+def _loopback_only(request: Request) -> None:
+    """Refuse a Host that is not this machine: the pages show every cookie and body.
+
+    A page of another site could otherwise reach them through a DNS name
+    that points at 127.0.0.1 (DNS rebinding).
+    """
+    if not _is_loopback(request.host):
+        raise HTTPError(
+            403,
+            "the inspector answers only requests for a loopback host (localhost, "
+            "127.0.0.1, [::1]): it shows the cookies and bodies of every request; "
+            "open it at http://127.0.0.1:PORT/_framework/",
+        )
+
+
+def _add_pages(pages: App, inspector: Inspector) -> None:
+    """Add the views: the exchanges, the routing tree, an explanation, the stylesheet."""
     stylesheet = (_PAGES / "inspector.css").read_bytes()
     router = inspector.app.router
-
-    @pages.before_request
-    def loopback_only(request: Request) -> None:
-        if not _is_loopback(request.host):
-            raise HTTPError(
-                403,
-                "the inspector answers only requests for a loopback host (localhost, "
-                "127.0.0.1, [::1]): it shows the cookies and bodies of every request; "
-                "open it at http://127.0.0.1:PORT/_framework/",
-            )
 
     @pages.get(PREFIX + "/")
     def exchanges(request: Request) -> Response:
@@ -543,5 +555,3 @@ def inspector_pages(inspector: Inspector) -> App:
     @pages.get(PREFIX + "/inspector.css", name="stylesheet")
     def css(request: Request) -> Response:
         return Response(stylesheet, content_type="text/css; charset=utf-8")
-
-    return pages
