@@ -9,6 +9,7 @@
 
 Its errors are JSON whatever the client's Accept header says: the router's
 own error handler answers every HTTPError raised in its part of the site.
+Front ends on the origins of ``SHORTENER_CORS_ORIGINS`` may call it (CORS).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 
 from framework import Converter, HTTPError, Request, Response, Router, abort
 
+from . import settings
 from .storage import InvalidURL, Link, Links, validate_url
 
 
@@ -33,6 +35,15 @@ class CodeConverter(Converter):
 
 api = Router(name="api")
 api.add_converter("code", CodeConverter)
+if settings.cors_origins():
+    # Pages of these origins may read the answers, send JSON and a token, and
+    # read where a new link is (Location); a browser keeps a preflight 10 minutes.
+    api.cors(
+        settings.cors_origins(),
+        headers=["Authorization"],
+        expose_headers=["Location", "ETag"],
+        max_age=600,
+    )
 
 
 def link_json(request: Request, link: Link) -> dict[str, Any]:

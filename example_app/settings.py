@@ -21,6 +21,10 @@ laptop, in the tests and behind nginx:
     (``short.example,.short.example``; a leading dot covers subdomains). A
     request for any other host is a 400. Default: any host, which is fine on
     a laptop; set it in production.
+``SHORTENER_CORS_ORIGINS``
+    The origins of front ends on other sites whose pages may call the JSON
+    API, separated by commas (``https://app.example,http://127.0.0.1:9000``).
+    Default: none, so only the site's own pages may read its answers.
 """
 
 from __future__ import annotations
@@ -50,6 +54,12 @@ def trusted_hosts() -> list[str] | None:
     """The host names to serve (``TRUSTED_HOSTS``), or None for any."""
     names = [name.strip() for name in os.environ.get("SHORTENER_TRUSTED_HOSTS", "").split(",")]
     return [name for name in names if name] or None
+
+
+def cors_origins() -> list[str]:
+    """The origins whose pages may read the API's answers (``api.cors``)."""
+    origins = os.environ.get("SHORTENER_CORS_ORIGINS", "").split(",")
+    return [origin.strip() for origin in origins if origin.strip()]
 
 
 def secret_key() -> str:

@@ -12,6 +12,7 @@ the request's life::
       _handle_error     an exception becomes a response (error handlers, 500)
       _after_request    after_request hooks see every response
       sessions.save     a session that was used adds its cookie headers
+      cors              the CORS headers of the request's scope, if it has them
       _protect          the security headers the response did not set itself
 
 Hooks and error handlers belong to scopes (``framework.hooks``): the app's
@@ -27,6 +28,7 @@ import os
 import sys
 import traceback
 from collections.abc import Iterable
+from contextlib import suppress
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -42,6 +44,7 @@ if TYPE_CHECKING:
 from .commands import Command, CommandFunction
 from .config import Config, ConfigLimits, default_config
 from .converters import Converter
+from .cors import cors_policy, is_preflight
 from .decorators import RouteDecorators
 from .environ import cached
 from .hooks import HookRegistry, Scopes, find_handler, find_status_handler
@@ -299,14 +302,18 @@ class App(HookRegistry, RouteDecorators, AppNames):
             except Exception as error:
                 response = self._handle_error(request, error)
             route = request.route
+            scopes = route.scopes if route is not None else self._scopes(request)
             # PERF: bench/instructions.py hello and github-200, 4.6% fewer instructions:
             # after_request hooks are looked for before running them (most apps have none).
-            for scope in route.scopes if route is not None else self._scopes(request):
+            for scope in scopes:
                 if scope.after:
                     response = self._after_request(request, response)
                     break
             if session_was_used(request):
                 response = self.sessions.save(request, response)
+            cors = cors_policy(scopes)
+            if cors is not None:
+                response = cors.add_to(request, response)
             return self._protect(request, response)
         except Exception as error:
             # An error handler, an after_request hook or the session failed.
@@ -333,6 +340,7 @@ class App(HookRegistry, RouteDecorators, AppNames):
             if isinstance(route, Mount):
                 if story is not None:
                     story.note(f"handed to the WSGI app {function_name(route.view)}")
+                request.route = route  # no scope of ours: its hooks, errors and CORS are its own
                 return wsgi.mounted(route.view, route.prefix_length)
             request.route = route
             request.path_params = result.params
@@ -345,9 +353,12 @@ class App(HookRegistry, RouteDecorators, AppNames):
         scopes = self._scopes(request)
         if story is not None:
             story.unrouted(scopes)
-        early = _before_request(scopes, request)
-        if early is not None:
-            return early
+        # A preflight carries no cookies or credentials: a hook that asks for a
+        # login must not answer it, or the browser never sends the real request.
+        if not (is_preflight(request) and cors_policy(scopes) is not None):
+            early = _before_request(scopes, request)
+            if early is not None:
+                return early
         return self._unrouted(request, result, scopes)
 
     def _check_origin(self, request: Request, route: Route) -> None:
@@ -408,9 +419,7 @@ class App(HookRegistry, RouteDecorators, AppNames):
         if isinstance(result, MethodNotAllowed):
             allow = result.allow_header
             if request.method == "OPTIONS":
-                if request.story is not None:
-                    request.story.note("the automatic OPTIONS answer: 204 with Allow")
-                return Response(status=204, headers={"Allow": allow})
+                return self._options(request, allow, scopes)
             detail = f"{request.method} is not allowed here; try {allow}"
             error = HTTPError(405, self._with_hints(request, detail), {"Allow": allow})
             return self._handle_error(request, error, scopes)
@@ -420,6 +429,22 @@ class App(HookRegistry, RouteDecorators, AppNames):
             return self._slash_redirect(request, result.redirect_to)
         error = HTTPError(404, self._with_hints(request, None))
         return self._handle_error(request, error, scopes)
+
+    def _options(self, request: Request, allow: str, scopes: Scopes) -> Response:
+        """Answer OPTIONS for a path: 204 with Allow, and a CORS preflight's answer.
+
+        A browser's preflight asks whether the real request may follow; in a
+        CORS scope (``framework.cors``) the answer names the methods the
+        routing table serves here and the request headers the page may send.
+        """
+        headers = {"Allow": allow}
+        cors = cors_policy(scopes)
+        if cors is not None and is_preflight(request):
+            headers.update(cors.preflight_headers(request, allow))
+        if request.story is not None:
+            answer = "CORS preflight" if len(headers) > 1 else "OPTIONS"
+            request.story.note(f"the automatic {answer} answer: 204 with Allow")
+        return Response(status=204, headers=headers)
 
     def _with_hints(self, request: Request, detail: str | None) -> str | None:
         """In DEBUG, add the router's near misses to a 404 or 405 page."""
@@ -524,6 +549,10 @@ class App(HookRegistry, RouteDecorators, AppNames):
             exc_info=error,
         )
         page = self._error_page(request, HTTPError(500), error)
+        with suppress(Exception):  # a page of another site may still read the 500
+            cors = cors_policy(self._scopes(request))
+            if cors is not None:
+                cors.add_to(request, page)
         policy = self.header_policy
         try:
             headers = policy.headers_for(request)

@@ -21,9 +21,10 @@ with a handler for an error answers it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
+from .cors import CORSPolicy
 from .errors import HTTPError
 from .signatures import check_hook
 
@@ -36,7 +37,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 class Hooks:
     """The hooks and error handlers of one scope, in registration order."""
 
-    __slots__ = ("after", "before", "exception_handlers", "owner", "status_handlers")
+    __slots__ = ("after", "before", "cors", "exception_handlers", "owner", "status_handlers")
 
     def __init__(self, owner: str = "the app") -> None:
         #: Whose scope this is, for ``framework trace``: ``"the app"``, ``"router 'api'"``.
@@ -49,6 +50,8 @@ class Hooks:
         self.status_handlers: dict[int, ErrorHandler] = {}
         #: ``fn(request, error)`` for an exception of this class or a subclass.
         self.exception_handlers: dict[type[BaseException], ErrorHandler] = {}
+        #: Which other sites' pages may read this scope's answers (``cors(...)``).
+        self.cors: CORSPolicy | None = None
 
     def handler_for(self, error: BaseException) -> ErrorHandler | None:
         """Return this scope's handler for ``error``, or None.
@@ -129,3 +132,35 @@ class HookRegistry:
             return handler
 
         return register
+
+    def cors(
+        self,
+        origins: str | Iterable[str],
+        *,
+        methods: Iterable[str] | None = None,
+        headers: str | Iterable[str] = (),
+        expose_headers: Iterable[str] = (),
+        credentials: bool = False,
+        max_age: int | None = None,
+    ) -> CORSPolicy:
+        """Let pages of other sites read this scope's answers (CORS, ``framework.cors``).
+
+        ``origins`` lists them (``["https://app.example.com"]``), or is
+        ``"*"`` for any site, without credentials. Every response here
+        carries the CORS headers, error pages included; a preflight is
+        answered with the methods the routing table serves (or ``methods``).
+        A listed origin may also send POST, PUT, PATCH and DELETE requests
+        past the cross-origin protection (``framework.security``).
+        """
+        if self.hooks.cors is not None:
+            raise ValueError(f"cors(...) is set twice on {self.hooks.owner}; set it once")
+        policy = CORSPolicy(
+            origins,
+            methods=methods,
+            headers=headers,
+            expose_headers=expose_headers,
+            credentials=credentials,
+            max_age=max_age,
+        )
+        self.hooks.cors = policy
+        return policy

@@ -31,11 +31,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
+from .cors import cors_policy
 from .errors import HTTPError
 from .response import check_header
-from .urls import host_is_trusted
+from .urls import host_is_trusted, origin_key
 
 if TYPE_CHECKING:
     from .request import Request
@@ -51,8 +51,6 @@ DEFAULT_SECURITY_HEADERS: dict[str, str | None] = {
     "X-Frame-Options": "SAMEORIGIN",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
-
-_DEFAULT_PORTS = {"http": "80", "https": "443"}
 
 #: Characters no path needs: NUL, CR, LF, ESC and the other C0 controls.
 _CONTROL_CHARACTER = re.compile(r"[\x00-\x1f]")
@@ -90,6 +88,8 @@ def cross_origin_refusal(
 
     The route (None for one that matched nothing) may opt out with
     ``allow_cross_origin=True``, for webhooks and token-authenticated APIs.
+    ``TRUSTED_ORIGINS`` and the origins of the route's CORS scope
+    (``framework.cors``) pass.
     """
     if request.method in SAFE_METHODS or (route is not None and route.allow_cross_origin):
         return None
@@ -107,8 +107,12 @@ def cross_origin_refusal(
         return None
     else:
         refusal = f"Origin {origin!r} is not this host ({request.host})"
-    if origin is not None and _origin_key(origin) in _trusted_origins(config):
+    if origin is not None and origin_key(origin) in _trusted_origins(config):
         return None
+    if route is not None:
+        cors = cors_policy(route.scopes)
+        if cors is not None and cors.allows(origin):
+            return None  # the route's CORS scope lists that origin: it is trusted here
     return refusal
 
 
@@ -145,6 +149,10 @@ def describe_checks(
         return ["cross-origin: not checked (CROSS_ORIGIN_PROTECTION is False)"]
     if route.allow_cross_origin:
         return ["cross-origin: any site may send it (allow_cross_origin=True)"]
+    cors = cors_policy(route.scopes)
+    if cors is not None:
+        listed = "any site" if cors.any_origin else "the origins it lists"
+        return [f"cross-origin: passes from this site and {listed} (cors(...) of this scope)"]
     if "Sec-Fetch-Site" in request.headers or "Origin" in request.headers:
         return ["cross-origin: passes (sent by a page of this site, or a trusted origin)"]
     return ["cross-origin: passes (not from a browser); from another site's page: 403"]
@@ -152,27 +160,8 @@ def describe_checks(
 
 def _host_of(origin: str) -> str | None:
     """Return the ``host[:port]`` of an ``Origin`` (default port dropped), or None."""
-    key = _origin_key(origin)
+    key = origin_key(origin)
     return key.partition("://")[2] if key else None
-
-
-def _origin_key(origin: str) -> str | None:
-    """Return ``scheme://host[:port]``, lower-cased, default port dropped; None if malformed.
-
-    ``Origin: null`` (a sandboxed frame, a file, a redirect across sites) is
-    no origin at all.
-    """
-    try:
-        parts = urlsplit(origin.strip().lower())
-        port = parts.port
-    except ValueError:
-        return None
-    if parts.scheme not in _DEFAULT_PORTS or not parts.hostname or parts.path not in ("", "/"):
-        return None
-    host = parts.netloc.rpartition("@")[2]
-    if port is not None and str(port) == _DEFAULT_PORTS[parts.scheme]:
-        host = host.rsplit(":", 1)[0]
-    return f"{parts.scheme}://{host}"
 
 
 def _trusted_origins(config: Mapping[str, Any]) -> set[str]:
@@ -181,7 +170,7 @@ def _trusted_origins(config: Mapping[str, Any]) -> set[str]:
         origins = [origins]
     keys = set()
     for origin in origins:
-        key = _origin_key(origin)
+        key = origin_key(origin)
         if key is None:
             raise ValueError(
                 f"TRUSTED_ORIGINS holds {origin!r}; write each as scheme://host[:port], "

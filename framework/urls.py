@@ -17,6 +17,9 @@ reverse. A URL has up to five parts, and each comes from somewhere:
   the request's own; otherwise ``SERVER_NAME`` and ``PREFERRED_URL_SCHEME``;
 - the *anchor* (``_anchor``) names a place in the page; it never reaches
   the server.
+
+A page's *origin* is its scheme, host and port (``https://shop.example:8443``):
+``origin_key`` writes one in a single form, so that two can be compared.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 from .patterns import SEGMENT_SAFE, UrlPart
 
@@ -158,3 +161,26 @@ def with_anchor(url: str, anchor: str | None) -> str:
     if anchor is None:
         return url
     return f"{url}#{quote(anchor, safe=_FRAGMENT_SAFE)}"
+
+
+#: The port a scheme uses when a URL names none.
+_DEFAULT_PORTS = {"http": "80", "https": "443"}
+
+
+def origin_key(origin: str) -> str | None:
+    """Return ``scheme://host[:port]``, lower-cased, default port dropped; None if malformed.
+
+    ``Origin: null`` (a sandboxed frame, a file, a redirect across sites) is
+    no origin at all.
+    """
+    try:
+        parts = urlsplit(origin.strip().lower())
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.scheme not in _DEFAULT_PORTS or not parts.hostname or parts.path not in ("", "/"):
+        return None
+    host = parts.netloc.rpartition("@")[2]
+    if port is not None and str(port) == _DEFAULT_PORTS[parts.scheme]:
+        host = host.rsplit(":", 1)[0]
+    return f"{parts.scheme}://{host}"

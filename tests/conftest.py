@@ -21,6 +21,7 @@ _INSTANCE = tempfile.mkdtemp(prefix="shortener-instance-")
 os.environ["SHORTENER_INSTANCE"] = _INSTANCE
 os.environ.pop("SHORTENER_DATABASE", None)
 os.environ.pop("SHORTENER_TRUSTED_PROXIES", None)
+os.environ.pop("SHORTENER_CORS_ORIGINS", None)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -273,10 +273,12 @@ def raw_connection(server: Server) -> Iterator[socket.socket]:
 
 
 @contextmanager
-def run_shortener(folder: Path, *, workers: int = 2) -> Iterator[Server]:
+def run_shortener(
+    folder: Path, *, workers: int = 2, env: dict[str, str] | None = None
+) -> Iterator[Server]:
     """The example app under gunicorn, with its instance folder (database, key) in ``folder``."""
     with run_gunicorn(
-        "example_app:app", workers=workers, env={"SHORTENER_INSTANCE": str(folder)}
+        "example_app:app", workers=workers, env={"SHORTENER_INSTANCE": str(folder), **(env or {})}
     ) as server:
         yield server
 

@@ -63,15 +63,20 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture(scope="module")
-def shortener(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    with run_shortener(tmp_path_factory.mktemp("instance")) as server:
+def target_site() -> Iterator[Server]:
+    """Another site, for the short link to lead to: tests/e2e_app.py, whose / says Hello.
+
+    Its pages are also the front end on another origin that the shortener's
+    API answers (``SHORTENER_CORS_ORIGINS``).
+    """
+    with run_gunicorn("e2e_app:app") as server:
         yield server
 
 
 @pytest.fixture(scope="module")
-def target_site() -> Iterator[Server]:
-    """Another site, for the short link to lead to: tests/e2e_app.py, whose / says Hello."""
-    with run_gunicorn("e2e_app:app") as server:
+def shortener(tmp_path_factory: pytest.TempPathFactory, target_site: Server) -> Iterator[Server]:
+    front_end = {"SHORTENER_CORS_ORIGINS": f"http://{HOST}:{target_site.port}"}
+    with run_shortener(tmp_path_factory.mktemp("instance"), env=front_end) as server:
         yield server
 
 
@@ -112,6 +117,54 @@ def test_shorten_flash_once_and_follow(page: Any, shortener: Server, target_site
         .inner_text()
         == "1"
     )
+
+
+#: Run in a page of another origin: create a link through the API, as a front end does.
+CREATE_THROUGH_THE_API = """async (api) => {
+    const response = await fetch(api + "/api/links", {
+        method: "POST",
+        headers: {"Content-Type": "application/json"},  // not a form's: a preflight first
+        body: JSON.stringify({url: "https://example.com/from/a/front/end"}),
+    });
+    return {
+        status: response.status,
+        location: response.headers.get("Location"),
+        body: await response.json(),
+    };
+}"""
+
+
+def test_a_page_on_another_origin_calls_the_api(
+    page: Any, shortener: Server, target_site: Server
+) -> None:
+    api = f"http://{HOST}:{shortener.port}"
+    page.goto(f"http://{HOST}:{target_site.port}/")  # the front end's origin
+    created = page.evaluate(CREATE_THROUGH_THE_API, api)
+    assert created["status"] == 201
+    code = created["body"]["code"]
+    assert created["location"] == f"/api/links/{code}"  # exposed by Access-Control-Expose-Headers
+    read = page.evaluate("async (url) => (await fetch(url)).json()", f"{api}/api/links/{code}")
+    assert read["url"] == "https://example.com/from/a/front/end"
+
+
+def test_a_page_on_an_origin_not_listed_cannot_read_the_api(
+    page: Any, shortener: Server, target_site: Server
+) -> None:
+    api = f"http://{HOST}:{shortener.port}"
+    # localhost is another origin than 127.0.0.1, though the same server.
+    page.goto(f"http://localhost:{target_site.port}/")
+    failure = page.evaluate(
+        "async (api) => { try { await fetch(api + '/api/links'); return null }"
+        " catch (error) { return error.name } }",
+        api,
+    )
+    assert failure == "TypeError"  # the browser's "Failed to fetch": it may not read the answer
+    refused = page.evaluate(
+        "async (api) => { try { await (" + CREATE_THROUGH_THE_API + ")(api); return null }"
+        " catch (error) { return error.name } }",
+        api,
+    )
+    assert refused == "TypeError"  # the preflight said nothing: the POST was never sent
 
 
 def test_inspect_shows_the_browsers_own_user_agent(page: Any, shortener: Server) -> None:

@@ -23,9 +23,14 @@ from servers import HOST, ROOT, Reply, Server, request, run_gunicorn, run_shorte
 STYLESHEET = ROOT / "example_app" / "static" / "style.css"
 
 
+#: A front end on another origin that the API answers (SHORTENER_CORS_ORIGINS).
+FRONT_END = "http://127.0.0.1:9000"
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    with run_shortener(tmp_path_factory.mktemp("instance")) as server:
+    folder = tmp_path_factory.mktemp("instance")
+    with run_shortener(folder, env={"SHORTENER_CORS_ORIGINS": FRONT_END}) as server:
         yield server
 
 
@@ -182,3 +187,48 @@ def test_the_config_prepares_the_instance_before_any_worker_starts(
         assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
         tables = connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
         assert tables.fetchall() == [("links",)]
+
+
+def test_a_front_end_on_another_origin_is_answered_a_preflight_and_creates_a_link(
+    server: Server,
+) -> None:
+    asked = request(
+        server,
+        "OPTIONS",
+        "/api/links",
+        None,
+        {
+            "Origin": FRONT_END,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
+    )
+    assert asked.status == 204
+    assert asked.headers["Access-Control-Allow-Origin"] == FRONT_END
+    assert asked.headers["Access-Control-Allow-Methods"] == "GET, HEAD, OPTIONS, POST"
+    assert asked.headers["Access-Control-Allow-Headers"] == "content-type"
+    assert asked.headers["Access-Control-Max-Age"] == "600"
+    body = json.dumps({"url": "https://example.com/from/the/front/end"}).encode()
+    headers = {
+        "Origin": FRONT_END,
+        "Sec-Fetch-Site": "same-site",
+        "Content-Type": "application/json",
+    }
+    created = request(server, "POST", "/api/links", body, headers)
+    assert created.status == 201
+    assert created.headers["Access-Control-Allow-Origin"] == FRONT_END
+    assert created.headers["Access-Control-Expose-Headers"] == "Location, ETag"
+    assert created.headers["Vary"] == "Origin"
+
+
+def test_another_origin_may_neither_read_the_api_nor_post_to_it(server: Server) -> None:
+    other = "http://127.0.0.1:9999"
+    listed = request(server, "GET", "/api/links", None, {"Origin": other})
+    assert listed.status == 200
+    assert "Access-Control-Allow-Origin" not in listed.headers
+    body = json.dumps({"url": "https://example.com/forged"}).encode()
+    headers = {"Origin": other, "Content-Type": "application/json"}
+    assert request(server, "POST", "/api/links", body, headers).status == 403
+    # The pages of the site are not the API's scope: no CORS headers there.
+    page = request(server, "GET", "/about", None, {"Origin": FRONT_END})
+    assert "Access-Control-Allow-Origin" not in page.headers

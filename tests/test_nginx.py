@@ -63,6 +63,10 @@ WORKER_CONNECTIONS = 512
 OPEN_FILES = 2 * WORKER_CONNECTIONS
 
 
+#: A front end on another origin that the API answers (SHORTENER_CORS_ORIGINS).
+FRONT_END = "http://127.0.0.1:9000"
+
+
 @dataclass
 class Site:
     http_port: int
@@ -146,7 +150,11 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         check=True,
         capture_output=True,
     )
-    env = {"SHORTENER_INSTANCE": str(instance), "SHORTENER_TRUSTED_PROXIES": "1"}
+    env = {
+        "SHORTENER_INSTANCE": str(instance),
+        "SHORTENER_TRUSTED_PROXIES": "1",
+        "SHORTENER_CORS_ORIGINS": FRONT_END,
+    }
     with ExitStack() as stack:
         stack.enter_context(open_files(OPEN_FILES))  # before nginx and gunicorn inherit it
         instances = [
@@ -288,6 +296,25 @@ def test_a_link_created_through_one_instance_resolves_through_the_other(site: Si
     code = json.loads(body)["code"]
     status, headers, _ = call(second, "GET", f"/{code}")
     assert (status, headers["Location"]) == (302, "https://example.com/shared")
+
+
+def test_a_cors_preflight_and_the_request_after_it_pass_through_nginx(site: Site) -> None:
+    preflight = {
+        "Origin": FRONT_END,
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type",
+    }
+    status, headers, _ = call(site.http_port, "OPTIONS", "/api/links", headers=preflight)
+    assert status == 204
+    assert headers["Access-Control-Allow-Origin"] == FRONT_END
+    assert headers["Access-Control-Allow-Methods"] == "GET, HEAD, OPTIONS, POST"
+    assert headers.get_all("Access-Control-Allow-Origin") == [FRONT_END]  # one, not two
+    body = json.dumps({"url": "https://example.com/through/nginx"}).encode()
+    sent = {"Origin": FRONT_END, "Sec-Fetch-Site": "same-site", "Content-Type": "application/json"}
+    status, headers, _ = call(site.http_port, "POST", "/api/links", body=body, headers=sent)
+    assert status == 201
+    assert headers["Access-Control-Allow-Origin"] == FRONT_END
+    assert headers["Vary"] == "Origin"
 
 
 def test_nginx_spreads_requests_over_both_instances(site: Site) -> None:
