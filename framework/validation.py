@@ -150,9 +150,16 @@ def _make_target(model: type[Any], method: str) -> Target:
             hints = {field.name: hints[field.name] for field in dataclasses.fields(model)}
         return _target(model, adapter.validate_python, hints)
     raise TypeError(
-        f"{method}({getattr(model, '__qualname__', repr(model))}): the model must be a "
-        "pydantic BaseModel subclass, a dataclass or a TypedDict"
+        f"{method}({model_name(model)}): the model must be a pydantic BaseModel subclass, "
+        "a dataclass or a TypedDict"
     )
+
+
+def model_name(model: object) -> str:
+    """Name a model as the code writes it: ``Book``, ``dict[str, int]``."""
+    if typing.get_origin(model) is None and isinstance(model, type):
+        return model.__qualname__
+    return repr(model)
 
 
 def _target(model: type[Any], validate: Callable[[Any], Any], fields: dict[str, Any]) -> Target:
@@ -184,9 +191,9 @@ def import_pydantic(model: object) -> types.ModuleType:
     try:
         import pydantic
     except ImportError as error:
-        name = getattr(model, "__qualname__", repr(model))
         raise ImportError(
-            f"validating into {name} needs pydantic, which is not installed: {INSTALL}",
+            f"validating into {model_name(model)} needs pydantic, which is not installed: "
+            + INSTALL,
             name="pydantic",
         ) from error
     return pydantic
