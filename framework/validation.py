@@ -28,7 +28,7 @@ import types
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar, Union
+from typing import TYPE_CHECKING, Any, TypeVar, Union, cast
 
 from werkzeug.datastructures import MultiDict
 
@@ -64,7 +64,7 @@ _targets: dict[Any, Target] = {}
 def from_json(model: type[M], data: Any) -> M:
     """Build ``model`` from a parsed JSON body, or raise ValidationFailed (422)."""
     target = target_for(model, "json_as")
-    return _build(target, data, "the JSON body", repeated=[])  # type: ignore[no-any-return]
+    return cast(M, _build(target, data, "the JSON body", repeated=[]))
 
 
 def from_fields(model: type[M], values: MultiDict[str, str], source: str, method: str) -> M:
@@ -86,7 +86,7 @@ def from_fields(model: type[M], values: MultiDict[str, str], source: str, method
             data[name] = sent[0]
             message = f"given {len(sent)} times; this field takes one value"
             repeated.append({"field": name, "message": message})
-    return _build(target, data, source, repeated=repeated)  # type: ignore[no-any-return]
+    return cast(M, _build(target, data, source, repeated=repeated))
 
 
 def _build(target: Target, data: Any, source: str, *, repeated: list[dict[str, str]]) -> Any:
