@@ -9,7 +9,8 @@ The public names live here; each comes from the module that does one job::
     decorators.py  route, get, post, ... shared by App and Router
     request.py     Request, a lazy view of the WSGI environ; environ.py its headers and query
     response.py    Response and its headers; redirects.py redirect and safe_redirect
-    errors.py      HTTPError, abort and error pages
+    errors.py      HTTPError, ValidationFailed, abort and error pages
+    validation.py  request data into a model (json_as, form_as, query_as), with pydantic
     hooks.py       before/after_request hooks and error handlers, by scope
     wsgi.py        the WSGI adapter; wsgitypes.py names PEP 3333's shapes
     app.py         App: registration and dispatch; config.py its settings, returns.py
@@ -30,7 +31,7 @@ from typing import NoReturn
 from .app import App
 from .config import Config
 from .converters import Converter
-from .errors import HTTPError, abort
+from .errors import HTTPError, ValidationFailed, abort
 from .pointers import package_name
 from .redirects import UnsafeRedirect, redirect, safe_redirect
 from .request import Request
@@ -55,6 +56,7 @@ __all__ = [
     "Route",
     "Router",
     "UnsafeRedirect",
+    "ValidationFailed",
     "abort",
     "flash",
     "get_flashed_messages",

@@ -41,6 +41,7 @@ from werkzeug.http import parse_options_header
 from werkzeug.sansio.http import parse_cookie
 from werkzeug.sansio.utils import get_current_url, get_host
 
+from . import validation
 from .environ import QueryParams, RequestHeaders, cached, parse_query
 from .errors import HTTPError
 from .pointers import RequestNames, request_module_name
@@ -55,6 +56,7 @@ logger = logging.getLogger("framework")
 T = TypeVar("T")
 P = ParamSpec("P")
 R = TypeVar("R")
+M = TypeVar("M")
 
 _READ_SIZE = 64 * 1024
 
@@ -435,6 +437,34 @@ class Request(RequestNames):
                     400, "the JSON body holds an unpaired surrogate escape such as \\ud800"
                 ) from None
         return value
+
+    def json_as(self, model: type[M]) -> M:
+        """Return the JSON body as an instance of ``model`` (pydantic model, dataclass, TypedDict).
+
+        A body that cannot be read as JSON is a 400 (or a 415, not declared
+        JSON), as for ``json``; JSON whose content the model refuses is a 422
+        (``ValidationFailed``) that lists each invalid field. Needs pydantic:
+        ``pip install 'framework[validation]'``.
+        """
+        return validation.from_json(model, self.json)
+
+    def form_as(self, model: type[M]) -> M:
+        """Return the form fields as an instance of ``model``; a 422 lists those it refuses.
+
+        A field whose type is a list (``tags: list[str]``) takes every value
+        the form sent under its name; any other field takes one, and the same
+        name sent twice is a 422. Uploads are not part of it: read ``files``.
+        """
+        return validation.from_fields(model, self.form, "the form", "form_as")
+
+    def query_as(self, model: type[M]) -> M:
+        """Return the query string as an instance of ``model``; a 422 lists what it refuses.
+
+        ``?tag=a&tag=b`` fills ``tag: list[str]`` with both values; a field of
+        one value given twice (``?page=1&page=2``) is a 422, not a silent
+        choice of the first.
+        """
+        return validation.from_fields(model, self.query, "the query string", "query_as")
 
     @property
     def form(self) -> MultiDict[str, str]:

@@ -158,7 +158,11 @@ def test_example_runs(
         pytester.makepyfile(test_example=code)
         pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
     else:
-        exec(compile(code, "<docs example>", "exec"), {"__name__": "docs_example"})
+        # dont_inherit: the example runs as the reader's own file would, not under
+        # this file's ``from __future__ import annotations`` (pydantic and
+        # dataclasses would have to resolve its annotations from strings).
+        code_object = compile(code, "<docs example>", "exec", dont_inherit=True)
+        exec(code_object, {"__name__": "docs_example"})
 
 
 def test_every_page_has_examples() -> None:

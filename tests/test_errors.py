@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from framework import App, HTTPError, Request, abort
+from framework import App, HTTPError, Request, ValidationFailed, abort
 from framework.errors import error_response, wants_json
 
 
@@ -132,3 +132,37 @@ def test_wants_json_given_the_request_makes_the_response_vary_on_accept(app: App
     assert (json_answer.json, json_answer.headers["Vary"]) == ({"form": "json"}, "Accept")
     assert client.get("/either").headers["Vary"] == "Accept"
     assert "Vary" not in client.get("/plain").headers
+
+
+def test_422_has_rfc_9110s_reason() -> None:
+    # Python before 3.13 still says "Unprocessable Entity".
+    assert HTTPError(422).reason == "Unprocessable Content"
+
+
+def test_validation_failed_is_a_422_with_its_fields() -> None:
+    failed = ValidationFailed([{"field": "title", "message": "Field required"}])
+    assert isinstance(failed, HTTPError)
+    assert (failed.status, failed.detail) == (422, "the request has 1 invalid field")
+    assert failed.fields == [{"field": "title", "message": "Field required"}]
+    response = error_response(failed, accept="application/json")
+    assert json.loads(response.body) == {  # type: ignore[arg-type]
+        "error": {
+            "status": 422,
+            "reason": "Unprocessable Content",
+            "detail": "the request has 1 invalid field",
+            "fields": [{"field": "title", "message": "Field required"}],
+        }
+    }
+
+
+def test_the_html_page_of_validation_failed_lists_the_fields_escaped() -> None:
+    fields = [{"field": "<b>", "message": "not <i>this</i>"}, {"field": "", "message": "whole"}]
+    first = error_response(ValidationFailed(fields, "bad"), accept=None).body
+    page = first.decode()  # type: ignore[union-attr]
+    assert "<li><strong>&lt;b&gt;</strong>: not &lt;i&gt;this&lt;/i&gt;</li>" in page
+    assert "<li>whole</li>" in page
+    # Same status and detail, other fields: not a page kept from the first.
+    other = [{"field": "year", "message": "too old"}]
+    second = error_response(ValidationFailed(other, "bad"), accept=None).body
+    assert b"<strong>year</strong>: too old" in second  # type: ignore[operator]
+    assert b"&lt;b&gt;" not in second  # type: ignore[operator]
