@@ -3,6 +3,7 @@
     GET    /api/                        where everything is (GET /api redirects here)
     GET    /api/links                   the recent links
     POST   /api/links                   {"url": "https://..."} -> 201, Location: /api/links/<code>
+                                        (checked by a model: a 422 lists each invalid field)
     GET    /api/links/latest/<int:n>    the n newest links, 1 to 100
     GET    /api/links/<code:code>       one link
     DELETE /api/links/<code:code>       204
@@ -16,7 +17,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from framework import Converter, HTTPError, Request, Response, Router, abort
+from pydantic import BaseModel, field_validator
+from pydantic_core import PydanticCustomError
+
+from framework import Converter, HTTPError, Request, Response, Router, ValidationFailed, abort
 
 from . import settings
 from .storage import InvalidURL, Link, Links, validate_url
@@ -90,18 +94,26 @@ def latest_links(request: Request, count: int) -> dict[str, Any]:
     return {"links": [link_json(request, link) for link in links(request).recent(count)]}
 
 
+class NewLink(BaseModel):
+    """What ``POST /api/links`` takes: ``{"url": "https://..."}``, a URL we can shorten."""
+
+    url: str
+
+    @field_validator("url")
+    @classmethod
+    def shortenable(cls, text: str) -> str:
+        try:
+            return validate_url(text)
+        except InvalidURL as error:  # the message, as the form shows it
+            raise PydanticCustomError("invalid_url", str(error)) from None
+
+
 @api.post("/links")
 def create_link(request: Request) -> Response:
-    data = request.json  # 415 unless the body is JSON, 400 if it is malformed
-    if not isinstance(data, dict) or not isinstance(data.get("url"), str):
-        abort(
-            422, 'send a JSON object with a "url" string, such as {"url": "https://example.com"}'
-        )
-    try:
-        url = validate_url(data["url"])
-    except InvalidURL as error:
-        abort(422, str(error))
-    link = links(request).create(url)
+    # 415 unless the body is JSON, 400 if it is malformed, 422 listing each
+    # field the model refuses: {"field": "url", "message": "..."}.
+    new = request.json_as(NewLink)
+    link = links(request).create(new.url)
     location = request.app.url_for("api.show_link", code=link.code)
     return Response.json(link_json(request, link), 201, {"Location": location})
 
@@ -124,5 +136,11 @@ def delete_link(request: Request, code: str) -> Response:
 @api.errorhandler(HTTPError)
 def json_error(request: Request, error: HTTPError) -> Response:
     detail = error.detail if error.detail is not None else f"{request.method} {request.path}"
-    document = {"error": {"status": error.status, "reason": error.reason, "detail": detail}}
-    return Response.json(document, error.status, error.headers)
+    document: dict[str, Any] = {
+        "status": error.status,
+        "reason": error.reason,
+        "detail": detail,
+    }
+    if isinstance(error, ValidationFailed):
+        document["fields"] = error.fields  # each invalid field, with what is wrong with it
+    return Response.json({"error": document}, error.status, error.headers)

@@ -245,6 +245,37 @@ def test_api_errors_are_json_whatever_the_accept_header(
     assert response.json["error"]["detail"]
 
 
+@pytest.mark.parametrize(
+    ("body", "fields"),
+    [
+        pytest.param({}, [{"field": "url", "message": "Field required"}], id="missing"),
+        pytest.param(
+            {"url": "mailto:a@b.c"},
+            [{"field": "url", "message": "Only http:// and https:// URLs can be shortened."}],
+            id="not-http",
+        ),
+        pytest.param(
+            {"url": 3},
+            [{"field": "url", "message": "Input should be a valid string"}],
+            id="number",
+        ),
+    ],
+)
+def test_the_api_names_each_invalid_field(
+    client: TestClient, body: dict[str, object], fields: list[dict[str, str]]
+) -> None:
+    response = client.post("/api/links", json=body)
+    assert response.status_code == 422
+    assert response.json == {
+        "error": {
+            "status": 422,
+            "reason": "Unprocessable Content",
+            "detail": "the JSON body has 1 invalid field",
+            "fields": fields,
+        }
+    }
+
+
 def test_405_names_the_allowed_methods(client: TestClient) -> None:
     response = client.delete("/")
     assert response.status_code == 405
