@@ -32,11 +32,10 @@ from contextlib import suppress
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from werkzeug.exceptions import BadRequestKeyError
 from werkzeug.exceptions import HTTPException as WerkzeugHTTPException
 
 from . import wsgi
-from .errors import HTTPError, error_response
+from .errors import HTTPError, error_response, from_werkzeug
 
 if TYPE_CHECKING:
     from .checks import RouteProblem
@@ -499,7 +498,7 @@ class App(HookRegistry, RouteDecorators, AppNames):
             logger.warning("refused a redirect for %s: %s", _describe(request), log_text(error))
             error = HTTPError(400, "this request asks to be redirected to another site")
         elif isinstance(error, WerkzeugHTTPException) and error.code is not None:
-            error = _from_werkzeug(error)
+            error = from_werkzeug(error)
         handler = find_handler(scopes, error)
         if request.story is not None and (handler is not None or isinstance(error, HTTPError)):
             request.story.handler(handler, error)
@@ -596,21 +595,6 @@ def folder_of(import_name: str, folder: str) -> str:
     path = getattr(module, "__file__", None)
     root = os.path.dirname(os.path.abspath(path)) if path else os.getcwd()
     return os.path.join(root, folder)
-
-
-def _from_werkzeug(error: WerkzeugHTTPException) -> HTTPError:
-    """Turn an error raised by a werkzeug helper into ours, with the same status.
-
-    The common one: ``request.query["page"]`` when the client sent no
-    ``page`` raises werkzeug's ``BadRequestKeyError``, a 400 (as in Flask).
-    """
-    if isinstance(error, BadRequestKeyError):
-        detail = f"the request has no field {error.args[0]!r}" if error.args else None
-    else:
-        detail = error.description
-    http_error = HTTPError(error.code or 500, detail)
-    http_error.__cause__ = error
-    return http_error
 
 
 def _describe(request: Request) -> str:

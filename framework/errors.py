@@ -16,6 +16,8 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from werkzeug.datastructures import MIMEAccept
+from werkzeug.exceptions import BadRequestKeyError
+from werkzeug.exceptions import HTTPException as WerkzeugHTTPException
 from werkzeug.http import parse_accept_header
 
 from .pointers import FlaskName
@@ -91,6 +93,21 @@ class ValidationFailed(HTTPError):
 def abort(status: int, detail: Any = None) -> NoReturn:
     """Stop handling the request and answer with an error: ``abort(404, "no such user")``."""
     raise HTTPError(status, detail)
+
+
+def from_werkzeug(error: WerkzeugHTTPException) -> HTTPError:
+    """Turn an error raised by a werkzeug helper into ours, with the same status.
+
+    The common one: ``request.query["page"]`` when the client sent no
+    ``page`` raises werkzeug's ``BadRequestKeyError``, a 400 (as in Flask).
+    """
+    if isinstance(error, BadRequestKeyError):
+        detail = f"the request has no field {error.args[0]!r}" if error.args else None
+    else:
+        detail = error.description
+    http_error = HTTPError(error.code or 500, detail)
+    http_error.__cause__ = error
+    return http_error
 
 
 def wants_json(accept: str | Request | None) -> bool:
