@@ -13,9 +13,20 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime, timedelta
 from http import HTTPStatus
-from typing import IO, Any, Literal
+from typing import IO, TYPE_CHECKING, Any, Literal
 
-from werkzeug.http import dump_cookie
+from werkzeug.http import (
+    dump_cookie,
+    generate_etag,
+    http_date,
+    parse_date,
+    parse_etags,
+    quote_etag,
+    unquote_etag,
+)
+
+if TYPE_CHECKING:
+    from .request import Request
 
 #: What a response body may be: bytes sent as they are (str is encoded as
 #: UTF-8), an iterable of chunks for streaming, or a binary file object.
@@ -54,6 +65,11 @@ _checked_names: set[str] = set()
 #: nor a Content-Length: 204 No Content must not (RFC 9110, section 8.6), and
 #: a 304's would be the length of the representation it stands for.
 NO_BODY_STATUSES = frozenset({204, 304})
+
+#: The headers that describe a body: a 304 sends none, since it stands for
+#: the copy the client has (RFC 9110, section 15.4.5). ETag, Last-Modified,
+#: Cache-Control, Vary, Date and the rest stay, to refresh that copy.
+_BODY_HEADERS = ("Content-Type", "Content-Length", "Content-Encoding", "Content-Language")
 
 #: 205 Reset Content ("clear the form you sent") has no body either, and says
 #: so with ``Content-Length: 0`` (RFC 9110, section 15.3.6).
@@ -421,6 +437,82 @@ class Response:
     def content_type(self, value: str) -> None:
         self.headers["Content-Type"] = value
 
+    @property
+    def last_modified(self) -> datetime | None:
+        """The Last-Modified header as a datetime in UTC, or None.
+
+        It tells a client when the resource last changed; the client asks
+        again with ``If-Modified-Since`` and that date. Set it to a
+        datetime (a naive one is taken as UTC), a Unix time or an HTTP
+        date; None removes it. HTTP dates count whole seconds.
+        """
+        return parse_date(self.headers.get("Last-Modified"))
+
+    @last_modified.setter
+    def last_modified(self, value: datetime | int | float | str | None) -> None:
+        if value is None:
+            del self.headers["Last-Modified"]
+        else:
+            self.headers["Last-Modified"] = value if isinstance(value, str) else http_date(value)
+
+    def make_conditional(self, request: Request, etag: bool = True) -> Response:
+        """Answer a conditional request: a 304 or a 412 in place of this 200, when due.
+
+        A client that has a copy of a page sends its validators back: the
+        ETag in ``If-None-Match``, the Last-Modified date in
+        ``If-Modified-Since``. If its copy is current, a ``304 Not
+        Modified`` with no body is the answer, and the copy is used again.
+        A client about to change a resource says which version it saw, in
+        ``If-Match`` or ``If-Unmodified-Since``: if the resource has changed
+        since, ``412 Precondition Failed``.
+
+        With ``etag`` true, a bytes body without an ETag gets a strong one,
+        the SHA-1 of its bytes; an ETag already set is kept. A streamed
+        body is never read for one: without an ETag of its own it is left
+        as it is. The preconditions are taken in RFC 9110's order (section
+        13.2.2), and only a 200 is made conditional: an error, a redirect
+        or a 201 for something made is left alone (section 13.2.1).
+        Returns the response, changed in place.
+        """
+        if self._status != 200:
+            return self
+        if isinstance(self.body, (str, bytearray, memoryview)):
+            self.body = normalise_body(self.body)
+        tag = self.headers.get("ETag")
+        if tag is None and isinstance(self.body, bytes) and etag:
+            tag = quote_etag(generate_etag(self.body))
+            self.headers["ETag"] = tag
+        if tag is None and not isinstance(self.body, bytes):
+            return self
+        outcome = evaluate_preconditions(request, tag, self.last_modified)
+        if outcome is not None:
+            status, why = outcome
+            if status == 304:
+                self._not_modified()
+            else:
+                self._precondition_failed(request, why)
+        return self
+
+    def _not_modified(self) -> None:
+        """Become the 304 that stands for this 200: its headers, without the body's own."""
+        _close(self.body)
+        self.status = 304
+        self.body = b""
+        for name in _BODY_HEADERS:
+            del self.headers[name]
+
+    def _precondition_failed(self, request: Request, detail: str) -> None:
+        """Become the 412 error page, in JSON or HTML as the client's Accept prefers."""
+        # errors.py builds on this module, so it is imported when first needed:
+        # the one error renderer makes the page, as for a raised HTTPError.
+        from .errors import HTTPError, error_response
+
+        page = error_response(HTTPError(412, detail), accept=request.environ.get("HTTP_ACCEPT"))
+        _close(self.body)
+        self.status = 412
+        self.body = page.body
+        self.headers = page.headers
+
     def to_wire(self) -> bytes:
         """Return the response as it goes on the wire: status line, headers, blank line, body.
 
@@ -513,6 +605,63 @@ class Response:
 
     def __repr__(self) -> str:
         return f"<Response {self.status_line}>"
+
+
+def evaluate_preconditions(
+    request: Request, etag: str | None, last_modified: datetime | None
+) -> tuple[int, str] | None:
+    """Return ``(304 or 412, why)`` if a precondition of ``request`` is false, else None.
+
+    ``etag`` and ``last_modified`` are the validators of the representation
+    the request would get. RFC 9110 orders the checks (section 13.2.2):
+
+    1. ``If-Match``: the client's version must be the current one, by
+       strong comparison (a weak ETag never matches; ``*`` matches any
+       representation). Else 412.
+    2. Without If-Match, ``If-Unmodified-Since``: the resource must not
+       have changed after that date. Else 412.
+    3. ``If-None-Match``: the current ETag must not be among the client's,
+       by weak comparison (``W/"x"`` matches ``"x"``). If it is, a GET or
+       HEAD gets 304 (its copy is current), any other method 412.
+    4. Without If-None-Match, for GET and HEAD, ``If-Modified-Since``: a
+       resource not changed after that date gets 304.
+
+    A date that is not a valid HTTP date is ignored, as is a date check
+    when the response has no Last-Modified. werkzeug's ``is_resource_modified``
+    answers one question, "modified?", and skips If-Unmodified-Since, so
+    the order is ours; werkzeug parses the headers and compares the tags.
+    """
+    headers = request.headers
+    value, weak = unquote_etag(etag)
+    if_match = headers.get("If-Match", "").strip()
+    if if_match:
+        tags = parse_etags(if_match)
+        if not (tags.star_tag or (value is not None and not weak and tags.is_strong(value))):
+            return 412, "the resource has changed: its current ETag is not one If-Match names"
+    else:
+        since = parse_date(headers.get("If-Unmodified-Since"))
+        if since is not None and last_modified is not None and last_modified > since:
+            return 412, "the resource has changed since the If-Unmodified-Since date"
+    safe = request.method in ("GET", "HEAD")
+    if_none_match = headers.get("If-None-Match", "").strip()
+    if if_none_match:
+        tags = parse_etags(if_none_match)
+        if tags.star_tag or (value is not None and tags.contains_weak(value)):
+            if safe:
+                return 304, "the client's copy is current"
+            return 412, "the resource matches If-None-Match, so the request was not applied"
+    elif safe:
+        since = parse_date(headers.get("If-Modified-Since"))
+        if since is not None and last_modified is not None and last_modified <= since:
+            return 304, "the client's copy is current"
+    return None
+
+
+def _close(body: object) -> None:
+    """Release what a body holds: a generator's ``finally``, an open file."""
+    close = getattr(body, "close", None)
+    if close is not None:
+        close()
 
 
 def add_vary(response: Response, field: str) -> None:
