@@ -10,6 +10,7 @@ The public names live here; each comes from the module that does one job::
     request.py     Request, a lazy view of the WSGI environ; environ.py its headers and query
     response.py    Response and its headers; redirects.py redirect and safe_redirect
     errors.py      HTTPError, abort and error pages
+    events.py      server-sent events: Event and the EventStream response
     hooks.py       before/after_request hooks and error handlers, by scope
     wsgi.py        the WSGI adapter; wsgitypes.py names PEP 3333's shapes
     app.py         App: registration and dispatch; config.py its settings, returns.py
@@ -31,6 +32,7 @@ from .app import App
 from .config import Config
 from .converters import Converter
 from .errors import HTTPError, abort
+from .events import Event, EventStream
 from .pointers import package_name
 from .redirects import UnsafeRedirect, redirect, safe_redirect
 from .request import Request
@@ -49,6 +51,8 @@ __all__ = [
     "App",
     "Config",
     "Converter",
+    "Event",
+    "EventStream",
     "HTTPError",
     "Request",
     "Response",
