@@ -25,6 +25,8 @@ from werkzeug.http import (
     unquote_etag,
 )
 
+from .wsgitypes import Environ
+
 if TYPE_CHECKING:
     from .request import Request
 
@@ -455,7 +457,7 @@ class Response:
         else:
             self.headers["Last-Modified"] = value if isinstance(value, str) else http_date(value)
 
-    def make_conditional(self, request: Request, etag: bool = True) -> Response:
+    def make_conditional(self, request: Request | Environ, etag: bool = True) -> Response:
         """Answer a conditional request: a 304 or a 412 in place of this 200, when due.
 
         A client that has a copy of a page sends its validators back: the
@@ -472,8 +474,10 @@ class Response:
         as it is. The preconditions are taken in RFC 9110's order (section
         13.2.2), and only a 200 is made conditional: an error, a redirect
         or a 201 for something made is left alone (section 13.2.1).
-        Returns the response, changed in place.
+        ``request`` is the Request, or its WSGI environ (as in Flask). Returns
+        the response, changed in place.
         """
+        environ = request if isinstance(request, dict) else request.environ
         if self._status != 200:
             return self
         if isinstance(self.body, (str, bytearray, memoryview)):
@@ -484,13 +488,13 @@ class Response:
             self.headers["ETag"] = tag
         if tag is None and not isinstance(self.body, bytes):
             return self
-        outcome = evaluate_preconditions(request, tag, self.last_modified)
+        outcome = evaluate_preconditions(environ, tag, self.last_modified)
         if outcome is not None:
             status, why = outcome
             if status == 304:
                 self._not_modified()
             else:
-                self._precondition_failed(request, why)
+                self._precondition_failed(environ, why)
         return self
 
     def _not_modified(self) -> None:
@@ -501,13 +505,13 @@ class Response:
         for name in _BODY_HEADERS:
             del self.headers[name]
 
-    def _precondition_failed(self, request: Request, detail: str) -> None:
+    def _precondition_failed(self, environ: Environ, detail: str) -> None:
         """Become the 412 error page, in JSON or HTML as the client's Accept prefers."""
         # errors.py builds on this module, so it is imported when first needed:
         # the one error renderer makes the page, as for a raised HTTPError.
         from .errors import HTTPError, error_response
 
-        page = error_response(HTTPError(412, detail), accept=request.environ.get("HTTP_ACCEPT"))
+        page = error_response(HTTPError(412, detail), accept=environ.get("HTTP_ACCEPT"))
         _close(self.body)
         self.status = 412
         self.body = page.body
@@ -608,9 +612,9 @@ class Response:
 
 
 def evaluate_preconditions(
-    request: Request, etag: str | None, last_modified: datetime | None
+    environ: Environ, etag: str | None, last_modified: datetime | None
 ) -> tuple[int, str] | None:
-    """Return ``(304 or 412, why)`` if a precondition of ``request`` is false, else None.
+    """Return ``(304 or 412, why)`` if a precondition of the request is false, else None.
 
     ``etag`` and ``last_modified`` are the validators of the representation
     the request would get. RFC 9110 orders the checks (section 13.2.2):
@@ -631,19 +635,18 @@ def evaluate_preconditions(
     answers one question, "modified?", and skips If-Unmodified-Since, so
     the order is ours; werkzeug parses the headers and compares the tags.
     """
-    headers = request.headers
     value, weak = unquote_etag(etag)
-    if_match = headers.get("If-Match", "").strip()
+    if_match = environ.get("HTTP_IF_MATCH", "").strip()
     if if_match:
         tags = parse_etags(if_match)
         if not (tags.star_tag or (value is not None and not weak and tags.is_strong(value))):
             return 412, "the resource has changed: its current ETag is not one If-Match names"
     else:
-        since = parse_date(headers.get("If-Unmodified-Since"))
+        since = parse_date(environ.get("HTTP_IF_UNMODIFIED_SINCE"))
         if since is not None and last_modified is not None and last_modified > since:
             return 412, "the resource has changed since the If-Unmodified-Since date"
-    safe = request.method in ("GET", "HEAD")
-    if_none_match = headers.get("If-None-Match", "").strip()
+    safe = environ.get("REQUEST_METHOD") in ("GET", "HEAD")
+    if_none_match = environ.get("HTTP_IF_NONE_MATCH", "").strip()
     if if_none_match:
         tags = parse_etags(if_none_match)
         if tags.star_tag or (value is not None and tags.contains_weak(value)):
@@ -651,7 +654,7 @@ def evaluate_preconditions(
                 return 304, "the client's copy is current"
             return 412, "the resource matches If-None-Match, so the request was not applied"
     elif safe:
-        since = parse_date(headers.get("If-Modified-Since"))
+        since = parse_date(environ.get("HTTP_IF_MODIFIED_SINCE"))
         if since is not None and last_modified is not None and last_modified <= since:
             return 304, "the client's copy is current"
     return None

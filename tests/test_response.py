@@ -387,6 +387,27 @@ def test_preconditions_in_rfc_9110_order(
         assert response.data == (b"" if method == "HEAD" else PAGE)
 
 
+@pytest.mark.parametrize(
+    "header", ["If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since"]
+)
+@pytest.mark.parametrize(
+    "value",
+    [
+        pytest.param("Mon, 99 Foo 99999 99:99:99 GMT", id="nonsense-date"),
+        pytest.param("Sat, 01 Jan 10000 00:00:00 GMT", id="year-10000"),
+        pytest.param('W/"unclosed', id="unclosed-tag"),
+        pytest.param(",,,", id="empty-list"),
+        pytest.param("\t", id="blank"),
+    ],
+)
+def test_a_malformed_precondition_is_never_a_server_error(
+    conditional: TestClient, header: str, value: str
+) -> None:
+    response = conditional.get("/page", headers={header: value})
+    # A date that is not one is ignored; a tag that matches nothing fails If-Match.
+    assert response.status_code == (412 if header == "If-Match" and value != "\t" else 200)
+
+
 def test_the_etag_is_the_strong_sha1_of_the_body(conditional: TestClient) -> None:
     get, head = conditional.get("/page"), conditional.head("/page")
     assert get.headers["ETag"] == head.headers["ETag"] == PAGE_ETAG
@@ -440,6 +461,14 @@ def test_make_conditional_changes_the_response_in_place_and_returns_it() -> None
     assert failed.make_conditional(request_with({"If-Match": '"old"'})) is failed
     assert failed.status == 412
     assert b"412 Precondition Failed" in failed.body  # type: ignore[operator]
+
+
+def test_make_conditional_takes_the_environ_as_flask_does() -> None:
+    environ = EnvironBuilder(headers={"If-None-Match": PAGE_ETAG}).get_environ()
+    assert Response(PAGE).make_conditional(environ).status == 304
+    environ = EnvironBuilder(headers={"If-Match": '"old"', "Accept": "application/json"})
+    failed = Response(PAGE).make_conditional(environ.get_environ())
+    assert (failed.status, failed.content_type) == (412, "application/json")
 
 
 @pytest.mark.parametrize("status", [201, 204, 301, 404, 500])
