@@ -149,9 +149,10 @@ class EventStream(Response):
 class EventBody:
     """The body of an EventStream, as the server iterates it: events and pings, in bytes.
 
-    The first chunk is empty: it makes gunicorn and werkzeug send the
-    headers at once, so the browser's ``EventSource`` opens before the
-    first event is ready.
+    The first chunk is empty: gunicorn and werkzeug send the headers on
+    it, so the browser's ``EventSource`` opens before the first event is
+    ready. (PEP 3333 lets a server wait for the first non-empty chunk
+    instead: there, the first event or ping.)
     """
 
     def __init__(self, events: Iterable[Event | str | None], ping: float | None) -> None:
