@@ -8,7 +8,8 @@ The public names live here; each comes from the module that does one job::
     urls.py        url_for's pieces: paths, query, root, external URLs, anchors
     decorators.py  route, get, post, ... shared by App and Router
     request.py     Request, a lazy view of the WSGI environ; environ.py its headers and query
-    response.py    Response and its headers; redirects.py redirect and safe_redirect
+    response.py    Response and its headers; redirects.py redirect and safe_redirect;
+                   conditional.py the preconditions of make_conditional (304, 412)
     errors.py      HTTPError, abort and error pages
     events.py      server-sent events: Event and the EventStream response
     hooks.py       before/after_request hooks and error handlers, by scope

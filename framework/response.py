@@ -15,16 +15,9 @@ from datetime import datetime, timedelta
 from http import HTTPStatus
 from typing import IO, TYPE_CHECKING, Any, Literal
 
-from werkzeug.http import (
-    dump_cookie,
-    generate_etag,
-    http_date,
-    parse_date,
-    parse_etags,
-    quote_etag,
-    unquote_etag,
-)
+from werkzeug.http import dump_cookie, generate_etag, http_date, parse_date, quote_etag
 
+from .conditional import evaluate_preconditions
 from .wsgitypes import Environ
 
 if TYPE_CHECKING:
@@ -609,55 +602,6 @@ class Response:
 
     def __repr__(self) -> str:
         return f"<Response {self.status_line}>"
-
-
-def evaluate_preconditions(
-    environ: Environ, etag: str | None, last_modified: datetime | None
-) -> tuple[int, str] | None:
-    """Return ``(304 or 412, why)`` if a precondition of the request is false, else None.
-
-    ``etag`` and ``last_modified`` are the validators of the representation
-    the request would get. RFC 9110 orders the checks (section 13.2.2):
-
-    1. ``If-Match``: the client's version must be the current one, by
-       strong comparison (a weak ETag never matches; ``*`` matches any
-       representation). Else 412.
-    2. Without If-Match, ``If-Unmodified-Since``: the resource must not
-       have changed after that date. Else 412.
-    3. ``If-None-Match``: the current ETag must not be among the client's,
-       by weak comparison (``W/"x"`` matches ``"x"``). If it is, a GET or
-       HEAD gets 304 (its copy is current), any other method 412.
-    4. Without If-None-Match, for GET and HEAD, ``If-Modified-Since``: a
-       resource not changed after that date gets 304.
-
-    A date that is not a valid HTTP date is ignored, as is a date check
-    when the response has no Last-Modified. werkzeug's ``is_resource_modified``
-    answers one question, "modified?", and skips If-Unmodified-Since, so
-    the order is ours; werkzeug parses the headers and compares the tags.
-    """
-    value, weak = unquote_etag(etag)
-    if_match = environ.get("HTTP_IF_MATCH", "").strip()
-    if if_match:
-        tags = parse_etags(if_match)
-        if not (tags.star_tag or (value is not None and not weak and tags.is_strong(value))):
-            return 412, "the resource has changed: its current ETag is not one If-Match names"
-    else:
-        since = parse_date(environ.get("HTTP_IF_UNMODIFIED_SINCE"))
-        if since is not None and last_modified is not None and last_modified > since:
-            return 412, "the resource has changed since the If-Unmodified-Since date"
-    safe = environ.get("REQUEST_METHOD") in ("GET", "HEAD")
-    if_none_match = environ.get("HTTP_IF_NONE_MATCH", "").strip()
-    if if_none_match:
-        tags = parse_etags(if_none_match)
-        if tags.star_tag or (value is not None and tags.contains_weak(value)):
-            if safe:
-                return 304, "the client's copy is current"
-            return 412, "the resource matches If-None-Match, so the request was not applied"
-    elif safe:
-        since = parse_date(environ.get("HTTP_IF_MODIFIED_SINCE"))
-        if since is not None and last_modified is not None and last_modified <= since:
-            return 304, "the client's copy is current"
-    return None
 
 
 def _close(body: object) -> None:
