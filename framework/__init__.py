@@ -8,9 +8,12 @@ The public names live here; each comes from the module that does one job::
     urls.py        url_for's pieces: paths, query, root, external URLs, anchors
     decorators.py  route, get, post, ... shared by App and Router
     request.py     Request, a lazy view of the WSGI environ; environ.py its headers and query
-    response.py    Response and its headers; redirects.py redirect and safe_redirect
+    response.py    Response and its headers; redirects.py redirect and safe_redirect;
+                   conditional.py the preconditions of make_conditional (304, 412)
     errors.py      HTTPError, ValidationFailed, abort and error pages
     validation.py  request data into a model (json_as, form_as, query_as), with pydantic
+    events.py      server-sent events: Event and the EventStream response
+    cors.py        which other sites' pages may read the answers (app.cors, router.cors)
     hooks.py       before/after_request hooks and error handlers, by scope
     wsgi.py        the WSGI adapter; wsgitypes.py names PEP 3333's shapes
     app.py         App: registration and dispatch; config.py its settings, returns.py
@@ -32,6 +35,7 @@ from .app import App
 from .config import Config
 from .converters import Converter
 from .errors import HTTPError, ValidationFailed, abort
+from .events import Event, EventStream
 from .pointers import package_name
 from .redirects import UnsafeRedirect, redirect, safe_redirect
 from .request import Request
@@ -50,6 +54,8 @@ __all__ = [
     "App",
     "Config",
     "Converter",
+    "Event",
+    "EventStream",
     "HTTPError",
     "Request",
     "Response",

@@ -13,9 +13,15 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime, timedelta
 from http import HTTPStatus
-from typing import IO, Any, Literal
+from typing import IO, TYPE_CHECKING, Any, Literal
 
-from werkzeug.http import dump_cookie
+from werkzeug.http import dump_cookie, generate_etag, http_date, parse_date, quote_etag
+
+from .conditional import evaluate_preconditions
+from .wsgitypes import Environ
+
+if TYPE_CHECKING:
+    from .request import Request
 
 #: What a response body may be: bytes sent as they are (str is encoded as
 #: UTF-8), an iterable of chunks for streaming, or a binary file object.
@@ -56,6 +62,11 @@ _checked_names: set[str] = set()
 #: nor a Content-Length: 204 No Content must not (RFC 9110, section 8.6), and
 #: a 304's would be the length of the representation it stands for.
 NO_BODY_STATUSES = frozenset({204, 304})
+
+#: The headers that describe a body: a 304 sends none, since it stands for
+#: the copy the client has (RFC 9110, section 15.4.5). ETag, Last-Modified,
+#: Cache-Control, Vary, Date and the rest stay, to refresh that copy.
+_BODY_HEADERS = ("Content-Type", "Content-Length", "Content-Encoding", "Content-Language")
 
 #: 205 Reset Content ("clear the form you sent") has no body either, and says
 #: so with ``Content-Length: 0`` (RFC 9110, section 15.3.6).
@@ -423,6 +434,84 @@ class Response:
     def content_type(self, value: str) -> None:
         self.headers["Content-Type"] = value
 
+    @property
+    def last_modified(self) -> datetime | None:
+        """The Last-Modified header as a datetime in UTC, or None.
+
+        It tells a client when the resource last changed; the client asks
+        again with ``If-Modified-Since`` and that date. Set it to a
+        datetime (a naive one is taken as UTC), a Unix time or an HTTP
+        date; None removes it. HTTP dates count whole seconds.
+        """
+        return parse_date(self.headers.get("Last-Modified"))
+
+    @last_modified.setter
+    def last_modified(self, value: datetime | int | float | str | None) -> None:
+        if value is None:
+            del self.headers["Last-Modified"]
+        else:
+            self.headers["Last-Modified"] = value if isinstance(value, str) else http_date(value)
+
+    def make_conditional(self, request: Request | Environ, etag: bool = True) -> Response:
+        """Answer a conditional request: a 304 or a 412 in place of this 200, when due.
+
+        A client that has a copy of a page sends its validators back: the
+        ETag in ``If-None-Match``, the Last-Modified date in
+        ``If-Modified-Since``. If its copy is current, a ``304 Not
+        Modified`` with no body is the answer, and the copy is used again.
+        A client about to change a resource says which version it saw, in
+        ``If-Match`` or ``If-Unmodified-Since``: if the resource has changed
+        since, ``412 Precondition Failed``.
+
+        With ``etag`` true, a bytes body without an ETag gets a strong one,
+        the SHA-1 of its bytes; an ETag already set is kept. A streamed
+        body is never read for one: without an ETag of its own it is left
+        as it is. The preconditions are taken in RFC 9110's order (section
+        13.2.2), and only a 200 is made conditional: an error, a redirect
+        or a 201 for something made is left alone (section 13.2.1).
+        ``request`` is the Request, or its WSGI environ (as in Flask). Returns
+        the response, changed in place.
+        """
+        environ = request if isinstance(request, dict) else request.environ
+        if self._status != 200:
+            return self
+        if isinstance(self.body, (str, bytearray, memoryview)):
+            self.body = normalise_body(self.body)
+        tag = self.headers.get("ETag")
+        if tag is None and isinstance(self.body, bytes) and etag:
+            tag = quote_etag(generate_etag(self.body))
+            self.headers["ETag"] = tag
+        if tag is None and not isinstance(self.body, bytes):
+            return self
+        outcome = evaluate_preconditions(environ, tag, self.last_modified)
+        if outcome is not None:
+            status, why = outcome
+            if status == 304:
+                self._not_modified()
+            else:
+                self._precondition_failed(environ, why)
+        return self
+
+    def _not_modified(self) -> None:
+        """Become the 304 that stands for this 200: its headers, without the body's own."""
+        _close(self.body)
+        self.status = 304
+        self.body = b""
+        for name in _BODY_HEADERS:
+            del self.headers[name]
+
+    def _precondition_failed(self, environ: Environ, detail: str) -> None:
+        """Become the 412 error page, in JSON or HTML as the client's Accept prefers."""
+        # errors.py builds on this module, so it is imported when first needed:
+        # the one error renderer makes the page, as for a raised HTTPError.
+        from .errors import HTTPError, error_response
+
+        page = error_response(HTTPError(412, detail), accept=environ.get("HTTP_ACCEPT"))
+        _close(self.body)
+        self.status = 412
+        self.body = page.body
+        self.headers = page.headers
+
     def to_wire(self) -> bytes:
         """Return the response as it goes on the wire: status line, headers, blank line, body.
 
@@ -515,6 +604,13 @@ class Response:
 
     def __repr__(self) -> str:
         return f"<Response {self.status_line}>"
+
+
+def _close(body: object) -> None:
+    """Release what a body holds: a generator's ``finally``, an open file."""
+    close = getattr(body, "close", None)
+    if close is not None:
+        close()
 
 
 def add_vary(response: Response, field: str) -> None:

@@ -20,12 +20,9 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
 import re
 import resource
 import select
-import shutil
-import signal
 import socket
 import ssl
 import subprocess
@@ -39,19 +36,17 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+from nginx import free_port, require, run_nginx
 from servers import (
     HOST,
     IO_TIMEOUT,
     ROOT,
-    START_TIMEOUT,
     Server,
     run_gunicorn,
     run_shortener,
-    stop,
 )
 
 SITE = ROOT / "example_app" / "deploy" / "nginx.conf"
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 #: A loopback address of its own for the client, so the address nginx sees
 #: differs from the one the app sees (nginx connects from 127.0.0.1).
 CLIENT_ADDRESS = "127.0.0.5"
@@ -74,22 +69,6 @@ class Site:
     instances: list[Server]
 
 
-def _require(tool: str, install: str) -> str:
-    path = shutil.which(tool) or (NGINX if tool == "nginx" and Path(NGINX).exists() else None)
-    if path is None:
-        message = f"{tool} is not installed (Debian: apt-get install {install})"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{message}; CI must run the nginx tests")
-        pytest.skip(message)
-    return path
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return int(probe.getsockname()[1])
-
-
 def site_config(
     upstreams: list[int], http_port: int, https_port: int, cert: Path, key: Path
 ) -> str:
@@ -107,26 +86,10 @@ def site_config(
     return text
 
 
-def main_config(folder: Path) -> str:
-    """The nginx.conf around the site: everything in ``folder``, nothing in /etc or /var."""
-    temp = "".join(
-        f"    {name}_temp_path {folder / name};\n"
-        for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
-    )
-    user = "user root;\n" if os.geteuid() == 0 else ""
-    return (
-        f"{user}daemon off;\nworker_processes 1;\npid {folder / 'nginx.pid'};\n"
-        f"error_log {folder / 'error.log'} info;\n"
-        f"events {{ worker_connections {WORKER_CONNECTIONS}; }}\n"
-        f"http {{\n    access_log {folder / 'access.log'};\n{temp}"
-        f"    include {folder / 'site.conf'};\n}}\n"
-    )
-
-
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    nginx = _require("nginx", "nginx")
-    openssl = _require("openssl", "openssl")
+    require("nginx", "nginx")
+    openssl = require("openssl", "openssl")
     folder = tmp_path_factory.mktemp("nginx")
     instance = tmp_path_factory.mktemp("instance")
     cert, key = folder / "cert.pem", folder / "key.pem"
@@ -163,29 +126,11 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             )
             for _ in range(2)
         ]
-        http_port, https_port = _free_port(), _free_port()
+        http_port, https_port = free_port(), free_port()
         ports = [server.port for server in instances]
-        (folder / "site.conf").write_text(site_config(ports, http_port, https_port, cert, key))
-        (folder / "nginx.conf").write_text(main_config(folder))
-        process = subprocess.Popen(
-            [
-                nginx,
-                "-c",
-                str(folder / "nginx.conf"),
-                "-p",
-                str(folder),
-                "-e",
-                str(folder / "error.log"),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        try:
-            _wait_for(process, http_port, folder / "error.log")
-            yield Site(http_port, https_port, instances)
-        finally:
-            stop(process, signal.SIGQUIT)  # SIGQUIT: nginx's graceful stop
+        site_text = site_config(ports, http_port, https_port, cert, key)
+        stack.enter_context(run_nginx(folder, site_text, http_port, WORKER_CONNECTIONS))
+        yield Site(http_port, https_port, instances)
 
 
 @contextmanager
@@ -203,18 +148,6 @@ def open_files(needed: int) -> Iterator[None]:
         yield
     finally:
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
-
-
-def _wait_for(process: subprocess.Popen[bytes], port: int, log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while True:
-        with socket.socket() as probe:
-            if probe.connect_ex((HOST, port)) == 0:
-                return
-        if process.poll() is not None or time.monotonic() > deadline:
-            errors = log.read_text() if log.exists() else ""
-            pytest.fail(f"nginx did not start (status {process.poll()}):\n{errors}")
-        time.sleep(0.05)
 
 
 def call(

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterator
+from datetime import datetime, timezone
 from typing import Any
 
 import pytest
+from werkzeug.test import EnvironBuilder
 
-from framework import Response
+from framework import App, Request, Response
 from framework.response import HeaderInjectionError, ResponseHeaders
+from framework.testing import TestClient
 
 
 def test_defaults() -> None:
@@ -282,3 +287,282 @@ def test_to_wire_of_a_205_has_no_body_and_a_zero_length() -> None:
 def test_to_wire_of_a_streamed_205_says_a_zero_length() -> None:
     wire = Response(iter([b"hello"]), status=205).to_wire()
     assert wire.endswith(b"\r\nContent-Length: 0\r\n\r\n")
+
+
+# Conditional responses: make_conditional.
+
+PAGE = b"the page"
+PAGE_ETAG = f'"{hashlib.sha1(PAGE).hexdigest()}"'
+CHANGED = "Wed, 01 Jan 2025 00:00:00 GMT"  # the page's Last-Modified
+BEFORE = "Tue, 31 Dec 2024 00:00:00 GMT"
+AFTER = "Thu, 02 Jan 2025 00:00:00 GMT"
+
+
+@pytest.fixture
+def conditional(app: App) -> TestClient:
+    """A page made conditional, with an ETag from its body and a Last-Modified date."""
+
+    @app.route("/page", methods=["GET", "POST", "PUT"])
+    def page(request: Request) -> Response:
+        response = Response(PAGE, content_type="text/plain")
+        response.headers["Last-Modified"] = CHANGED
+        response.headers["Cache-Control"] = "no-cache"
+        response.headers["Vary"] = "Cookie"
+        response.set_cookie("seen", "yes")
+        return response.make_conditional(request)
+
+    return app.test_client()
+
+
+PRECONDITIONS = [
+    pytest.param("GET", {}, 200, id="none"),
+    # If-None-Match: weak comparison; 304 for GET and HEAD.
+    pytest.param("GET", {"If-None-Match": PAGE_ETAG}, 304, id="inm-matches"),
+    pytest.param("GET", {"If-None-Match": f"W/{PAGE_ETAG}"}, 304, id="inm-weak-matches"),
+    pytest.param("GET", {"If-None-Match": f'"old", {PAGE_ETAG}'}, 304, id="inm-in-a-list"),
+    pytest.param("GET", {"If-None-Match": "*"}, 304, id="inm-star"),
+    pytest.param("GET", {"If-None-Match": '"old"'}, 200, id="inm-other"),
+    pytest.param("HEAD", {"If-None-Match": PAGE_ETAG}, 304, id="head-inm-matches"),
+    pytest.param("POST", {"If-None-Match": PAGE_ETAG}, 412, id="post-inm-matches"),
+    pytest.param("PUT", {"If-None-Match": "*"}, 412, id="put-inm-star"),
+    # If-Modified-Since: GET and HEAD only, and only without If-None-Match.
+    pytest.param("GET", {"If-Modified-Since": CHANGED}, 304, id="ims-same-date"),
+    pytest.param("GET", {"If-Modified-Since": AFTER}, 304, id="ims-later"),
+    pytest.param("GET", {"If-Modified-Since": BEFORE}, 200, id="ims-earlier"),
+    pytest.param("GET", {"If-Modified-Since": "yesterday"}, 200, id="ims-not-a-date"),
+    pytest.param("HEAD", {"If-Modified-Since": CHANGED}, 304, id="head-ims"),
+    pytest.param("POST", {"If-Modified-Since": CHANGED}, 200, id="post-ims-ignored"),
+    pytest.param(
+        "GET",
+        {"If-None-Match": '"old"', "If-Modified-Since": CHANGED},
+        200,
+        id="inm-wins-over-ims",
+    ),
+    # If-Match: strong comparison; 412 when it fails, whatever the method.
+    pytest.param("GET", {"If-Match": PAGE_ETAG}, 200, id="im-matches"),
+    pytest.param("GET", {"If-Match": f'"old", {PAGE_ETAG}'}, 200, id="im-in-a-list"),
+    pytest.param("GET", {"If-Match": "*"}, 200, id="im-star"),
+    pytest.param("GET", {"If-Match": f"W/{PAGE_ETAG}"}, 412, id="im-weak-never-matches"),
+    pytest.param("PUT", {"If-Match": '"old"'}, 412, id="im-other"),
+    # If-Unmodified-Since: only without If-Match.
+    pytest.param("PUT", {"If-Unmodified-Since": BEFORE}, 412, id="ius-earlier"),
+    pytest.param("PUT", {"If-Unmodified-Since": CHANGED}, 200, id="ius-same-date"),
+    pytest.param("PUT", {"If-Unmodified-Since": "soon"}, 200, id="ius-not-a-date"),
+    pytest.param(
+        "PUT",
+        {"If-Match": PAGE_ETAG, "If-Unmodified-Since": BEFORE},
+        200,
+        id="im-wins-over-ius",
+    ),
+    # The order between the two pairs: If-Match and If-Unmodified-Since first.
+    pytest.param(
+        "GET", {"If-Match": '"old"', "If-None-Match": PAGE_ETAG}, 412, id="im-before-inm"
+    ),
+    pytest.param(
+        "GET", {"If-Match": PAGE_ETAG, "If-None-Match": PAGE_ETAG}, 304, id="im-then-inm"
+    ),
+    pytest.param(
+        "GET",
+        {"If-Unmodified-Since": BEFORE, "If-None-Match": PAGE_ETAG},
+        412,
+        id="ius-before-inm",
+    ),
+    pytest.param(
+        "GET",
+        {"If-Unmodified-Since": AFTER, "If-Modified-Since": CHANGED},
+        304,
+        id="ius-then-ims",
+    ),
+]
+
+
+@pytest.mark.parametrize(("method", "headers", "status"), PRECONDITIONS)
+def test_preconditions_in_rfc_9110_order(
+    conditional: TestClient, method: str, headers: dict[str, str], status: int
+) -> None:
+    response = conditional.open("/page", method=method, headers=headers)
+    assert response.status_code == status
+    if status == 200:
+        assert response.headers["ETag"] == PAGE_ETAG
+        assert response.data == (b"" if method == "HEAD" else PAGE)
+
+
+@pytest.mark.parametrize(
+    "header", ["If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since"]
+)
+@pytest.mark.parametrize(
+    "value",
+    [
+        pytest.param("Mon, 99 Foo 99999 99:99:99 GMT", id="nonsense-date"),
+        pytest.param("Sat, 01 Jan 10000 00:00:00 GMT", id="year-10000"),
+        pytest.param('W/"unclosed', id="unclosed-tag"),
+        pytest.param(",,,", id="empty-list"),
+        pytest.param("\t", id="blank"),
+    ],
+)
+def test_a_malformed_precondition_is_never_a_server_error(
+    conditional: TestClient, header: str, value: str
+) -> None:
+    response = conditional.get("/page", headers={header: value})
+    # A date that is not one is ignored; a tag that matches nothing fails If-Match.
+    assert response.status_code == (412 if header == "If-Match" and value != "\t" else 200)
+
+
+def test_the_etag_is_the_strong_sha1_of_the_body(conditional: TestClient) -> None:
+    get, head = conditional.get("/page"), conditional.head("/page")
+    assert get.headers["ETag"] == head.headers["ETag"] == PAGE_ETAG
+    assert head.data == b""
+    assert head.headers["Content-Length"] == str(len(PAGE))
+
+
+def test_a_304_keeps_the_validators_and_drops_the_body(conditional: TestClient) -> None:
+    response = conditional.get("/page", headers={"If-None-Match": PAGE_ETAG})
+    assert response.status_code == 304
+    assert response.data == b""
+    assert "Content-Type" not in response.headers
+    assert "Content-Length" not in response.headers
+    assert response.headers["ETag"] == PAGE_ETAG
+    assert response.headers["Last-Modified"] == CHANGED
+    assert response.headers["Cache-Control"] == "no-cache"
+    assert response.headers["Vary"] == "Cookie"
+    assert response.headers["Set-Cookie"].startswith("seen=yes;")
+
+
+@pytest.mark.parametrize(
+    ("accept", "content_type"),
+    [
+        pytest.param("application/json", "application/json", id="json"),
+        pytest.param("text/html", "text/html; charset=utf-8", id="html"),
+    ],
+)
+def test_a_412_is_an_error_page_in_the_form_the_client_prefers(
+    conditional: TestClient, accept: str, content_type: str
+) -> None:
+    response = conditional.put("/page", headers={"If-Match": '"old"', "Accept": accept})
+    assert response.status_code == 412
+    assert response.headers["Content-Type"] == content_type
+    assert response.headers["Vary"] == "Accept"
+    assert "ETag" not in response.headers
+    assert b"412" in response.data
+    assert b"If-Match" in response.data
+    if accept == "application/json":
+        assert response.json["error"]["status"] == 412
+
+
+def request_with(headers: dict[str, str], method: str = "GET") -> Request:
+    return Request(EnvironBuilder(method=method, headers=headers).get_environ())
+
+
+def test_make_conditional_changes_the_response_in_place_and_returns_it() -> None:
+    response = Response(PAGE)
+    assert response.make_conditional(request_with({"If-None-Match": PAGE_ETAG})) is response
+    assert (response.status, response.body) == (304, b"")
+    failed = Response(PAGE)
+    assert failed.make_conditional(request_with({"If-Match": '"old"'})) is failed
+    assert failed.status == 412
+    assert b"412 Precondition Failed" in failed.body  # type: ignore[operator]
+
+
+def test_make_conditional_takes_the_environ_as_flask_does() -> None:
+    environ = EnvironBuilder(headers={"If-None-Match": PAGE_ETAG}).get_environ()
+    assert Response(PAGE).make_conditional(environ).status == 304
+    environ = EnvironBuilder(headers={"If-Match": '"old"', "Accept": "application/json"})
+    failed = Response(PAGE).make_conditional(environ.get_environ())
+    assert (failed.status, failed.content_type) == (412, "application/json")
+
+
+@pytest.mark.parametrize("status", [201, 204, 301, 404, 500])
+def test_only_a_200_is_made_conditional(status: int) -> None:
+    response = Response(b"" if status == 204 else b"not the page", status)
+    response.make_conditional(request_with({"If-None-Match": "*", "If-Match": '"old"'}))
+    assert response.status == status
+    assert "ETag" not in response.headers
+
+
+def test_an_etag_already_set_is_kept_and_compared() -> None:
+    def answer(headers: dict[str, str]) -> Response:
+        response = Response(PAGE, headers={"ETag": 'W/"v1"'})
+        return response.make_conditional(request_with(headers))
+
+    assert answer({}).headers["ETag"] == 'W/"v1"'
+    assert answer({"If-None-Match": '"v1"'}).status == 304  # weak comparison
+    assert answer({"If-Match": 'W/"v1"'}).status == 412  # strong comparison: weak never matches
+
+
+def test_without_etag_no_etag_is_made_and_the_date_still_counts() -> None:
+    response = Response(PAGE, headers={"Last-Modified": CHANGED})
+    response.make_conditional(request_with({"If-Modified-Since": CHANGED}), etag=False)
+    assert response.status == 304
+    assert "ETag" not in response.headers
+    untagged = Response(PAGE).make_conditional(request_with({"If-Match": PAGE_ETAG}), etag=False)
+    assert untagged.status == 412  # no ETag matches nothing but *
+
+
+def test_a_date_check_without_last_modified_is_ignored() -> None:
+    response = Response(PAGE).make_conditional(request_with({"If-Modified-Since": AFTER}))
+    assert response.status == 200
+    assert response.body == PAGE
+
+
+def test_a_str_body_is_tagged_as_its_utf8_bytes() -> None:
+    response = Response("x")
+    response.body = "café"
+    response.make_conditional(request_with({}))
+    assert response.headers["ETag"] == f'"{hashlib.sha1("café".encode()).hexdigest()}"'
+
+
+def test_a_stream_without_an_etag_is_left_as_it_is(app: App) -> None:
+    @app.get("/stream")
+    def stream(request: Request) -> Response:
+        response = Response(iter([b"one ", b"two"]), content_type="text/plain")
+        response.headers["Last-Modified"] = CHANGED
+        return response.make_conditional(request)
+
+    response = app.test_client().get(
+        "/stream", headers={"If-None-Match": "*", "If-Modified-Since": AFTER}
+    )
+    assert response.status_code == 200
+    assert "ETag" not in response.headers
+    assert response.data == b"one two"
+
+
+class Report:
+    """A streamed body that holds something to release: the server calls close()."""
+
+    def __init__(self) -> None:
+        self.closed = False
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield b"the report"
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_a_stream_with_its_etag_is_compared_and_closed_on_a_304(app: App) -> None:
+    bodies: list[Report] = []
+
+    @app.get("/report")
+    def report(request: Request) -> Response:
+        bodies.append(Report())
+        response = Response(bodies[-1], headers={"ETag": '"report-7"'})
+        return response.make_conditional(request)
+
+    client = app.test_client()
+    assert client.get("/report").data == b"the report"
+    response = client.get("/report", headers={"If-None-Match": '"report-7"'})
+    assert (response.status_code, response.data) == (304, b"")
+    assert response.headers["ETag"] == '"report-7"'
+    assert bodies[-1].closed
+
+
+def test_last_modified_reads_and_sets_the_header() -> None:
+    response = Response(PAGE)
+    assert response.last_modified is None
+    response.last_modified = datetime(2025, 1, 1, 0, 0, 0, 123456)  # naive: UTC
+    assert response.headers["Last-Modified"] == CHANGED
+    assert response.last_modified == datetime(2025, 1, 1, tzinfo=timezone.utc)
+    response.last_modified = 0
+    assert response.headers["Last-Modified"] == "Thu, 01 Jan 1970 00:00:00 GMT"
+    response.last_modified = None
+    assert "Last-Modified" not in response.headers
