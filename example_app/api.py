@@ -5,7 +5,7 @@
     POST   /api/links                   {"url": "https://..."} -> 201, Location: /api/links/<code>
                                         (checked by a model: a 422 lists each invalid field)
     GET    /api/links/latest/<int:n>    the n newest links, 1 to 100
-    GET    /api/links/<code:code>       one link
+    GET    /api/links/<code:code>       one link, with an ETag (If-None-Match: a 304)
     DELETE /api/links/<code:code>       204
 
 Its errors are JSON whatever the client's Accept header says: the router's
@@ -119,11 +119,12 @@ def create_link(request: Request) -> Response:
 
 
 @api.get("/links/<code:code>")
-def show_link(request: Request, code: str) -> dict[str, Any]:
+def show_link(request: Request, code: str) -> Response:
+    """One link, with an ETag: a client that has this version gets a bodiless 304."""
     link = links(request).get(code)
     if link is None:
         abort(404, f"no link has the code {code!r}")
-    return link_json(request, link)
+    return Response.json(link_json(request, link)).make_conditional(request)
 
 
 @api.delete("/links/<code:code>")

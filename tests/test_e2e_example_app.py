@@ -232,3 +232,14 @@ def test_another_origin_may_neither_read_the_api_nor_post_to_it(server: Server) 
     # The pages of the site are not the API's scope: no CORS headers there.
     page = request(server, "GET", "/about", None, {"Origin": FRONT_END})
     assert "Access-Control-Allow-Origin" not in page.headers
+
+
+def test_a_link_is_a_304_when_the_client_has_its_version_over_the_wire(server: Server) -> None:
+    body = json.dumps({"url": "https://example.com/cached"}).encode()
+    created = request(server, "POST", "/api/links", body, {"Content-Type": "application/json"})
+    code = created.json()["code"]
+    first = request(server, "GET", f"/api/links/{code}")
+    etag = first.headers["ETag"]
+    again = request(server, "GET", f"/api/links/{code}", None, {"If-None-Match": etag})
+    assert (again.status, again.body, again.headers["ETag"]) == (304, b"", etag)
+    assert "Content-Length" not in again.headers or again.headers["Content-Length"] == "0"

@@ -181,6 +181,21 @@ def test_api_create_list_show_delete(client: TestClient) -> None:
     assert client.get(f"/{code}").status_code == 404
 
 
+def test_a_link_has_an_etag_and_an_unchanged_one_is_a_304(client: TestClient) -> None:
+    code = client.post("/api/links", json={"url": "https://python.org"}).json["code"]
+    first = client.get(f"/api/links/{code}")
+    etag = first.headers["ETag"]
+    assert etag.startswith('"') and etag.endswith('"')  # strong: it names these bytes
+    unchanged = client.get(f"/api/links/{code}", headers={"If-None-Match": etag})
+    assert (unchanged.status_code, unchanged.data) == (304, b"")
+    assert unchanged.headers["ETag"] == etag
+    client.get(f"/{code}")  # a visit changes the link's count, so its version
+    changed = client.get(f"/api/links/{code}", headers={"If-None-Match": etag})
+    assert changed.status_code == 200
+    assert changed.json["visits"] == 1
+    assert changed.headers["ETag"] != etag
+
+
 def test_api_root_and_latest_links(client: TestClient) -> None:
     root = client.get("/api")  # not a code: too short, so the slash redirect applies
     assert (root.status_code, root.headers["Location"]) == (308, "/api/")
