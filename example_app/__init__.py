@@ -85,26 +85,6 @@ def home_page(request: Request, *, error: str | None = None, url: str = "") -> R
     return render(request, "index.html", links=own, error=error, url=url)
 
 
-@app.post("/<code:code>/delete", name="delete")
-def delete(request: Request, code: str) -> Response:
-    """A delete button's POST: delete the link with the token this browser holds.
-
-    Another site's page cannot make the browser send this: the app refuses
-    cross-origin POSTs (a 403) unless a route allows them.
-    """
-    token = ownership.session_token(request, code)
-    if token is None:
-        raise HTTPError(
-            403, f"This browser did not make the link /{code}, so it cannot delete it."
-        )
-    if app.links.may_delete(code, token) and app.links.delete(code):
-        flash(request, f"Deleted the short link /{code}.", "success")
-    else:  # deleted already, through the API or another tab
-        flash(request, f"The short link /{code} was already deleted.", "message")
-    ownership.forget(request, code)
-    return redirect(app.url_for("index"), 303)
-
-
 @app.get("/about")
 def about(request: Request) -> Response:
     """A static route beside /<code:code>: static segments are tried first, so it wins."""
@@ -165,6 +145,26 @@ def follow(request: Request, code: str) -> Response:
     if url is None:
         raise HTTPError(404, f"No short link has the code {code!r}.")
     return redirect(url, 302, external=True)
+
+
+@app.post("/<code:code>/delete", name="delete")
+def delete(request: Request, code: str) -> Response:
+    """A delete button's POST: delete the link with the token this browser holds.
+
+    Another site's page cannot make the browser send this: the app refuses
+    cross-origin POSTs (a 403) unless a route allows them.
+    """
+    token = ownership.session_token(request, code)
+    if token is None:
+        raise HTTPError(
+            403, f"This browser did not make the link /{code}, so it cannot delete it."
+        )
+    if app.links.may_delete(code, token) and app.links.delete(code):
+        flash(request, f"Deleted the short link /{code}.", "success")
+    else:  # deleted already, through the API or another tab
+        flash(request, f"The short link /{code} was already deleted.", "message")
+    ownership.forget(request, code)
+    return redirect(app.url_for("index"), 303)
 
 
 @app.errorhandler(404)
