@@ -11,7 +11,8 @@ or while developing, with reloading on every change::
 
 ``docs/tutorial.md`` builds it step by step; ``docs/deployment.md`` puts it
 behind nginx. The pages are here, the JSON API is in ``api.py``, storage in
-``storage.py`` and settings (all from environment variables) in ``settings.py``.
+``storage.py``, who may see and delete which link in ``ownership.py``, and
+settings (all from environment variables) in ``settings.py``.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from framework import App, HTTPError, Request, Response, flash, redirect, render
 from framework.errors import error_response, wants_json
 
-from . import settings
+from . import ownership, settings
 from .api import CodeConverter, api, short_url
 from .storage import InvalidURL, Links, validate_url
 
@@ -72,14 +73,16 @@ def shorten(request: Request) -> Any:
         url = validate_url(text)
     except InvalidURL as error:
         return home_page(request, error=str(error), url=text), 400
-    link = app.links.create(url)
+    link, token = app.links.create(url)
+    ownership.remember(request, link.code, token)  # this browser's, to list and delete
     flash(request, f"Your short link: {short_url(request, link.code)}", "success")
     return redirect(app.url_for("index"), 303)
 
 
 def home_page(request: Request, *, error: str | None = None, url: str = "") -> Response:
-    recent = app.links.recent(10)
-    return render(request, "index.html", links=recent, error=error, url=url)
+    """The form, and the links made in this browser: never anyone else's."""
+    own = app.links.get_many(ownership.own_codes(request))
+    return render(request, "index.html", links=own, error=error, url=url)
 
 
 @app.get("/about")
@@ -88,16 +91,28 @@ def about(request: Request) -> Response:
     return render(request, "about.html")
 
 
+#: Headers that carry credentials: /inspect names them and hides their values.
+REDACTED_HEADERS = {"cookie", "authorization", "proxy-authorization"}
+
+
 @app.route("/inspect", methods=["ANY"])
-def inspect(request: Request) -> Any:
-    """Your own request, taken apart: request line, headers, body."""
+def inspect(request: Request) -> Response:
+    """Your own request, taken apart: request line, headers, body.
+
+    Credentials are shown as ``[redacted]``: the session cookie holds the
+    browser's delete tokens, and a page is easily screenshotted or shared.
+    ``Cache-Control: no-store``: no cache keeps a copy of someone's request.
+    """
     body = request.body
     anatomy = {
         "method": request.method,
         "path": request.path,
         "query": request.environ.get("QUERY_STRING", ""),
         "version": request.version,
-        "headers": dict(request.headers.items()),
+        "headers": {
+            name: "[redacted]" if name.lower() in REDACTED_HEADERS else value
+            for name, value in request.headers.items()
+        },
         "body": body.decode("utf-8", "replace"),
         "body_size": len(body),
         "scheme": request.scheme,
@@ -106,8 +121,11 @@ def inspect(request: Request) -> Any:
     # The Accept header chooses JSON or HTML; given the request, wants_json
     # notes it, and the response says Vary: Accept for caches.
     if wants_json(request):
-        return anatomy
-    return render(request, "inspect.html", anatomy=anatomy)
+        response = Response.json(anatomy)
+    else:
+        response = render(request, "inspect.html", anatomy=anatomy)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @app.get("/<code:code>", name="follow")
@@ -127,6 +145,26 @@ def follow(request: Request, code: str) -> Response:
     if url is None:
         raise HTTPError(404, f"No short link has the code {code!r}.")
     return redirect(url, 302, external=True)
+
+
+@app.post("/<code:code>/delete", name="delete")
+def delete(request: Request, code: str) -> Response:
+    """A delete button's POST: delete the link with the token this browser holds.
+
+    Another site's page cannot make the browser send this: the app refuses
+    cross-origin POSTs (a 403) unless a route allows them.
+    """
+    token = ownership.session_token(request, code)
+    if token is None:
+        raise HTTPError(
+            403, f"This browser did not make the link /{code}, so it cannot delete it."
+        )
+    if app.links.may_delete(code, token) and app.links.delete(code):
+        flash(request, f"Deleted the short link /{code}.", "success")
+    else:  # deleted already, through the API or another tab
+        flash(request, f"The short link /{code} was already deleted.", "message")
+    ownership.forget(request, code)
+    return redirect(app.url_for("index"), 303)
 
 
 @app.errorhandler(404)

@@ -1,12 +1,19 @@
 """The JSON API, a Router of its own, served under /api.
 
     GET    /api/                        where everything is (GET /api redirects here)
-    GET    /api/links                   the recent links
+    GET    /api/links                   the links your token owns: {"links": []} without one
     POST   /api/links                   {"url": "https://..."} -> 201, Location: /api/links/<code>
-                                        (checked by a model: a 422 lists each invalid field)
-    GET    /api/links/latest/<int:n>    the n newest links, 1 to 100
-    GET    /api/links/<code:code>       one link, with an ETag (If-None-Match: a 304)
-    DELETE /api/links/<code:code>       204
+                                        (checked by a model: a 422 lists each invalid field),
+                                        and the link's "delete_token", shown this once
+    GET    /api/links/latest/<int:n>    the n newest of the links your token owns, 1 to 100
+    GET    /api/links/<code:code>       one link (public: anyone with the code can follow it),
+                                        with an ETag (If-None-Match: a 304)
+    DELETE /api/links/<code:code>       204 with "Authorization: Bearer <delete token>";
+                                        401 without a token, 404 for an unknown code,
+                                        403 with another link's token
+
+A short link is public, but its list is not: nothing lists other people's
+links. See ``ownership.py`` for the tokens.
 
 Its errors are JSON whatever the client's Accept header says: the router's
 own error handler answers every HTTPError raised in its part of the site.
@@ -23,6 +30,7 @@ from pydantic_core import PydanticCustomError
 from framework import Converter, HTTPError, Request, Response, Router, ValidationFailed, abort
 
 from . import settings
+from .ownership import bearer_token
 from .storage import InvalidURL, Link, Links, validate_url
 
 
@@ -51,18 +59,31 @@ if settings.cors_origins():
 
 
 def link_json(request: Request, link: Link) -> dict[str, Any]:
+    """A link as the API shows it: never its delete token, nor the token's hash."""
+    host = link.host
     return {
         "code": link.code,
         "url": link.url,
         "short_url": short_url(request, link.code),
         "visits": link.visits,
         "created_at": link.created_at,
+        "host": host.ascii,
+        "host_unicode": host.unicode,
+        "mixed_scripts": host.mixed_scripts,
     }
 
 
 def short_url(request: Request, code: str) -> str:
-    """The full short URL, as the client reached us (behind a proxy, as the proxy says)."""
-    return f"{request.scheme}://{request.host}{request.app.url_for('follow', code=code)}"
+    """The full short URL: from ``SHORTENER_BASE_URL``, else as the client reached us.
+
+    Behind a proxy, the scheme and host are the proxy's word (ProxyFix);
+    with ``SHORTENER_TRUSTED_HOSTS`` set, no other host reaches a view.
+    """
+    path = request.app.url_for("follow", code=code)
+    base = settings.base_url()
+    if base is not None:
+        return f"{base}{path}"
+    return f"{request.scheme}://{request.host}{path}"
 
 
 def links(request: Request) -> Links:
@@ -81,17 +102,26 @@ def index(request: Request) -> dict[str, Any]:
     return {"links": url_for("api.list_links"), "latest": url_for("api.latest_links", count=10)}
 
 
+def owned_links(request: Request) -> list[Link]:
+    """The links the request's credentials own, newest first: none without a token."""
+    token = bearer_token(request)
+    if token is None:
+        return []
+    return links(request).owned_by(token)
+
+
 @api.get("/links")
 def list_links(request: Request) -> dict[str, Any]:
-    return {"links": [link_json(request, link) for link in links(request).recent(MOST_LINKS)]}
+    """The links your token owns: an empty list without one, never other people's."""
+    return {"links": [link_json(request, link) for link in owned_links(request)[:MOST_LINKS]]}
 
 
 @api.get("/links/latest/<int:count>")
 def latest_links(request: Request, count: int) -> dict[str, Any]:
-    """The newest links: the <int:> converter hands the view a number, never "abc"."""
+    """Your newest links: the <int:> converter hands the view a number, never "abc"."""
     if not 1 <= count <= MOST_LINKS:
         abort(422, f"ask for 1 to {MOST_LINKS} links, not {count}")
-    return {"links": [link_json(request, link) for link in links(request).recent(count)]}
+    return {"links": [link_json(request, link) for link in owned_links(request)[:count]]}
 
 
 class NewLink(BaseModel):
@@ -113,9 +143,11 @@ def create_link(request: Request) -> Response:
     # 415 unless the body is JSON, 400 if it is malformed, 422 listing each
     # field the model refuses: {"field": "url", "message": "..."}.
     new = request.json_as(NewLink)
-    link = links(request).create(new.url)
+    link, token = links(request).create(new.url)
     location = request.app.url_for("api.show_link", code=link.code)
-    return Response.json(link_json(request, link), 201, {"Location": location})
+    # The delete token, this once: the table keeps only its hash.
+    created = {**link_json(request, link), "delete_token": token}
+    return Response.json(created, 201, {"Location": location})
 
 
 @api.get("/links/<code:code>")
@@ -129,7 +161,26 @@ def show_link(request: Request, code: str) -> Response:
 
 @api.delete("/links/<code:code>")
 def delete_link(request: Request, code: str) -> Response:
-    if not links(request).delete(code):
+    """Delete a link, given its delete token: ``Authorization: Bearer <token>``.
+
+    Who is asking comes before what they ask for, as in Django REST
+    framework: without a token, a 401 whose ``WWW-Authenticate`` names the
+    scheme to use (RFC 6750), whether the code exists or not. With one, an
+    unknown code is a 404, and another link's token a 403.
+    """
+    token = bearer_token(request)
+    if token is None:
+        raise HTTPError(
+            401,
+            "deleting a link takes its delete token: Authorization: Bearer <token>",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    allowed = links(request).may_delete(code, token)
+    if allowed is None:
+        abort(404, f"no link has the code {code!r}")
+    if not allowed:
+        abort(403, f"that is not the delete token of {code!r}")
+    if not links(request).delete(code):  # deleted meanwhile, by another request
         abort(404, f"no link has the code {code!r}")
     return Response(status=204)
 

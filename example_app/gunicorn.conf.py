@@ -7,8 +7,13 @@ Behind a proxy, serve ``example_app:application`` instead (and set
 changed from the environment, as below, or on gunicorn's command line.
 """
 
+import datetime
 import multiprocessing
 import os
+import re
+from typing import Any
+
+from gunicorn.glogging import Logger
 
 #: Where to listen. Behind nginx, a loopback address; nginx faces the network.
 bind = os.environ.get("SHORTENER_BIND", "127.0.0.1:8000")
@@ -36,6 +41,39 @@ keepalive = 5
 accesslog = "-"
 errorlog = "-"
 loglevel = "info"
+
+#: Control characters, C0 and C1, and the backslash that starts an escape.
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\\]")
+
+
+class EscapingLogger(Logger):  # type: ignore[misc]
+    r"""gunicorn's logger, with control characters escaped in the access log.
+
+    Much of an access log line is what the client sent: the request line,
+    the User-Agent, the Referer, the user name of a Basic ``Authorization``
+    header. A byte such as ESC (``\x1b``) or CSI (``\x9b``) written to a
+    terminal starts a command (colours, moving the cursor, rewriting the
+    title), so a client could make ``tail -f`` of the log show what it
+    likes, or hide its own line. Each one is written as ``\xNN`` instead,
+    and a backslash as ``\x5c``, so that an escape in the log is always ours.
+    """
+
+    def atoms(
+        self, resp: Any, req: Any, environ: dict[str, Any], request_time: datetime.timedelta
+    ) -> dict[str, Any]:
+        """Return the values of the access log format, control characters escaped."""
+        atoms = super().atoms(resp, req, environ, request_time)
+        return {
+            name: CONTROL.sub(_escape, value) if isinstance(value, str) else value
+            for name, value in atoms.items()
+        }
+
+
+def _escape(match: re.Match[str]) -> str:
+    return f"\\x{ord(match[0]):02x}"
+
+
+logger_class = EscapingLogger
 
 #: No control socket in the home folder (gunicorn 24 and newer).
 control_socket_disable = True

@@ -25,6 +25,15 @@ laptop, in the tests and behind nginx:
     The origins of front ends on other sites whose pages may call the JSON
     API, separated by commas (``https://app.example,http://127.0.0.1:9000``).
     Default: none, so only the site's own pages may read its answers.
+``SHORTENER_BASE_URL``
+    Where short links point, such as ``https://sho.rt``: the scheme, the host
+    and any path before the code. Default: the scheme and host the request
+    came to (behind a proxy, as the proxy says; with
+    ``SHORTENER_TRUSTED_HOSTS``, only those hosts get this far). Set it when
+    the site has one public name and is reached by others too.
+
+Most are read once, as the app is imported; ``SHORTENER_BASE_URL`` is read
+each time a short link is written out, and the secret key on the first request.
 """
 
 from __future__ import annotations
@@ -60,6 +69,11 @@ def cors_origins() -> list[str]:
     """The origins whose pages may read the API's answers (``api.cors``)."""
     origins = os.environ.get("SHORTENER_CORS_ORIGINS", "").split(",")
     return [origin.strip() for origin in origins if origin.strip()]
+
+
+def base_url() -> str | None:
+    """The start of every short link (``SHORTENER_BASE_URL``), without a final slash, or None."""
+    return os.environ.get("SHORTENER_BASE_URL", "").strip().rstrip("/") or None
 
 
 def secret_key() -> str:

@@ -1,9 +1,12 @@
 """Storage: the short links, in SQLite.
 
 Each link is a row: its code (the short part of the URL), the long URL it
-stands for, when it was made, and how many visits it has had. SQLite keeps
-it all in one file; in WAL mode (write-ahead logging) several gunicorn
-workers can read while one writes.
+stands for, when it was made, how many visits it has had, and the hash of
+its delete token. SQLite keeps it all in one file; in WAL mode (write-ahead
+logging) several gunicorn workers can read while one writes.
+
+A URL is stored as it travels on the wire: a host name outside ASCII in
+punycode (``xn--...``), any other character outside ASCII percent-encoded.
 
 A connection is opened for each operation and closed after it: cheap for
 SQLite, and safe with worker threads, which may not share a connection.
@@ -11,36 +14,86 @@ SQLite, and safe with worker threads, which may not share a connection.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import re
 import secrets
 import sqlite3
 import string
 import threading
-from collections.abc import Iterator
+import unicodedata
+from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
+
+import idna
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS links (
     code TEXT PRIMARY KEY,
     url TEXT NOT NULL,
     created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
-    visits INTEGER NOT NULL DEFAULT 0
+    visits INTEGER NOT NULL DEFAULT 0,
+    delete_token_hash TEXT
 )
 """
 
-#: The home page lists the newest links first: an index keeps that quick.
-INDEX = "CREATE INDEX IF NOT EXISTS links_by_date ON links (created_at)"
+#: A database made before delete tokens lacks their column: it is added, and
+#: its old links, which have no token, cannot be deleted through the API.
+TOKEN_COLUMN = "ALTER TABLE links ADD COLUMN delete_token_hash TEXT"
 
-#: The longest URL we accept; browsers and servers start to disagree beyond this.
-MAX_URL_LENGTH = 2000
+#: ``GET /api/links`` finds a token's link by the token's hash: an index keeps that quick.
+INDEX = "CREATE INDEX IF NOT EXISTS links_by_token ON links (delete_token_hash)"
+
+#: The longest URL we accept, counted as it is sent (percent-encoded):
+#: browsers, servers and proxies start to disagree beyond this.
+MAX_URL_LENGTH = 2048
 CODE_ALPHABET = string.ascii_letters + string.digits
 CODE_LENGTH = 6
+
+#: What stays as it is in the part of a URL after the host: RFC 3986's
+#: reserved and unreserved characters, and ``%`` (what is already encoded
+#: stays encoded). Everything else is sent as ``%XX`` bytes of its UTF-8.
+URL_SAFE = "/?#[]@!$&'()*+,;=:~%"
+#: In the user name and password of ``https://user:password@host``.
+USERINFO_SAFE = "!$&'()*+,;=:~%"
+#: A ``%`` that does not start a ``%XX`` escape: it stands for itself, ``%25``.
+LONE_PERCENT = re.compile("%(?![0-9A-Fa-f]{2})")
+
+#: Scripts that one name may mix (Unicode's "highly restrictive" level,
+#: UTS #39): Japanese, Chinese and Korean writing, each with Latin letters.
+SCRIPTS_WRITTEN_TOGETHER = [
+    {"LATIN", "CJK", "HIRAGANA", "KATAKANA", "KATAKANA-HIRAGANA"},
+    {"LATIN", "CJK", "BOPOMOFO"},
+    {"LATIN", "CJK", "HANGUL"},
+]
 
 
 class InvalidURL(ValueError):
     """The text is not a URL we can shorten; the message says why, for the user."""
+
+
+@dataclass(frozen=True)
+class Host:
+    """A link's host name, as sent (``ascii``) and as its owner would write it."""
+
+    #: As it travels: punycode for the labels outside ASCII (``xn--bcher-kva.de``).
+    ascii: str
+    #: As people read it (``bücher.de``); the same as ``ascii`` for a plain name.
+    unicode: str
+    #: The scripts that one label of the name mixes (``["Cyrillic", "Latin"]``),
+    #: a sign of a look-alike name: "paypal.com" with a Cyrillic "a" (U+0430).
+    mixed_scripts: list[str]
+
+    @property
+    def warning(self) -> str | None:
+        """What the page says about a name that mixes scripts, or None."""
+        if not self.mixed_scripts:
+            return None
+        scripts = " and ".join(self.mixed_scripts)
+        return f"mixes {scripts} letters: check it is the site you mean"
 
 
 @dataclass(frozen=True)
@@ -50,14 +103,19 @@ class Link:
     created_at: str
     visits: int
 
+    @property
+    def host(self) -> Host:
+        return describe_host(self.url)
+
 
 def validate_url(text: str) -> str:
     """Return the URL to store, or raise InvalidURL with a message for the user."""
     url = text.strip()
     if not url:
         raise InvalidURL("Enter a URL to shorten.")
-    if len(url) > MAX_URL_LENGTH:
-        raise InvalidURL(f"That URL is longer than {MAX_URL_LENGTH:,} characters.")
+    too_long = f"That URL is longer than {MAX_URL_LENGTH:,} characters as it is sent"
+    if len(url) > MAX_URL_LENGTH:  # encoding only lengthens it
+        raise InvalidURL(f"{too_long}.")
     if not url.isprintable():
         # Line breaks, NUL and other control characters, or half a surrogate pair.
         raise InvalidURL("That URL holds characters that a URL cannot contain.")
@@ -67,7 +125,90 @@ def validate_url(text: str) -> str:
         raise InvalidURL("That URL is not well formed.") from None
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise InvalidURL("Only http:// and https:// URLs can be shortened.")
-    return url
+    if not parts.hostname:
+        raise InvalidURL("That URL has no host name.")
+    sent = as_sent(url)
+    if len(sent) > MAX_URL_LENGTH:
+        raise InvalidURL(f"{too_long} (percent-encoded, it is {len(sent):,}).")
+    return sent
+
+
+def as_sent(url: str) -> str:
+    """Return ``url`` as a browser sends it: an IRI made a URI, ASCII only.
+
+    The host name becomes punycode, by IDNA 2008 and Unicode's mapping
+    (UTS #46), as browsers do: ``bücher.de`` is ``xn--bcher-kva.de``. The
+    rest is percent-encoded as UTF-8: ``/café`` is ``/caf%C3%A9``, and one
+    emoji is twelve characters. ``url`` has passed ``validate_url``'s checks.
+    """
+    parts = urlsplit(url)
+    userinfo, at, _ = parts.netloc.rpartition("@")
+    hostname = parts.hostname or ""
+    try:
+        host = host_to_ascii(hostname)
+    except UnicodeError:  # idna's errors are UnicodeErrors: an empty label, a symbol
+        raise InvalidURL("That URL's host name is not a valid domain name.") from None
+    if ":" in host:
+        host = f"[{host}]"  # an IPv6 address
+    try:
+        port = f":{parts.port}" if parts.port is not None else ""
+    except ValueError:  # a port that is not a number from 0 to 65535
+        raise InvalidURL("That URL is not well formed.") from None
+    rest = url[len(parts.scheme) + len("://") + len(parts.netloc) :]
+    userinfo = _encode(userinfo, USERINFO_SAFE) + at if at else ""
+    return f"{parts.scheme}://{userinfo}{host}{port}{_encode(rest, URL_SAFE)}"
+
+
+def _encode(text: str, safe: str) -> str:
+    return quote(LONE_PERCENT.sub("%25", text), safe=safe)
+
+
+def host_to_ascii(hostname: str) -> str:
+    """Return the host name in punycode where it is not ASCII; raise UnicodeError if invalid."""
+    if hostname.isascii():
+        if "xn--" in hostname:
+            idna.decode(hostname)  # punycode written by hand must decode
+        return hostname
+    return idna.encode(hostname, uts46=True).decode("ascii")
+
+
+def describe_host(url: str) -> Host:
+    """Return the host of a stored URL, in both its forms, and the scripts it mixes."""
+    hostname = urlsplit(url).hostname or ""
+    try:
+        ascii_form = host_to_ascii(hostname)
+        unicode_form = idna.decode(ascii_form) if "xn--" in ascii_form else ascii_form
+    except UnicodeError:  # stored before hosts were checked: show it as it is
+        ascii_form = unicode_form = hostname
+    mixed = set()
+    for label in unicode_form.split("."):
+        scripts = _scripts(label)
+        if len(scripts) > 1 and not any(
+            scripts <= together for together in SCRIPTS_WRITTEN_TOGETHER
+        ):
+            mixed |= scripts
+    return Host(ascii_form, unicode_form, sorted(script.title() for script in mixed))
+
+
+def _scripts(label: str) -> set[str]:
+    """The scripts of the letters of ``label``: LATIN, CYRILLIC, GREEK, CJK..."""
+    # A letter's Unicode name starts with its script: "CYRILLIC SMALL LETTER A".
+    return {unicodedata.name(char, "?").split()[0] for char in label if char.isalpha()}
+
+
+def new_delete_token() -> tuple[str, str]:
+    """Return a new delete token and its hash: the token for the client, the hash to keep.
+
+    The table keeps only the SHA-256 of each token, so a copy of the
+    database deletes nothing. A token is 32 random bytes: no one guesses
+    it, so one round of SHA-256 (rather than a slow password hash) is enough.
+    """
+    token = secrets.token_urlsafe(32)
+    return token, hash_token(token)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 class Links:
@@ -89,6 +230,13 @@ class Links:
             with self._connect() as connection:
                 connection.execute("PRAGMA journal_mode=WAL")
                 connection.execute(SCHEMA)
+                columns = {row["name"] for row in connection.execute("PRAGMA table_info(links)")}
+                if "delete_token_hash" not in columns:
+                    try:
+                        connection.execute(TOKEN_COLUMN)
+                    except sqlite3.OperationalError as error:  # another process added it
+                        if "duplicate column" not in str(error):
+                            raise
                 connection.execute(INDEX)
             self._ready = True
 
@@ -100,18 +248,25 @@ class Links:
             with connection:  # one transaction: committed, or rolled back on error
                 yield connection
 
-    def create(self, url: str) -> Link:
-        """Store ``url`` under a new random code and return the link."""
+    def create(self, url: str) -> tuple[Link, str]:
+        """Store ``url`` under a new random code; return the link and its delete token.
+
+        This is the only time the token is known: the table keeps its hash.
+        """
         self.ensure_schema()
+        token, token_hash = new_delete_token()
         with self._connect() as connection:
             while True:
                 code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
                 try:
-                    connection.execute("INSERT INTO links (code, url) VALUES (?, ?)", (code, url))
+                    connection.execute(
+                        "INSERT INTO links (code, url, delete_token_hash) VALUES (?, ?, ?)",
+                        (code, url, token_hash),
+                    )
                 except sqlite3.IntegrityError:
                     continue  # the code is taken: draw another
                 row = connection.execute("SELECT * FROM links WHERE code = ?", (code,)).fetchone()
-                return _link(row)
+                return _link(row), token
 
     def get(self, code: str) -> Link | None:
         self.ensure_schema()
@@ -131,13 +286,40 @@ class Links:
             connection.execute("UPDATE links SET visits = visits + 1 WHERE code = ?", (code,))
         return str(row["url"])
 
-    def recent(self, limit: int = 10) -> list[Link]:
+    def get_many(self, codes: Sequence[str]) -> list[Link]:
+        """The links of ``codes`` that still exist, in the order of ``codes``."""
+        self.ensure_schema()
+        with self._connect() as connection:
+            marks = ", ".join("?" * len(codes))
+            rows = connection.execute(f"SELECT * FROM links WHERE code IN ({marks})", codes)
+            found = {row["code"]: _link(row) for row in rows}
+        return [found[code] for code in codes if code in found]
+
+    def owned_by(self, token: str) -> list[Link]:
+        """The links that ``token`` may delete: none, or the one it was made with."""
         self.ensure_schema()
         with self._connect() as connection:
             rows = connection.execute(
-                "SELECT * FROM links ORDER BY created_at DESC, rowid DESC LIMIT ?", (limit,)
+                "SELECT * FROM links WHERE delete_token_hash = ?", (hash_token(token),)
             ).fetchall()
         return [_link(row) for row in rows]
+
+    def may_delete(self, code: str, token: str) -> bool | None:
+        """Tell whether ``token`` is the delete token of ``code``; None if there is no such link.
+
+        ``hmac.compare_digest`` takes as long for a hash that differs in its
+        first character as in its last: the time of the answer tells nothing.
+        A link made before delete tokens has none, and no token deletes it.
+        """
+        self.ensure_schema()
+        with self._connect() as connection:
+            row = connection.execute(
+                "SELECT delete_token_hash FROM links WHERE code = ?", (code,)
+            ).fetchone()
+        if row is None:
+            return None
+        stored = row["delete_token_hash"]
+        return stored is not None and hmac.compare_digest(stored, hash_token(token))
 
     def delete(self, code: str) -> bool:
         """Delete a link; tell whether it existed."""

@@ -76,6 +76,7 @@ def test_routes_table(capsys: pytest.CaptureFixture[str]) -> None:
         "GET HEAD* OPTIONS*  /about                         about             example_app:about",
         "ANY                 /inspect                       inspect           example_app:inspect",
         "GET HEAD* OPTIONS*  /<code:code>                   follow            example_app:follow",
+        "POST OPTIONS*       /<code:code>/delete            delete            example_app:delete",
         "GET HEAD* OPTIONS*  /api/                          api.index         "
         "example_app.api:index",
         "GET HEAD* OPTIONS*  /api/links                     api.list_links    "
@@ -108,6 +109,7 @@ def test_routes_in_match_order(capsys: pytest.CaptureFixture[str]) -> None:
         "/inspect",
         "/static/<path:filename>",
         "/<code:code>",
+        "/<code:code>/delete",
     ]
 
 

@@ -8,6 +8,7 @@ shown by the other.
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import runpy
@@ -18,7 +19,18 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
-from servers import HOST, ROOT, Reply, Server, request, run_gunicorn, run_shortener, wait_for
+from servers import (
+    HOST,
+    ROOT,
+    Reply,
+    Server,
+    raw_connection,
+    read_reply,
+    request,
+    run_gunicorn,
+    run_shortener,
+    wait_for,
+)
 
 STYLESHEET = ROOT / "example_app" / "static" / "style.css"
 
@@ -102,7 +114,44 @@ def test_create_through_the_api_and_resolve_many_times(server: Server) -> None:
         reply = request(server, "GET", f"/{code}")
         assert (reply.status, reply.headers["Location"]) == (302, "https://python.org/")
     assert request(server, "GET", f"/api/links/{code}").json()["visits"] == 10
-    assert request(server, "DELETE", f"/api/links/{code}").status == 204
+    assert request(server, "GET", f"/{code}").status == 302
+
+
+def test_only_the_delete_token_deletes_a_link_over_the_wire(server: Server) -> None:
+    body = json.dumps({"url": "https://example.com/to/delete"}).encode()
+    created = request(server, "POST", "/api/links", body, {"Content-Type": "application/json"})
+    code, token = created.json()["code"], created.json()["delete_token"]
+    assert "delete_token" not in request(server, "GET", f"/api/links/{code}").json()
+    assert request(server, "GET", "/api/links").json() == {"links": []}
+    mine = request(server, "GET", "/api/links", headers={"Authorization": f"Bearer {token}"})
+    assert [link["code"] for link in mine.json()["links"]] == [code]
+    without = request(server, "DELETE", f"/api/links/{code}")
+    assert (without.status, without.headers["WWW-Authenticate"]) == (401, "Bearer")
+    wrong = request(server, "DELETE", f"/api/links/{code}", headers={"Authorization": "Bearer x"})
+    assert wrong.status == 403
+    assert request(server, "GET", f"/{code}").status == 302  # still there, on either worker
+    right = {"Authorization": f"Bearer {token}"}
+    assert request(server, "DELETE", f"/api/links/{code}", headers=right).status == 204
+    assert request(server, "GET", f"/{code}").status == 404
+    assert request(server, "DELETE", f"/api/links/{code}", headers=right).status == 404
+
+
+def test_each_browser_sees_and_deletes_only_its_own_links(server: Server) -> None:
+    first, second = Browser(server), Browser(server)
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    first.send("POST", "/", urlencode({"url": "https://example.com/first"}).encode(), form)
+    [code] = re.findall(r'<tr data-code="(\w+)">', first.send("GET", "/").text)
+    second.send("POST", "/", urlencode({"url": "https://example.com/second"}).encode(), form)
+    page = second.send("GET", "/").text
+    assert "https://example.com/first" not in page
+    assert len(re.findall(r'<tr data-code="(\w+)">', page)) == 1
+    assert "No links yet." in Browser(server).send("GET", "/").text
+    assert second.send("POST", f"/{code}/delete").status == 403
+    deleted = first.send("POST", f"/{code}/delete")
+    assert (deleted.status, deleted.headers["Location"]) == (303, "/")
+    page = first.send("GET", "/").text
+    assert f"Deleted the short link /{code}." in page
+    assert "No links yet." in page
     assert request(server, "GET", f"/{code}").status == 404
 
 
@@ -171,6 +220,31 @@ def test_the_production_config_file_serves_the_app(tmp_path: Path) -> None:
     assert (instance / "secret_key").read_text().strip()
     with closing(sqlite3.connect(instance / "links.sqlite3")) as connection:
         assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+def test_the_access_log_escapes_control_characters_the_client_sent(tmp_path: Path) -> None:
+    env = {"SHORTENER_INSTANCE": str(tmp_path), "WEB_CONCURRENCY": "1"}
+    with run_gunicorn("example_app:app", "-c", str(CONFIG), workers=None, env=env) as server:
+        # CSI (0x9b) starts a terminal command as ESC [ does, and passes gunicorn's
+        # parser as obs-text; so does anything in a Basic user name, decoded from base64.
+        user = base64.b64encode(b"\x1b]0;owned\x07\x1b[2J:pw")
+        sent = (
+            b"GET /about HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+            b"User-Agent: evil\x9b31m\\agent\r\nAuthorization: Basic " + user + b"\r\n\r\n"
+        )
+        with raw_connection(server) as sock:
+            sock.sendall(sent)
+            assert read_reply(sock, "GET").status == 200
+        wait_for(lambda: '"GET /about HTTP/1.1" 200' in server.output(), "the access log")
+        [line] = [line for line in server.output().splitlines() if "GET /about" in line]
+        assert '"evil\\x9b31m\\x5cagent"' in line
+        assert " \\x1b]0;owned\\x07\\x1b[2J " in line  # %(u)s, the user name
+        # ESC itself, in a header, gunicorn refuses before the app or the log sees it.
+        with raw_connection(server) as sock:
+            sock.sendall(b"GET /inspect HTTP/1.1\r\nHost: x\r\nUser-Agent: a\x1b[2Jb\r\n\r\n")
+            assert read_reply(sock, "GET").status == 400
+        output = server.output()
+    assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f]", output), output
 
 
 def test_the_config_prepares_the_instance_before_any_worker_starts(

@@ -7,13 +7,16 @@ test_browser.py (Chromium) and test_nginx.py (two instances behind nginx).
 from __future__ import annotations
 
 import re
+import sqlite3
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
 
 import example_app
-from example_app.storage import MAX_URL_LENGTH, Links
+from example_app.ownership import KEPT_IN_SESSION
+from example_app.storage import MAX_URL_LENGTH, Links, describe_host
 from framework import App
 from framework.testing import TestClient
 
@@ -29,9 +32,26 @@ def app(tmp_path: Path) -> Iterator[App]:
 
 def shorten(client: TestClient, url: str) -> str:
     """Shorten ``url`` through the API and return its code."""
+    return create(client, url)[0]
+
+
+def create(client: TestClient, url: str) -> tuple[str, str]:
+    """Shorten ``url`` through the API; return its code and its delete token."""
     created = client.post("/api/links", json={"url": url})
     assert created.status_code == 201, created.text
-    return str(created.json["code"])
+    return str(created.json["code"]), str(created.json["delete_token"])
+
+
+def shorten_in_the_page(client: TestClient, url: str) -> str:
+    """Shorten ``url`` through the home page's form, as a browser does; return its code."""
+    posted = client.post("/", data={"url": url})
+    assert posted.status_code == 303, posted.text
+    [code] = re.findall(r"Your short link: http://localhost/(\w+)", client.get("/").text)
+    return code
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
 
 
 def test_home_page_has_the_form_and_the_stylesheet(client: TestClient) -> None:
@@ -61,9 +81,19 @@ INVALID = [
     pytest.param("javascript:alert(1)", "Only http:// and https:// URLs", id="javascript"),
     pytest.param("example.com", "Only http:// and https:// URLs", id="no-scheme"),
     pytest.param(
-        "https://example.com/" + "a" * MAX_URL_LENGTH, "longer than 2,000 characters", id="long"
+        "https://example.com/" + "a" * MAX_URL_LENGTH, "longer than 2,048 characters", id="long"
+    ),
+    pytest.param(
+        # 1,920 characters as typed, 22,820 as sent: twelve for each emoji.
+        "https://example.com/" + "\N{GRINNING FACE}" * 1900,
+        "That URL is longer than 2,048 characters as it is sent (percent-encoded, it is 22,820).",
+        id="emoji",
     ),
     pytest.param("https://[::1/", "That URL is not well formed.", id="open-ipv6"),
+    pytest.param("https://a.example:http/", "That URL is not well formed.", id="bad-port"),
+    pytest.param("https://user@/", "That URL has no host name.", id="no-host"),
+    pytest.param("https://b\u00fccher..de/", "host name is not a valid domain", id="empty-label"),
+    pytest.param("https://xn--zz.example/", "host name is not a valid domain", id="bad-punycode"),
     pytest.param("https://a.example/\r\nX: y", "characters that a URL cannot", id="line-break"),
     pytest.param("https://a.example/\x00", "characters that a URL cannot", id="nul"),
 ]
@@ -87,7 +117,7 @@ def test_entered_text_comes_back_escaped(client: TestClient) -> None:
 
 
 def test_short_link_redirects_and_counts_visits(client: TestClient) -> None:
-    code = shorten(client, "https://example.org/target")
+    code = shorten_in_the_page(client, "https://example.org/target")
     for _ in range(3):
         visit = client.get(f"/{code}")
         assert visit.status_code == 302
@@ -129,6 +159,11 @@ def test_about_is_a_static_route_beside_the_codes(client: TestClient) -> None:
     page = client.get("/about")
     assert page.status_code == 200
     assert "<h1>About</h1>" in page.text
+    assert (
+        "This page is the route\n<code>/about</code>; every short link is the route "
+        "<code>/&lt;code:code&gt;</code>.\nBoth match the path <code>/about</code>"
+    ) in page.text
+    assert page.text.count("every short link") == 1
 
 
 def test_inspect_shows_the_request_as_html_and_json(client: TestClient) -> None:
@@ -165,20 +200,64 @@ def test_inspect_answers_any_method(client: TestClient, method: str) -> None:
 def test_api_create_list_show_delete(client: TestClient) -> None:
     created = client.post("/api/links", json={"url": "https://python.org"})
     assert created.status_code == 201
-    code = created.json["code"]
+    code, token = created.json["code"], created.json["delete_token"]
     assert created.headers["Location"] == f"/api/links/{code}"
-    assert created.json == {
+    assert len(token) == 43  # 32 random bytes, base64url
+    shown = {
         "code": code,
         "url": "https://python.org",
         "short_url": f"http://localhost/{code}",
         "visits": 0,
         "created_at": created.json["created_at"],
+        "host": "python.org",
+        "host_unicode": "python.org",
+        "mixed_scripts": [],
     }
-    assert [link["code"] for link in client.get("/api/links").json["links"]] == [code]
-    assert client.get(f"/api/links/{code}").json["url"] == "https://python.org"
-    deleted = client.delete(f"/api/links/{code}")
+    assert created.json == {**shown, "delete_token": token}
+    assert "Set-Cookie" not in created.headers  # the API keeps no session
+    assert client.get("/api/links", headers=bearer(token)).json == {"links": [shown]}
+    assert client.get(f"/api/links/{code}").json == shown  # public, and without the token
+    deleted = client.delete(f"/api/links/{code}", headers=bearer(token))
     assert (deleted.status_code, deleted.data) == (204, b"")
     assert client.get(f"/{code}").status_code == 404
+    assert client.delete(f"/api/links/{code}", headers=bearer(token)).status_code == 404
+
+
+def test_deleting_through_the_api_takes_the_links_own_token(client: TestClient) -> None:
+    code, token = create(client, "https://example.com/mine")
+    _, other_token = create(client, "https://example.com/theirs")
+    for headers in [{}, {"Authorization": "Basic dXNlcjpwdw=="}, {"Authorization": "Bearer "}]:
+        refused = client.delete(f"/api/links/{code}", headers=headers)
+        assert refused.status_code == 401
+        assert refused.headers["WWW-Authenticate"] == "Bearer"
+        assert refused.json["error"]["detail"] == (
+            "deleting a link takes its delete token: Authorization: Bearer <token>"
+        )
+    # Who asks comes first: without a token, an unknown code is a 401 too.
+    assert client.delete("/api/links/nosuch").status_code == 401
+    assert client.delete("/api/links/nosuch", headers=bearer(token)).status_code == 404
+    for wrong in [other_token, token[:-1], token + "x", "x" * 43]:
+        forbidden = client.delete(f"/api/links/{code}", headers=bearer(wrong))
+        assert forbidden.status_code == 403
+        assert forbidden.json["error"]["detail"] == f"that is not the delete token of {code!r}"
+    assert client.get(f"/api/links/{code}").status_code == 200  # still there
+    # The scheme's name is case-insensitive.
+    deleted = client.delete(f"/api/links/{code}", headers={"Authorization": f"bearer {token}"})
+    assert deleted.status_code == 204
+
+
+def test_the_api_lists_nothing_without_credentials(client: TestClient) -> None:
+    code, token = create(client, "https://example.com/one")
+    shorten_in_the_page(client, "https://example.com/two")
+    assert client.get("/api/links").json == {"links": []}
+    assert client.get("/api/links/latest/10").json == {"links": []}
+    assert client.get("/api/links", headers=bearer("x" * 43)).json == {"links": []}
+    mine = client.get("/api/links", headers=bearer(token)).json["links"]
+    assert [link["code"] for link in mine] == [code]
+    latest = client.get("/api/links/latest/1", headers=bearer(token)).json["links"]
+    assert [link["code"] for link in latest] == [code]
+    for path in ["/api/links", f"/api/links/{code}", "/api/links/latest/10"]:
+        assert token not in client.get(path, headers=bearer(token)).text
 
 
 def test_a_link_has_an_etag_and_an_unchanged_one_is_a_304(client: TestClient) -> None:
@@ -200,9 +279,6 @@ def test_api_root_and_latest_links(client: TestClient) -> None:
     root = client.get("/api")  # not a code: too short, so the slash redirect applies
     assert (root.status_code, root.headers["Location"]) == (308, "/api/")
     assert client.get("/api/").json == {"links": "/api/links", "latest": "/api/links/latest/10"}
-    codes = [shorten(client, f"https://example.com/{n}") for n in range(3)]
-    latest = client.get("/api/links/latest/2").json["links"]
-    assert [link["code"] for link in latest] == codes[:0:-1]  # newest first
     # "latest" has the shape of a code: without a number, it is looked up as one.
     assert client.get("/api/links/latest").json["error"]["detail"] == (
         "no link has the code 'latest'"
@@ -240,7 +316,14 @@ API_ERRORS = [
         id="lone-surrogate",
     ),
     pytest.param("get", "/api/links/nosuch", {}, 404, id="unknown-code"),
-    pytest.param("delete", "/api/links/nosuch", {}, 404, id="delete-unknown"),
+    pytest.param(
+        "delete",
+        "/api/links/nosuch",
+        {"headers": {"Authorization": "Bearer x"}},
+        404,
+        id="delete-unknown",
+    ),
+    pytest.param("delete", "/api/links/nosuch", {}, 401, id="delete-without-a-token"),
     pytest.param("get", "/api/nothing", {}, 404, id="unknown-api-path"),
     pytest.param("get", "/api/links/latest/0", {}, 422, id="latest-zero"),
     pytest.param("get", "/api/links/latest/101", {}, 422, id="latest-too-many"),
@@ -253,7 +336,9 @@ API_ERRORS = [
 def test_api_errors_are_json_whatever_the_accept_header(
     client: TestClient, method: str, path: str, options: dict[str, object], status: int
 ) -> None:
-    response = client.open(path, method=method.upper(), headers={"Accept": "text/html"}, **options)
+    rest = dict(options)
+    headers = {"Accept": "text/html", **rest.pop("headers", {})}  # type: ignore[dict-item]
+    response = client.open(path, method=method.upper(), headers=headers, **rest)
     assert response.status_code == status
     assert response.headers["Content-Type"] == "application/json"
     assert response.json["error"]["status"] == status
@@ -313,6 +398,7 @@ def test_routes_of_the_app(app: App) -> None:
         (["GET"], "/about", "about"),
         (["ANY"], "/inspect", "inspect"),
         (["GET"], "/<code:code>", "follow"),
+        (["POST"], "/<code:code>/delete", "delete"),
         (["GET"], "/api/", "api.index"),
         (["GET"], "/api/links", "api.list_links"),
         (["GET"], "/api/links/latest/<int:count>", "api.latest_links"),
@@ -321,3 +407,228 @@ def test_routes_of_the_app(app: App) -> None:
         (["DELETE"], "/api/links/<code:code>", "api.delete_link"),
     ]
     assert app.check_routes() == []
+
+
+def test_the_home_page_lists_only_the_links_made_in_this_browser(app: App) -> None:
+    mine, theirs = app.test_client(), app.test_client()
+    code = shorten_in_the_page(mine, "https://example.com/mine")
+    shorten(mine, "https://example.com/through/the/api")  # the API keeps no session
+    other = shorten_in_the_page(theirs, "https://example.com/theirs")
+    page = mine.get("/").text
+    assert re.findall(r'<tr data-code="(\w+)">', page) == [code]
+    assert "https://example.com/theirs" not in page
+    assert "through/the/api" not in page
+    assert re.findall(r'<tr data-code="(\w+)">', theirs.get("/").text) == [other]
+    assert "No links yet." in app.test_client().get("/").text  # a new browser: nothing
+
+
+def test_the_delete_button_deletes_the_browsers_own_link(app: App) -> None:
+    mine, theirs = app.test_client(), app.test_client()
+    code = shorten_in_the_page(mine, "https://example.com/to/delete")
+    kept = shorten_in_the_page(mine, "https://example.com/to/keep")
+    page = mine.get("/").text
+    assert f'<form method="post" action="/{code}/delete">' in page
+    assert f'<button class="delete" type="submit">Delete /{code}</button>' in page
+    # Another browser, and another site's page in this one, are refused.
+    assert theirs.post(f"/{code}/delete").status_code == 403
+    forged = mine.post(f"/{code}/delete", headers={"Sec-Fetch-Site": "cross-site"})
+    assert forged.status_code == 403
+    assert mine.get(f"/api/links/{code}").status_code == 200
+    deleted = mine.post(f"/{code}/delete", headers={"Sec-Fetch-Site": "same-origin"})
+    assert (deleted.status_code, deleted.headers["Location"]) == (303, "/")
+    page = mine.get("/").text
+    assert f"Deleted the short link /{code}." in page
+    assert re.findall(r'<tr data-code="(\w+)">', page) == [kept]
+    assert mine.get(f"/{code}").status_code == 404
+    assert mine.post(f"/{code}/delete").status_code == 403  # forgotten by the session too
+
+
+def test_a_link_deleted_elsewhere_leaves_the_page_and_the_button_says_so(app: App) -> None:
+    browser = app.test_client()
+    code = shorten_in_the_page(browser, "https://example.com/gone")
+    assert app.links.delete(code)  # type: ignore[attr-defined]
+    assert "No links yet." in browser.get("/").text  # skipped, not an error
+    posted = browser.post(f"/{code}/delete")
+    assert posted.status_code == 303
+    assert f"The short link /{code} was already deleted." in browser.get("/").text
+
+
+def test_the_session_keeps_the_newest_links_and_its_cookie_stays_small(app: App) -> None:
+    browser = app.test_client()
+    codes, cookie = [], ""
+    for number in range(KEPT_IN_SESSION + 5):
+        posted = browser.post("/", data={"url": f"https://example.com/{number}"})
+        cookie = posted.headers["Set-Cookie"]
+        codes.append(re.findall(r"localhost/(\w+)", browser.get("/").text)[0])
+    assert KEPT_IN_SESSION == 20
+    assert len(cookie) < 2500  # browsers keep 4096 bytes: room for flashes and more
+    listed = re.findall(r'<tr data-code="(\w+)">', browser.get("/").text)
+    assert listed == codes[::-1][:KEPT_IN_SESSION]  # the newest, first
+
+
+def test_an_old_database_gets_the_token_column_and_its_links_stay(
+    client: TestClient, tmp_path: Path
+) -> None:
+    path = tmp_path / "old.sqlite3"
+    with closing(sqlite3.connect(path)) as connection, connection:
+        connection.execute(
+            "CREATE TABLE links (code TEXT PRIMARY KEY, url TEXT NOT NULL,"
+            " created_at TEXT NOT NULL DEFAULT '2024-01-01T00:00:00Z',"
+            " visits INTEGER NOT NULL DEFAULT 0)"
+        )
+        connection.execute(
+            "INSERT INTO links (code, url) VALUES ('old123', 'https://old.example/')"
+        )
+    example_app.app.links = Links(path)  # type: ignore[attr-defined]
+    assert client.get("/old123").headers["Location"] == "https://old.example/"
+    with closing(sqlite3.connect(path)) as connection:
+        columns = [row[1] for row in connection.execute("PRAGMA table_info(links)")]
+    assert columns[-1] == "delete_token_hash"
+    # Made before delete tokens: no token deletes it through the API.
+    assert client.delete("/api/links/old123", headers=bearer("")).status_code == 401
+    assert client.delete("/api/links/old123", headers=bearer("x")).status_code == 403
+    Links(path).ensure_schema()  # a second process, or a second start: nothing changes
+
+
+@pytest.mark.parametrize("accept", ["text/html", "application/json"])
+def test_inspect_hides_credentials_and_is_not_stored(client: TestClient, accept: str) -> None:
+    client.set_cookie("theme", "the-session-cookie")  # the client sends its Cookie header
+    secrets = {
+        "Authorization": "Bearer the-delete-token",
+        "Proxy-Authorization": "Basic the-proxy-password",
+    }
+    reply = client.get("/inspect", headers={"Accept": accept, "X-Shown": "yes", **secrets})
+    secrets["Cookie"] = "theme=the-session-cookie"
+    assert reply.headers["Cache-Control"] == "no-store"
+    for value in ["the-session-cookie", "the-delete-token", "the-proxy-password"]:
+        assert value not in reply.text
+    if accept == "application/json":
+        headers = reply.json["headers"]
+        assert {name: headers[name] for name in secrets} == dict.fromkeys(secrets, "[redacted]")
+        assert headers["X-Shown"] == "yes"
+    else:
+        for name in secrets:
+            assert f"<tr><th>{name}</th><td>[redacted]</td></tr>" in reply.text
+        assert "<tr><th>X-Shown</th><td>yes</td></tr>" in reply.text
+
+
+SENT = [
+    pytest.param("https://example.com/a%20b?q=1#x", "https://example.com/a%20b?q=1#x", id="ascii"),
+    pytest.param(
+        "https://example.com/caf\u00e9?q=\u00fc#\u00e0",
+        "https://example.com/caf%C3%A9?q=%C3%BC#%C3%A0",
+        id="path-query-fragment",
+    ),
+    pytest.param(
+        "https://b\u00fccher.de:8443/", "https://xn--bcher-kva.de:8443/", id="host-and-port"
+    ),
+    pytest.param("https://fa\u00df.de/", "https://xn--fa-hia.de/", id="idna-2008"),
+    pytest.param("HTTPS://B\u00dcCHER.DE/", "https://xn--bcher-kva.de/", id="upper-case"),
+    pytest.param("https://example.com/100%/x", "https://example.com/100%25/x", id="lone-percent"),
+    pytest.param(
+        'https://example.com/a b<c>"', "https://example.com/a%20b%3Cc%3E%22", id="unsafe-ascii"
+    ),
+    pytest.param(
+        "https://j\u00fcrgen:pw@example.com/", "https://j%C3%BCrgen:pw@example.com/", id="user"
+    ),
+    pytest.param("http://[::1]:8080/", "http://[::1]:8080/", id="ipv6"),
+]
+
+
+@pytest.mark.parametrize(("typed", "sent"), SENT)
+def test_a_link_is_stored_and_followed_as_it_is_sent(
+    client: TestClient, typed: str, sent: str
+) -> None:
+    created = client.post("/api/links", json={"url": typed})
+    assert created.json["url"] == sent
+    assert client.get(f"/{created.json['code']}").headers["Location"] == sent
+
+
+def test_the_length_limit_counts_the_url_as_sent(client: TestClient) -> None:
+    assert MAX_URL_LENGTH == 2048
+    start = "https://example.com/"
+    fits = start + "a" * (MAX_URL_LENGTH - len(start))
+    assert client.post("/api/links", json={"url": fits}).status_code == 201
+    # 683 characters typed; 2,069 sent, as "%C3%A9" each.
+    too_long = start + "\u00e9" * ((MAX_URL_LENGTH - len(start)) // 6 + 4)
+    refused = client.post("/api/links", json={"url": too_long})
+    assert refused.status_code == 422
+    [field] = refused.json["error"]["fields"]
+    assert field == {
+        "field": "url",
+        "message": "That URL is longer than 2,048 characters as it is sent"
+        " (percent-encoded, it is 2,072).",
+    }
+    emoji = client.post("/api/links", json={"url": start + "\N{GRINNING FACE}" * 1900})
+    assert emoji.status_code == 422
+    page = client.post("/", data={"url": start + "\N{GRINNING FACE}" * 1900})
+    assert page.status_code == 400
+    assert '<p class="error" role="alert">That URL is longer than 2,048' in page.text
+
+
+#: A Cyrillic "er" and "a" (U+0440, U+0430) before Latin letters: it reads "paypal".
+LOOK_ALIKE = "\u0440\u0430ypal.com"
+
+
+def test_an_international_host_is_shown_in_punycode_beside_its_unicode_form(
+    client: TestClient,
+) -> None:
+    shorten_in_the_page(client, "https://b\u00fccher.de/")
+    page = client.get("/").text
+    assert (
+        '<td class="host">xn--bcher-kva.de <span class="unicode">(b\u00fccher.de)</span></td>'
+        in (page)
+    )
+    assert 'class="warning"' not in page
+    code = shorten(client, "https://b\u00fccher.de/")
+    shown = client.get(f"/api/links/{code}").json
+    assert (shown["host"], shown["host_unicode"], shown["mixed_scripts"]) == (
+        "xn--bcher-kva.de",
+        "b\u00fccher.de",
+        [],
+    )
+
+
+def test_a_host_that_mixes_scripts_is_flagged(client: TestClient) -> None:
+    code = shorten_in_the_page(client, f"https://{LOOK_ALIKE}/login")
+    page = client.get("/").text
+    [row] = re.findall(rf'<tr data-code="{code}">.*?</tr>', page, re.S)
+    assert "xn--ypal-43d9g.com" in row
+    assert (
+        '<strong class="warning">mixes Cyrillic and Latin letters: check it is the site you mean'
+        "</strong>" in row
+    )
+    shown = client.get(f"/api/links/{code}").json
+    assert (shown["host"], shown["mixed_scripts"]) == ("xn--ypal-43d9g.com", ["Cyrillic", "Latin"])
+
+
+@pytest.mark.parametrize(
+    ("host", "mixed"),
+    [
+        pytest.param("example.com", [], id="latin"),
+        pytest.param("\u043f\u0440\u0438\u043c\u0435\u0440.\u0440\u0444", [], id="cyrillic"),
+        pytest.param("\u30bd\u30cb\u30fc.jp", [], id="katakana"),
+        pytest.param("\u65e5\u672c\u3054sony.jp", [], id="japanese-with-latin"),
+        pytest.param("\u03b1pple.com", ["Greek", "Latin"], id="greek-alpha"),
+        pytest.param(f"login.{LOOK_ALIKE}", ["Cyrillic", "Latin"], id="in-one-label"),
+        # Each label is of one script: a Cyrillic name under a Latin one is no look-alike.
+        pytest.param("\u043f\u0440\u0438\u043c\u0435\u0440.com", [], id="label-by-label"),
+    ],
+)
+def test_the_scripts_a_host_mixes(host: str, mixed: list[str]) -> None:
+    assert describe_host(f"https://{host}/").mixed_scripts == mixed
+
+
+def test_short_links_start_with_the_base_url_when_it_is_set(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SHORTENER_BASE_URL", "https://sho.rt/")
+    created = client.post("/api/links", json={"url": "https://example.com/"})
+    assert created.json["short_url"] == f"https://sho.rt/{created.json['code']}"
+    other_host = {"Host": "other.example"}
+    client.post("/", data={"url": "https://example.com/"}, headers=other_host)
+    page = client.get("/", headers=other_host).text
+    assert re.search(r"Your short link: https://sho\.rt/\w{6}<", page)
+    monkeypatch.delenv("SHORTENER_BASE_URL")
+    created = client.post("/api/links", json={"url": "https://example.com/"})
+    assert created.json["short_url"] == f"http://localhost/{created.json['code']}"

@@ -1,0 +1,71 @@
+"""Whose link is whose: delete tokens, in the browser's session and in Authorization headers.
+
+Making a link makes a delete token, a random secret that only its maker
+gets; the table keeps only its hash. Whoever holds the token may delete the
+link, and sees it listed; nobody else does.
+
+- A program gets the token once, in the 201 of ``POST /api/links``, and
+  sends it back as ``Authorization: Bearer <token>`` (RFC 6750).
+- A browser that makes a link through the form keeps the code and its
+  token in its session cookie: the home page lists those links, each with
+  a button that deletes it. The cookie is signed, not encrypted: its owner
+  can read the tokens in it, and they are the owner's own.
+"""
+
+from __future__ import annotations
+
+from framework import Request
+
+#: The session key of the browser's own links: ``[[code, token], ...]``, newest first.
+SESSION_KEY = "own_links"
+
+#: The most links a session remembers, so that the cookie stays far below the
+#: 4 KB browsers keep (a code and its token take about 75 bytes of cookie).
+KEPT_IN_SESSION = 20
+
+
+def remember(request: Request, code: str, token: str) -> None:
+    """Keep a link the browser made, and its token, in the session (the newest first)."""
+    kept = [[code, token], *_own(request)]
+    request.session[SESSION_KEY] = kept[:KEPT_IN_SESSION]
+
+
+def forget(request: Request, code: str) -> None:
+    """Drop a link from the browser's own, after it was deleted."""
+    request.session[SESSION_KEY] = [pair for pair in _own(request) if pair[0] != code]
+
+
+def own_codes(request: Request) -> list[str]:
+    """The codes of the links made in this browser, newest first."""
+    return [code for code, _ in _own(request)]
+
+
+def session_token(request: Request, code: str) -> str | None:
+    """The delete token this browser holds for ``code``, or None."""
+    return next((token for own_code, token in _own(request) if own_code == code), None)
+
+
+def bearer_token(request: Request) -> str | None:
+    """The token of an ``Authorization: Bearer <token>`` header, or None.
+
+    The scheme's name is case-insensitive (RFC 9110, section 11.1); any
+    other scheme (``Basic ...``) or an empty token is no token at all.
+    """
+    scheme, _, token = request.headers.get("Authorization", "").strip().partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        return None
+    return token
+
+
+def _own(request: Request) -> list[list[str]]:
+    # The cookie is signed, so it holds what this app wrote; still, a session
+    # from an older version of the app may hold something else there.
+    stored = request.session.get(SESSION_KEY)
+    if not isinstance(stored, list):
+        return []
+    return [
+        [pair[0], pair[1]]
+        for pair in stored
+        if isinstance(pair, list) and len(pair) == 2 and all(isinstance(p, str) for p in pair)
+    ]
