@@ -73,7 +73,7 @@ def shorten(request: Request) -> Any:
         url = validate_url(text)
     except InvalidURL as error:
         return home_page(request, error=str(error), url=text), 400
-    link, token = app.links.create(url)
+    link, token = app.links.create(url, ownership.browser_owner(request, make=True))
     ownership.remember(request, link.code, token)  # this browser's, to list and delete
     flash(request, f"Your short link: {short_url(request, link.code)}", "success")
     return redirect(app.url_for("index"), 303)

@@ -11,6 +11,7 @@
     DELETE /api/links/<code:code>       204 with "Authorization: Bearer <delete token>";
                                         401 without a token, 404 for an unknown code,
                                         403 with another link's token
+    GET    /api/links/events            the links this browser makes, as server-sent events
 
 A short link is public, but its list is not: nothing lists other people's
 links. See ``ownership.py`` for the tokens.
@@ -22,14 +23,28 @@ Front ends on the origins of ``SHORTENER_CORS_ORIGINS`` may call it (CORS).
 
 from __future__ import annotations
 
+import json
+import re
+import time
+from collections.abc import Iterator
 from typing import Any
 
 from pydantic import BaseModel, field_validator
 from pydantic_core import PydanticCustomError
 
-from framework import Converter, HTTPError, Request, Response, Router, ValidationFailed, abort
+from framework import (
+    Converter,
+    Event,
+    EventStream,
+    HTTPError,
+    Request,
+    Response,
+    Router,
+    ValidationFailed,
+    abort,
+)
 
-from . import settings
+from . import ownership, settings
 from .ownership import bearer_token
 from .storage import InvalidURL, Link, Links, validate_url
 
@@ -48,12 +63,14 @@ class CodeConverter(Converter):
 api = Router(name="api")
 api.add_converter("code", CodeConverter)
 if settings.cors_origins():
-    # Pages of these origins may read the answers, send JSON and a token, and
-    # read where a new link is (Location); a browser keeps a preflight 10 minutes.
+    # Pages of these origins may read the answers, send JSON and a token, send
+    # the browser's cookies (its links are its own: the stream of new links),
+    # and read where a new link is (Location); a preflight is kept 10 minutes.
     api.cors(
         settings.cors_origins(),
         headers=["Authorization"],
         expose_headers=["Location", "ETag"],
+        credentials=True,
         max_age=600,
     )
 
@@ -143,11 +160,60 @@ def create_link(request: Request) -> Response:
     # 415 unless the body is JSON, 400 if it is malformed, 422 listing each
     # field the model refuses: {"field": "url", "message": "..."}.
     new = request.json_as(NewLink)
-    link, token = links(request).create(new.url)
+    owner = None
+    if "Origin" in request.headers:  # sent by a page in a browser: the link is its too
+        owner = ownership.browser_owner(request, make=True)
+    link, token = links(request).create(new.url, owner)
+    if owner is not None:
+        ownership.remember(request, link.code, token)
     location = request.app.url_for("api.show_link", code=link.code)
     # The delete token, this once: the table keeps only its hash.
     created = {**link_json(request, link), "delete_token": token}
     return Response.json(created, 201, {"Location": location})
+
+
+#: How often the stream looks for new links, in seconds.
+POLL_SECONDS = 0.5
+#: After a stream ends (``SHORTENER_STREAM_SECONDS``: it holds a server thread
+#: while open), the browser reconnects this many milliseconds later.
+RECONNECT_MS = 1000
+#: An event id as this stream writes them: the link's number and its code.
+EVENT_ID = re.compile(r"^([0-9]{1,18}):([A-Za-z0-9]{4,16})$")
+
+
+@api.get("/links/events")
+def link_events(request: Request) -> Response:
+    """New links made in this browser, as server-sent events, one ``link`` event each.
+
+    ``new EventSource("/api/links/events", {withCredentials: true})``: the
+    session says whose links to send, so a browser sees only its own; one
+    with no links yet gets a 204, which tells ``EventSource`` not to come
+    back. A browser that lost the stream sends ``Last-Event-ID`` and gets
+    the links it missed.
+    """
+    owner = ownership.browser_owner(request)
+    if owner is None:
+        return Response(status=204)
+    last = EVENT_ID.match(request.headers.get("Last-Event-ID", "").strip())
+    start = (int(last[1]), last[2]) if last else links(request).newest()
+    return EventStream(new_links(request, owner, start))
+
+
+def new_links(
+    request: Request, owner: str, start: tuple[int, str | None]
+) -> Iterator[Event | None]:
+    """The events of the links ``owner`` makes after ``start``: the last sent (number, code)."""
+    number, code = start
+    deadline = time.monotonic() + settings.stream_seconds()
+    yield Event("", event="hello", retry=RECONNECT_MS)  # the stream is open; reconnect soon
+    while time.monotonic() < deadline:
+        for found, link in links(request).made_by(owner, number):
+            if (found, link.code) == (number, code):
+                continue  # sent already
+            number, code = found, link.code
+            yield Event(json.dumps(link_json(request, link)), event="link", id=f"{found}:{code}")
+        yield None  # nothing new: a moment for the stream to be closed if the client left
+        time.sleep(POLL_SECONDS)
 
 
 @api.get("/links/<code:code>")

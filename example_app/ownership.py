@@ -10,11 +10,20 @@ link, and sees it listed; nobody else does.
   token in its session cookie: the home page lists those links, each with
   a button that deletes it. The cookie is signed, not encrypted: its owner
   can read the tokens in it, and they are the owner's own.
+- A browser also gets an owner id in its session with its first link
+  (through the form, or the API from a page that sends cookies); the
+  table keeps its hash beside each link the browser makes, and the stream
+  of new links (``GET /api/links/events``) sends a browser its own.
 """
 
 from __future__ import annotations
 
+import secrets
+
 from framework import Request
+
+#: The session key of the browser's owner id.
+OWNER_KEY = "owner"
 
 #: The session key of the browser's own links: ``[[code, token], ...]``, newest first.
 SESSION_KEY = "own_links"
@@ -28,6 +37,17 @@ def remember(request: Request, code: str, token: str) -> None:
     """Keep a link the browser made, and its token, in the session (the newest first)."""
     kept = [[code, token], *_own(request)]
     request.session[SESSION_KEY] = kept[:KEPT_IN_SESSION]
+
+
+def browser_owner(request: Request, *, make: bool = False) -> str | None:
+    """The owner id of this browser, from its session; with ``make``, one is made if none is."""
+    owner = request.session.get(OWNER_KEY)
+    if isinstance(owner, str) and owner:
+        return owner
+    if not make:
+        return None
+    owner = request.session[OWNER_KEY] = secrets.token_urlsafe(16)
+    return owner
 
 
 def forget(request: Request, code: str) -> None:

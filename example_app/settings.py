@@ -76,6 +76,11 @@ def base_url() -> str | None:
     return os.environ.get("SHORTENER_BASE_URL", "").strip().rstrip("/") or None
 
 
+def stream_seconds() -> float:
+    """How long a stream of new links stays open, in seconds (read on each stream)."""
+    return float(os.environ.get("SHORTENER_STREAM_SECONDS", "60"))
+
+
 def secret_key() -> str:
     """The session key: from the environment, or made once and kept in the instance folder."""
     if os.environ.get("SHORTENER_SECRET_KEY"):

@@ -36,22 +36,34 @@ CREATE TABLE IF NOT EXISTS links (
     url TEXT NOT NULL,
     created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
     visits INTEGER NOT NULL DEFAULT 0,
-    delete_token_hash TEXT
+    delete_token_hash TEXT,
+    owner_hash TEXT
 )
 """
 
-#: A database made before delete tokens lacks their column: it is added, and
-#: its old links, which have no token, cannot be deleted through the API.
-TOKEN_COLUMN = "ALTER TABLE links ADD COLUMN delete_token_hash TEXT"
+#: The columns a database made by an older version lacks: they are added. Its
+#: old links have no token, so they cannot be deleted through the API, and no
+#: owner, so they are in no browser's stream of new links.
+LATER_COLUMNS = {
+    "delete_token_hash": "ALTER TABLE links ADD COLUMN delete_token_hash TEXT",
+    "owner_hash": "ALTER TABLE links ADD COLUMN owner_hash TEXT",
+}
 
-#: ``GET /api/links`` finds a token's link by the token's hash: an index keeps that quick.
-INDEX = "CREATE INDEX IF NOT EXISTS links_by_token ON links (delete_token_hash)"
+#: ``GET /api/links`` finds a token's link by the token's hash, and the stream of
+#: new links a browser's by its owner's: indexes keep both quick.
+INDEXES = (
+    "CREATE INDEX IF NOT EXISTS links_by_token ON links (delete_token_hash)",
+    "CREATE INDEX IF NOT EXISTS links_by_owner ON links (owner_hash)",
+)
 
 #: The longest URL we accept, counted as it is sent (percent-encoded):
 #: browsers, servers and proxies start to disagree beyond this.
 MAX_URL_LENGTH = 2048
 CODE_ALPHABET = string.ascii_letters + string.digits
 CODE_LENGTH = 6
+#: Paths of the app that have the shape of a code: a link must not be made
+#: under one, where it could never be reached (a static segment wins).
+RESERVED_CODES = frozenset({"about", "inspect", "static", "events", "latest", "healthz", "readyz"})
 
 #: What stays as it is in the part of a URL after the host: RFC 3986's
 #: reserved and unreserved characters, and ``%`` (what is already encoded
@@ -231,13 +243,16 @@ class Links:
                 connection.execute("PRAGMA journal_mode=WAL")
                 connection.execute(SCHEMA)
                 columns = {row["name"] for row in connection.execute("PRAGMA table_info(links)")}
-                if "delete_token_hash" not in columns:
+                for column, statement in LATER_COLUMNS.items():
+                    if column in columns:
+                        continue
                     try:
-                        connection.execute(TOKEN_COLUMN)
+                        connection.execute(statement)
                     except sqlite3.OperationalError as error:  # another process added it
                         if "duplicate column" not in str(error):
                             raise
-                connection.execute(INDEX)
+                for index in INDEXES:
+                    connection.execute(index)
             self._ready = True
 
     @contextmanager
@@ -248,20 +263,25 @@ class Links:
             with connection:  # one transaction: committed, or rolled back on error
                 yield connection
 
-    def create(self, url: str) -> tuple[Link, str]:
+    def create(self, url: str, owner: str | None = None) -> tuple[Link, str]:
         """Store ``url`` under a new random code; return the link and its delete token.
 
         This is the only time the token is known: the table keeps its hash.
+        ``owner`` is the browser that made it (``ownership.browser_owner``).
         """
         self.ensure_schema()
         token, token_hash = new_delete_token()
+        owner_hash = hash_token(owner) if owner is not None else None
         with self._connect() as connection:
             while True:
                 code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+                if code in RESERVED_CODES:
+                    continue
                 try:
                     connection.execute(
-                        "INSERT INTO links (code, url, delete_token_hash) VALUES (?, ?, ?)",
-                        (code, url, token_hash),
+                        "INSERT INTO links (code, url, delete_token_hash, owner_hash)"
+                        " VALUES (?, ?, ?, ?)",
+                        (code, url, token_hash, owner_hash),
                     )
                 except sqlite3.IntegrityError:
                     continue  # the code is taken: draw another
@@ -320,6 +340,34 @@ class Links:
             return None
         stored = row["delete_token_hash"]
         return stored is not None and hmac.compare_digest(stored, hash_token(token))
+
+    def made_by(self, owner: str, since: int) -> list[tuple[int, Link]]:
+        """The links ``owner`` made, from the one numbered ``since`` on, oldest first, numbered.
+
+        The number is SQLite's rowid, which grows with each new link: a
+        stream of new links sends it in each event's id, and a browser that
+        reconnects sends the last one back (``Last-Event-ID``). A rowid is
+        reused when the newest link is deleted, so the link numbered
+        ``since`` is listed too: the stream tells it from the one it sent by
+        its code.
+        """
+        self.ensure_schema()
+        with self._connect() as connection:
+            rows = connection.execute(
+                "SELECT rowid, * FROM links WHERE owner_hash = ? AND rowid >= ?"
+                " ORDER BY rowid LIMIT 100",
+                (hash_token(owner), since),
+            ).fetchall()
+        return [(row["rowid"], _link(row)) for row in rows]
+
+    def newest(self) -> tuple[int, str | None]:
+        """The number and code of the newest link, ``(0, None)`` if none: where a stream starts."""
+        self.ensure_schema()
+        with self._connect() as connection:
+            row = connection.execute(
+                "SELECT rowid, code FROM links ORDER BY rowid DESC LIMIT 1"
+            ).fetchone()
+        return (int(row["rowid"]), str(row["code"])) if row is not None else (0, None)
 
     def delete(self, code: str) -> bool:
         """Delete a link; tell whether it existed."""

@@ -115,14 +115,22 @@ def stop(proc: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
 
 @contextmanager
 def run_gunicorn(
-    app_spec: str, *extra_args: str, workers: int | None = 1, env: dict[str, str] | None = None
+    app_spec: str,
+    *extra_args: str,
+    workers: int | None = 1,
+    threads: int | None = None,
+    env: dict[str, str] | None = None,
 ) -> Iterator[Server]:
     """Serve ``app_spec`` with a real gunicorn on a free loopback port; always stop it.
 
     ``env`` adds environment variables for the server (the example app reads its
-    settings from there). ``workers=None`` leaves the number and kind of workers
+    settings from there). The workers are sync ones, or gthread ones with
+    ``threads`` each; ``workers=None`` leaves the number and kind of workers
     to a config file given in ``extra_args`` (``-c FILE``).
     """
+    kind = ["--worker-class", "sync"]
+    if threads is not None:
+        kind = ["--worker-class", "gthread", "--threads", str(threads)]
 
     def command(fd: int) -> list[str]:
         return [
@@ -131,7 +139,7 @@ def run_gunicorn(
             "gunicorn",
             "--bind",
             f"fd://{fd}",
-            *(["--workers", str(workers), "--worker-class", "sync"] if workers else []),
+            *(["--workers", str(workers), *kind] if workers else []),
             "--no-control-socket",  # would otherwise create ~/.gunicorn/gunicorn.ctl
             "--graceful-timeout",
             "5",
@@ -277,8 +285,13 @@ def run_shortener(
     folder: Path, *, workers: int = 2, env: dict[str, str] | None = None
 ) -> Iterator[Server]:
     """The example app under gunicorn, with its instance folder (database, key) in ``folder``."""
+    # gthread workers, as in production (gunicorn.conf.py): a stream of events
+    # holds one thread, not a whole worker.
     with run_gunicorn(
-        "example_app:app", workers=workers, env={"SHORTENER_INSTANCE": str(folder), **(env or {})}
+        "example_app:app",
+        workers=workers,
+        threads=4,
+        env={"SHORTENER_INSTANCE": str(folder), **(env or {})},
     ) as server:
         yield server
 
@@ -312,3 +325,37 @@ def assert_still_serving(server: Server) -> None:
     reply = request(server, "GET", "/users/7")
     assert reply.status == 200
     assert reply.json() == {"id": 7, "name": "user-7"}
+
+
+def read_events(
+    port: int,
+    cookie: str,
+    until: Callable[[str], bool],
+    source_address: tuple[str, int] | None = None,
+) -> Iterator[str]:
+    """Open the example app's GET /api/links/events; yield each event's text, up to ``until``.
+
+    Each read waits IO_TIMEOUT at most: an event held back (by a buffering
+    proxy, say) fails the test instead of hanging it.
+    """
+    connection = http.client.HTTPConnection(
+        HOST, port, timeout=IO_TIMEOUT, source_address=source_address
+    )
+    try:
+        connection.request("GET", "/api/links/events", headers={"Cookie": cookie})
+        response = connection.getresponse()
+        assert response.status == 200, (response.status, response.read()[:300])
+        assert response.headers["Content-Type"] == "text/event-stream"
+        block = ""
+        while True:
+            line = response.readline().decode()
+            assert line, "the stream ended before the event came"
+            if line != "\n":
+                block += line
+                continue
+            yield block
+            if until(block):
+                return
+            block = ""
+    finally:
+        connection.close()

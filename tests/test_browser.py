@@ -147,6 +147,41 @@ def test_a_page_on_another_origin_calls_the_api(
     assert read["url"] == "https://example.com/from/a/front/end"
 
 
+#: Run in a page of another origin: open the stream of new links, make one, await its event.
+STREAM_A_NEW_LINK = """async (api) => {
+    const post = (url) => fetch(api + "/api/links", {
+        method: "POST",
+        credentials: "include",  // the browser's cookies: its links are its own
+        headers: {"Content-Type": "application/json"},
+        body: JSON.stringify({url}),
+    });
+    await post("https://example.com/first");  // the browser's first link gives it an owner
+    const stream = new EventSource(api + "/api/links/events", {withCredentials: true});
+    try {
+        await new Promise((resolve, reject) => {
+            stream.addEventListener("hello", resolve, {once: true});
+            stream.onerror = () => reject(new Error("the stream failed"));
+        });
+        const made = await (await post("https://example.com/streamed")).json();
+        const event = await new Promise((resolve) =>
+            stream.addEventListener("link", resolve, {once: true}));
+        return {made: made.code, id: event.lastEventId, link: JSON.parse(event.data)};
+    } finally {
+        stream.close();
+    }
+}"""
+
+
+def test_a_page_on_another_origin_reads_the_stream_of_its_new_links(
+    page: Any, shortener: Server, target_site: Server
+) -> None:
+    page.goto(f"http://{HOST}:{target_site.port}/")  # the front end's origin
+    seen = page.evaluate(STREAM_A_NEW_LINK, f"http://{HOST}:{shortener.port}")
+    assert seen["link"]["code"] == seen["made"]
+    assert seen["link"]["url"] == "https://example.com/streamed"
+    assert seen["id"].endswith(":" + seen["made"])
+
+
 def test_a_page_on_an_origin_not_listed_cannot_read_the_api(
     page: Any, shortener: Server, target_site: Server
 ) -> None:

@@ -85,6 +85,8 @@ def test_routes_table(capsys: pytest.CaptureFixture[str]) -> None:
         "example_app.api:latest_links",
         "POST OPTIONS*       /api/links                     api.create_link   "
         "example_app.api:create_link",
+        "GET HEAD* OPTIONS*  /api/links/events              api.link_events   "
+        "example_app.api:link_events",
         "GET HEAD* OPTIONS*  /api/links/<code:code>         api.show_link     "
         "example_app.api:show_link",
         "DELETE OPTIONS*     /api/links/<code:code>         api.delete_link   "
@@ -103,6 +105,7 @@ def test_routes_in_match_order(capsys: pytest.CaptureFixture[str]) -> None:
         "/api/",
         "/api/links",
         "/api/links",
+        "/api/links/events",
         "/api/links/latest/<int:count>",
         "/api/links/<code:code>",
         "/api/links/<code:code>",

@@ -25,6 +25,7 @@ from servers import (
     Reply,
     Server,
     raw_connection,
+    read_events,
     read_reply,
     request,
     run_gunicorn,
@@ -292,7 +293,7 @@ def test_a_front_end_on_another_origin_is_answered_a_preflight_and_creates_a_lin
     assert created.status == 201
     assert created.headers["Access-Control-Allow-Origin"] == FRONT_END
     assert created.headers["Access-Control-Expose-Headers"] == "Location, ETag"
-    assert created.headers["Vary"] == "Origin"
+    assert created.headers["Vary"] == "Cookie, Origin"  # the link is the browser's: its session
 
 
 def test_another_origin_may_neither_read_the_api_nor_post_to_it(server: Server) -> None:
@@ -317,3 +318,19 @@ def test_a_link_is_a_304_when_the_client_has_its_version_over_the_wire(server: S
     again = request(server, "GET", f"/api/links/{code}", None, {"If-None-Match": etag})
     assert (again.status, again.body, again.headers["ETag"]) == (304, b"", etag)
     assert "Content-Length" not in again.headers or again.headers["Content-Length"] == "0"
+
+
+def test_the_stream_sends_a_new_link_as_it_is_made_over_the_wire(server: Server) -> None:
+    browser = Browser(server)
+    origin = {"Origin": f"http://{HOST}:{server.port}", "Content-Type": "application/json"}
+    body = json.dumps({"url": "https://example.com/first"}).encode()
+    assert browser.send("POST", "/api/links", body, origin).status == 201
+    cookie = "; ".join(f"{k}={v}" for k, v in browser.cookies.items())
+    made: list[str] = []
+    events = read_events(server.port, cookie, lambda block: "event: link" in block)
+    assert next(events).startswith("event: hello")  # open: what is made from now on is sent
+    body = json.dumps({"url": "https://example.com/streamed"}).encode()
+    made.append(browser.send("POST", "/api/links", body, origin).json()["code"])
+    link = next(events)
+    assert f':{made[0]}\ndata: {{"code": "{made[0]}"' in link
+    assert list(events) == []  # it ended where asked

@@ -6,8 +6,11 @@ test_browser.py (Chromium) and test_nginx.py (two instances behind nginx).
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
@@ -403,6 +406,7 @@ def test_routes_of_the_app(app: App) -> None:
         (["GET"], "/api/links", "api.list_links"),
         (["GET"], "/api/links/latest/<int:count>", "api.latest_links"),
         (["POST"], "/api/links", "api.create_link"),
+        (["GET"], "/api/links/events", "api.link_events"),
         (["GET"], "/api/links/<code:code>", "api.show_link"),
         (["DELETE"], "/api/links/<code:code>", "api.delete_link"),
     ]
@@ -466,7 +470,7 @@ def test_the_session_keeps_the_newest_links_and_its_cookie_stays_small(app: App)
     assert listed == codes[::-1][:KEPT_IN_SESSION]  # the newest, first
 
 
-def test_an_old_database_gets_the_token_column_and_its_links_stay(
+def test_an_old_database_gets_the_later_columns_and_its_links_stay(
     client: TestClient, tmp_path: Path
 ) -> None:
     path = tmp_path / "old.sqlite3"
@@ -483,7 +487,7 @@ def test_an_old_database_gets_the_token_column_and_its_links_stay(
     assert client.get("/old123").headers["Location"] == "https://old.example/"
     with closing(sqlite3.connect(path)) as connection:
         columns = [row[1] for row in connection.execute("PRAGMA table_info(links)")]
-    assert columns[-1] == "delete_token_hash"
+    assert columns[-2:] == ["delete_token_hash", "owner_hash"]
     # Made before delete tokens: no token deletes it through the API.
     assert client.delete("/api/links/old123", headers=bearer("")).status_code == 401
     assert client.delete("/api/links/old123", headers=bearer("x")).status_code == 403
@@ -632,3 +636,67 @@ def test_short_links_start_with_the_base_url_when_it_is_set(
     monkeypatch.delenv("SHORTENER_BASE_URL")
     created = client.post("/api/links", json={"url": "https://example.com/"})
     assert created.json["short_url"] == f"http://localhost/{created.json['code']}"
+
+
+# The stream of new links (server-sent events)
+
+
+def read_stream(client: TestClient, headers: dict[str, str] | None = None) -> list[str]:
+    """Open GET /api/links/events and read it to its end; return its events' text blocks."""
+    response = client.get("/api/links/events", headers=headers or {}, buffered=False)
+    try:
+        assert response.status_code == 200
+        assert response.headers["Content-Type"] == "text/event-stream"
+        body = b"".join(response.response).decode()
+    finally:
+        response.close()
+    return [block for block in body.split("\n\n") if block]
+
+
+def test_a_browser_with_no_links_is_told_not_to_come_back(app: App) -> None:
+    response = app.test_client().get("/api/links/events")
+    assert (response.status_code, response.data) == (204, b"")  # EventSource stops on a 204
+
+
+def test_the_stream_sends_the_links_this_browser_makes_and_no_one_elses(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SHORTENER_STREAM_SECONDS", "1.5")
+    mine, theirs = app.test_client(), app.test_client()
+    first = shorten_in_the_page(mine, "https://example.com/before")  # gives the browser an owner
+    shorten_in_the_page(theirs, "https://example.com/theirs/before")
+
+    def make_links() -> None:
+        time.sleep(0.5)
+        shorten_in_the_page(theirs, "https://example.com/theirs")
+        made.append(shorten_in_the_page(mine, "https://example.com/during"))
+
+    made: list[str] = []
+    maker = threading.Thread(target=make_links)
+    maker.start()
+    try:
+        events = read_stream(mine)
+    finally:
+        maker.join()
+    assert events[0] == "event: hello\nretry: 1000\ndata: "
+    [link] = [block for block in events if block.startswith("event: link")]
+    lines = link.split("\n")
+    assert re.fullmatch(rf"id: \d+:{made[0]}", lines[1])
+    sent = json.loads(lines[2].removeprefix("data: "))
+    assert (sent["code"], sent["url"]) == (made[0], "https://example.com/during")
+    assert first not in "".join(events)  # made before the stream: not new
+    assert "theirs" not in "".join(events)
+
+
+def test_a_browser_that_reconnects_gets_the_links_it_missed(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SHORTENER_STREAM_SECONDS", "0.2")
+    client = app.test_client()
+    codes = [shorten_in_the_page(client, f"https://example.com/{n}") for n in range(3)]
+    number = app.links.newest()[0] - 2  # type: ignore[attr-defined]
+    events = read_stream(client, {"Last-Event-ID": f"{number}:{codes[0]}"})
+    sent = [json.loads(block.split("data: ")[1])["code"] for block in events if "link" in block]
+    assert sent == codes[1:]
+    # A Last-Event-ID that is not one of ours starts afresh: nothing old.
+    assert len(read_stream(client, {"Last-Event-ID": "nonsense\x1b"})) == 1

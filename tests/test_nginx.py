@@ -42,6 +42,7 @@ from servers import (
     IO_TIMEOUT,
     ROOT,
     Server,
+    read_events,
     run_gunicorn,
     run_shortener,
 )
@@ -122,7 +123,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         stack.enter_context(open_files(OPEN_FILES))  # before nginx and gunicorn inherit it
         instances = [
             stack.enter_context(
-                run_gunicorn("example_app:application", "--access-logfile", "-", env=env)
+                run_gunicorn(
+                    "example_app:application", "--access-logfile", "-", threads=4, env=env
+                )
             )
             for _ in range(2)
         ]
@@ -247,7 +250,27 @@ def test_a_cors_preflight_and_the_request_after_it_pass_through_nginx(site: Site
     status, headers, _ = call(site.http_port, "POST", "/api/links", body=body, headers=sent)
     assert status == 201
     assert headers["Access-Control-Allow-Origin"] == FRONT_END
-    assert headers["Vary"] == "Origin"
+    assert headers["Vary"] == "Cookie, Origin"  # the link is the browser's: its session
+
+
+def test_the_stream_of_new_links_passes_through_nginx_as_it_comes(site: Site) -> None:
+    # The stream stays open a minute: an event that waited in nginx's buffer
+    # would miss the reader's 10 s timeout.
+    own = {"Origin": f"http://{HOST}:{site.http_port}", "Content-Type": "application/json"}
+    body = json.dumps({"url": "https://example.com/first/through/nginx"}).encode()
+    status, headers, _ = call(site.http_port, "POST", "/api/links", body=body, headers=own)
+    assert status == 201
+    cookie = cookie_of(headers)
+    events = read_events(
+        site.http_port, cookie, lambda block: "event: link" in block, (CLIENT_ADDRESS, 0)
+    )
+    assert next(events).startswith("event: hello")
+    body = json.dumps({"url": "https://example.com/streamed/through/nginx"}).encode()
+    sent = {**own, "Cookie": cookie}
+    status, _, created = call(site.http_port, "POST", "/api/links", body=body, headers=sent)
+    assert status == 201
+    code = json.loads(created)["code"]
+    assert f'"code": "{code}"' in next(events)  # made on either instance, streamed by one
 
 
 def test_nginx_spreads_requests_over_both_instances(site: Site) -> None:
