@@ -489,16 +489,18 @@ class Hosts:
                 problems.append(f"process {process.pid}: {error!r}")
         for log in self.logs:
             log.close()
-        # Deleting a namespace deletes its end of each cable, and with it the other end.
-        for namespace in reversed(self._namespaces):
-            with suppress(RuntimeError):
-                ip("netns", "delete", namespace)
+        # Cables first: deleting one end deletes both, at once. Deleting a
+        # namespace would take its end too, but later, when the kernel gets
+        # to it: the name goes at once, the namespace and its links after.
         for link in reversed(self._links):
+            ip("link", "delete", link, check=False)
             if ip("link", "show", link, check=False):
-                try:
-                    ip("link", "delete", link)
-                except RuntimeError as error:
-                    problems.append(str(error))
+                problems.append(f"could not delete link {link}")
+        for namespace in reversed(self._namespaces):
+            try:
+                ip("netns", "delete", namespace)
+            except RuntimeError as error:
+                problems.append(str(error))
         namespaces, links = ours(self.prefix)
         tag = f"{self.prefix}-{os.getpid()}-"
         left = [n for n in namespaces if n.startswith(tag)] + [
