@@ -396,6 +396,8 @@ class Hosts:
     """``count`` hosts on one bridge; build with ``app_hosts``, which also tears it down."""
 
     def __init__(self, count: int, prefix: str = PREFIX) -> None:
+        if not 1 <= count <= 200:
+            raise ValueError(f"app_hosts({count}): from 1 to 200 hosts fit on one /24 here")
         self.count = count
         self.prefix = prefix
         tag = f"{prefix}{os.getpid()}"
