@@ -16,6 +16,7 @@ import sys
 from collections.abc import Callable, Iterable, Mapping
 from typing import IO, Any
 
+from .proxies import parse_trusted_proxies
 from .request import DEFAULT_LIMITS
 from .security import DEFAULT_SECURITY_HEADERS
 
@@ -37,6 +38,7 @@ def default_config() -> dict[str, Any]:
         "PREFERRED_URL_SCHEME": "http",
         "APPLICATION_ROOT": "/",
         "TRUSTED_HOSTS": None,
+        "TRUSTED_PROXY_IPS": None,
         "CROSS_ORIGIN_PROTECTION": True,
         "TRUSTED_ORIGINS": [],
         "SECURITY_HEADERS": dict(DEFAULT_SECURITY_HEADERS),
@@ -95,6 +97,10 @@ _EXPECTED: dict[str, tuple[tuple[type, ...], str]] = {
     "PREFERRED_URL_SCHEME": ((str,), "a str"),
     "APPLICATION_ROOT": ((str,), "a str"),
     "TRUSTED_HOSTS": ((list, tuple, set, frozenset, type(None)), "a list of str or None"),
+    "TRUSTED_PROXY_IPS": (
+        (list, tuple, set, frozenset, str, type(None)),
+        "a list of IP addresses or networks (str), or None",
+    ),
     "CROSS_ORIGIN_PROTECTION": ((bool,), "a bool"),
     "TRUSTED_ORIGINS": ((list, tuple, set, frozenset, type(None)), "a list of str"),
     "SECURITY_HEADERS": ((dict,), "a dict of header names to str or None"),
@@ -108,6 +114,13 @@ _ITEMS: dict[str, tuple[type, ...]] = {
     "SECRET_KEY_FALLBACKS": (str, bytes),
     "TRUSTED_HOSTS": (str,),
     "TRUSTED_ORIGINS": (str,),
+    "TRUSTED_PROXY_IPS": (str,),
+}
+
+#: The settings whose values are read when set, so that a malformed one fails
+#: there (a ``ValueError`` naming it) rather than at a request.
+_PARSERS: dict[str, Callable[[Any], object]] = {
+    "TRUSTED_PROXY_IPS": parse_trusted_proxies,
 }
 
 
@@ -115,7 +128,9 @@ def check_setting(key: str, value: object) -> None:
     """Refuse, with a ``TypeError`` naming ``key``, a value the framework cannot use.
 
     Only the keys of ``default_config()`` are checked; any other key is the
-    app's own. ``True`` is not an int here, though Python says it is.
+    app's own. ``True`` is not an int here, though Python says it is. A
+    value of the right type that cannot be read (``TRUSTED_PROXY_IPS =
+    ["10.0.0.300"]``) is a ``ValueError`` naming the entry.
     """
     expected = _EXPECTED.get(key)
     if expected is None:
@@ -133,6 +148,9 @@ def check_setting(key: str, value: object) -> None:
         raise TypeError(
             f"config[{key!r}] must be {description}, got {value!r} ({type(value).__name__})"
         )
+    parse = _PARSERS.get(key)
+    if parse is not None:
+        parse(value)
 
 
 class Config(dict[str, Any]):

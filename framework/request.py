@@ -13,10 +13,11 @@ never more than ``request.limits.max_body_size`` bytes of it (the app's
 server fails to deliver, is a 400.
 
 The request reads no configuration and knows nothing of cookies or signing.
-It takes two things from the app that handles it, both made once per app:
-its body limits (``app.body_limits``) and its session layer
-(``app.sessions``), which opens ``request.session`` when something first
-asks for it.
+It takes three things from the app that handles it, all made once per app:
+its body limits (``app.body_limits``), its session layer (``app.sessions``),
+which opens ``request.session`` when something first asks for it, and the
+proxies it trusts (``app.trusted_proxies``), which decide whether
+``request.id`` may come from the ``X-Request-ID`` header.
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ from . import validation
 from .environ import QueryParams, RequestHeaders, cached, parse_query
 from .errors import HTTPError
 from .pointers import RequestNames, request_module_name
+from .proxies import direct_peer
+from .requestids import REQUEST_ID_KEY, is_sane_request_id, new_request_id
 
 if TYPE_CHECKING:
     from .routing import Route
@@ -99,6 +102,13 @@ class SessionLayer(Protocol):
 
     def open(self, request: Request) -> Session:
         """Return the session the request carries (an empty one if it carries none)."""
+
+
+class ProxyTrust(Protocol):
+    """What tells a trusted proxy from any client: the app's ``trusted_proxies``."""
+
+    def trusts(self, address: str | None) -> bool:
+        """Tell whether ``address`` is one of the trusted proxies."""
 
 
 class Request(RequestNames):
@@ -305,6 +315,38 @@ class Request(RequestNames):
     def remote_addr(self) -> str | None:
         """The client's address as the server saw it (a proxy's, behind one)."""
         return self.environ.get("REMOTE_ADDR")
+
+    @cached
+    def from_trusted_proxy(self) -> bool:
+        """Tell whether the direct peer is a proxy of the app's ``TRUSTED_PROXY_IPS``.
+
+        The direct peer is the ``REMOTE_ADDR`` the server saw (before
+        werkzeug's ``ProxyFix`` rewrote it, if it did). Only such a peer's
+        word about the client is worth taking: ``X-Forwarded-For`` and
+        ``X-Request-ID`` are headers any client can send.
+        """
+        if self.app is None:
+            return False
+        proxies: ProxyTrust = self.app.trusted_proxies
+        return proxies.trusts(direct_peer(self.environ))
+
+    @cached
+    def id(self) -> str:
+        """The request's id: what its response says in ``X-Request-ID``, and its log records.
+
+        A trusted proxy's ``X-Request-ID`` (nginx's ``$request_id``) when it
+        is 1 to 128 characters of ``A-Z a-z 0-9 . _ : -``; otherwise a fresh
+        one, 32 random hex digits. The header of any other client is
+        ignored: it must not choose the id under which its requests are logged.
+        """
+        environ = self.environ
+        given: str | None = environ.get(REQUEST_ID_KEY)
+        if given is not None and is_sane_request_id(given):
+            return given  # the server's own (an environ key, which no client can set)
+        sent: str | None = environ.get("HTTP_X_REQUEST_ID")
+        if sent is not None and is_sane_request_id(sent) and self.from_trusted_proxy:
+            return sent
+        return new_request_id()
 
     @property
     def body(self) -> bytes:

@@ -187,7 +187,15 @@ class ResponseHeaderPolicy:
     a comparison of the settings and one pass over its headers.
     """
 
-    __slots__ = ("_config", "_csp", "_headers", "_overrides", "_policy_source", "names")
+    __slots__ = (
+        "_config",
+        "_csp",
+        "_headers",
+        "_overrides",
+        "_policy_source",
+        "names",
+        "names_and_request_id",
+    )
 
     def __init__(self, config: Mapping[str, Any]) -> None:
         self._config = config
@@ -198,6 +206,8 @@ class ResponseHeaderPolicy:
         self._csp: str | None = None
         #: The lower-cased names of every header this policy may add.
         self.names: frozenset[str] = frozenset()
+        #: The same, and ``x-request-id``, which the app adds in the same pass.
+        self.names_and_request_id: frozenset[str] = frozenset({"x-request-id"})
 
     def headers_for(self, request: Request) -> list[tuple[str, str]]:
         """Return the security headers this request's response should carry."""
@@ -233,6 +243,7 @@ class ResponseHeaderPolicy:
         added = [name for name, _ in self._headers]
         added += ["Content-Security-Policy", "Strict-Transport-Security"]
         self.names = frozenset(name.lower() for name in added)
+        self.names_and_request_id = self.names | {"x-request-id"}
 
     def _policy(self, request: Request) -> str:
         """Fill this request's nonce into the Content-Security-Policy's ``{nonce}``."""

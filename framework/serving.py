@@ -17,6 +17,8 @@ import os
 import sys
 from typing import Any
 
+from .requestids import NO_REQUEST
+
 
 def is_app(value: object) -> bool:
     """Tell whether ``value`` is a framework App (rather than another WSGI app)."""
@@ -82,20 +84,50 @@ def debug_refusal(host: str) -> str:
     )
 
 
-#: The format of log records on the terminal under ``framework run``.
+#: The format of log records on the terminal under ``framework run``; a record
+#: made during a request ends with ``(request <id>)`` (``naming_the_request``).
 DEV_LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def naming_the_request(record: logging.LogRecord) -> logging.LogRecord:
+    """Return ``record``, or a copy whose message ends with ``(request <id>)``.
+
+    For log formats that do not say ``%(request_id)s`` (gunicorn's error log,
+    the terminal under ``framework run``): a record made during a request
+    names it, unless its message does already (the framework's 500 lines
+    do). The record itself is left as it is for the other handlers.
+    """
+    request_id = getattr(record, "request_id", NO_REQUEST)
+    if request_id == NO_REQUEST:
+        return record
+    message = record.getMessage()
+    if request_id in message:
+        return record
+    named = logging.makeLogRecord(record.__dict__)
+    named.msg, named.args = f"{message} (request {request_id})", ()
+    return named
+
+
+class _DevFormatter(logging.Formatter):
+    """``DEV_LOG_FORMAT``, with the request's id at the end of a request's records."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return super().format(naming_the_request(record))
 
 
 def configure_dev_logging() -> None:
     """Show INFO and above on the terminal, unless logging is configured already.
 
     Under ``framework run`` (and ``app.run()``) the app's records
-    (``app.logger``) and the framework's reach standard error. A program
-    that set up logging itself (the root logger has a handler) is left alone.
+    (``app.logger``) and the framework's reach standard error, each made
+    during a request ending with its id. A program that set up logging
+    itself (the root logger has a handler) is left alone.
     """
     root = logging.getLogger()
     if not root.handlers:
-        logging.basicConfig(level=logging.INFO, format=DEV_LOG_FORMAT)
+        handler = logging.StreamHandler()
+        handler.setFormatter(_DevFormatter(DEV_LOG_FORMAT))
+        logging.basicConfig(level=logging.INFO, handlers=[handler])
 
 
 class _Forward(logging.Handler):
@@ -107,7 +139,7 @@ class _Forward(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         if self.target.isEnabledFor(record.levelno):
-            self.target.handle(record)
+            self.target.handle(naming_the_request(record))
 
 
 def log_to_gunicorn(app: Any) -> None:
@@ -115,9 +147,10 @@ def log_to_gunicorn(app: Any) -> None:
 
     gunicorn writes its own records (``gunicorn.error``) to ``--error-logfile``
     in its format; the records of ``app.logger`` and of the ``framework``
-    logger go the same way, at gunicorn's log level. The handlers are looked
-    up at each record, so a log file reopened by gunicorn (SIGUSR1, SIGHUP)
-    is followed.
+    logger go the same way, at gunicorn's log level, those made during a
+    request ending with ``(request <id>)``. The handlers are looked up at
+    each record, so a log file reopened by gunicorn (SIGUSR1, SIGHUP) is
+    followed.
     """
     target = logging.getLogger("gunicorn.error")
     if not target.handlers:

@@ -15,6 +15,11 @@ and for a body of unknown length on HTTP/1.1 the chunked framing
 last chunk of size 0). In-process, the trace adds them as a server would,
 and marks them; with ``--live`` a real server runs the app on a loopback
 port and the trace shows the bytes that came back from it.
+
+With ``SOURCE_DATE_EPOCH`` set, an in-process trace prints the same bytes
+every time (the docs show such traces): the Date is that time, and the
+request's id, otherwise random, is ``FIXED_REQUEST_ID``, handed to the app
+as a server hands over an id of its own (``framework.requestids``).
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ from werkzeug.test import EnvironBuilder
 
 from .explain import Explanation, app_answer, explain
 from .request import Request
+from .requestids import REQUEST_ID_KEY
 from .routes import Match
 from .security import describe_checks
 from .story import STORY_KEY, Story
@@ -55,6 +61,8 @@ _STORY_VARIABLE = "FRAMEWORK_TRACE_STORY"
 _BOLD, _DIM, _RESET = "\x1b[1m", "\x1b[2m", "\x1b[0m"
 _STATUS_COLORS = {2: "\x1b[32m", 3: "\x1b[36m", 4: "\x1b[33m", 5: "\x1b[31m"}
 _NO_BODY = (204, 304)
+#: The request id of a trace under ``SOURCE_DATE_EPOCH``, plainly not a random one.
+FIXED_REQUEST_ID = "0" * 32
 
 
 @dataclass
@@ -109,6 +117,8 @@ def run_exchange(
     """Send the request through ``app`` in-process, and frame the answer as a server would."""
     environ = build_request(method, target, headers, body, http_version)
     wire = request_wire(environ)
+    if _fixed_time() is not None:
+        environ[REQUEST_ID_KEY] = FIXED_REQUEST_ID
     story = Story()
     environ[STORY_KEY] = story
     captured: dict[str, Any] = {}
@@ -169,8 +179,14 @@ def _frame(
 
 def _now() -> float:
     """Tell the time for the Date header: now, or ``SOURCE_DATE_EPOCH`` (for fixed output)."""
+    fixed = _fixed_time()
+    return time.time() if fixed is None else fixed
+
+
+def _fixed_time() -> float | None:
+    """Return ``SOURCE_DATE_EPOCH``, the time of a fixed output, or None when it is not set."""
     fixed = os.environ.get("SOURCE_DATE_EPOCH")
-    return float(fixed) if fixed and fixed.isdigit() else time.time()
+    return float(fixed) if fixed and fixed.isdigit() else None
 
 
 def _explain_into(exchange: Exchange, app: Any, request: Request) -> None:

@@ -10,7 +10,9 @@ whether the body was sent whole or the client went away.
 
 This module is the only place that speaks WSGI: it wraps the environ in a
 ``Request``, asks the app for a ``Response``, and hands that back in WSGI's
-terms.
+terms. It also makes the request's id (``framework.requestids``) the
+current one for the log records made while the app answers and while the
+body streams; the app puts the id in the response's ``X-Request-ID``.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from typing import IO, Any, Protocol, cast
 from werkzeug.wsgi import ClosingIterator
 
 from .request import Request
+from .requestids import NO_REQUEST, REQUEST_ID_HEADER, current_request_id
 from .response import NO_BODY_STATUSES, RESET_CONTENT, Response, normalise_body, status_line
 from .security import DEFAULT_SECURITY_HEADERS
 from .wsgitypes import Environ, StartResponse, WSGIApp
@@ -40,6 +43,13 @@ _ERROR_HEADERS = [
 _ERROR_BODY = b"500 Internal Server Error\n"
 
 
+def _error_headers(request_id: str) -> list[tuple[str, str]]:
+    """Return the bare 500's headers, with the request's id when there is one."""
+    if request_id == NO_REQUEST:
+        return list(_ERROR_HEADERS)
+    return [*_ERROR_HEADERS, (REQUEST_ID_HEADER, request_id)]
+
+
 class Application(Protocol):
     """What the adapter needs of an app: turn a Request into a response."""
 
@@ -48,21 +58,34 @@ class Application(Protocol):
 
 
 def handle(app: Application, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
-    """Serve one WSGI call: build the Request, dispatch it, send the Response."""
+    """Serve one WSGI call: build the Request, dispatch it, send the Response.
+
+    The request's id is the current one (``current_request_id``) until the
+    app has answered, for every log record made meanwhile. The app puts it
+    in the response's ``X-Request-ID`` (with the security headers), and so
+    does the bare 500 here.
+    """
     request = Request(environ, app)
-    response = app.dispatch(request)
-    if not isinstance(response, Response):
-        # Another WSGI application, such as werkzeug's send_file() response.
-        body = response(environ, start_response)
-    else:
-        try:
-            body = send(response, environ, start_response)
-        except Exception:
-            # The response itself is broken (a status set to "404" as text, say):
-            # a programming error, so log it and answer a bare 500.
-            logger.exception("could not send the response to %s", request)
-            start_response(_ERROR_STATUS, list(_ERROR_HEADERS), sys.exc_info())
-            body = [_ERROR_BODY]
+    request_id = request.id
+    token = current_request_id.set(request_id)
+    try:
+        response = app.dispatch(request)
+        if not isinstance(response, Response):
+            # Another WSGI application, such as werkzeug's send_file() response.
+            body = response(environ, start_response)
+        else:
+            try:
+                body = send(response, environ, start_response)
+            except Exception:
+                # The response itself is broken (a status set to "404" as text, say):
+                # a programming error, so log it and answer a bare 500.
+                logger.exception(
+                    "could not send the response to %s (request %s)", request, request_id
+                )
+                start_response(_ERROR_STATUS, _error_headers(request_id), sys.exc_info())
+                body = [_ERROR_BODY]
+    finally:
+        current_request_id.reset(token)
     if request.has_uploads:
         # Uploads stay open until the server is done with the body, which
         # may still read them while streaming.
@@ -204,6 +227,10 @@ class StreamingBody:
     asks: before any byte was sent, the server answers 500 instead (and we
     log the error); after, it re-raises, and the server logs the error and
     closes the connection, so the client can tell the body is incomplete.
+
+    The server iterates the body after the app returned: the request's id,
+    taken when the body is made, is the current one again while each chunk
+    is made and while the body closes, so a generator's log records carry it.
     """
 
     def __init__(
@@ -215,19 +242,35 @@ class StreamingBody:
         self._chunks = chunks
         self._start_response = start_response
         self._resource = resource if resource is not None else chunks
+        self._request_id = current_request_id.get()
 
     def __iter__(self) -> Iterator[bytes]:
-        try:
-            for chunk in self._chunks:
-                yield chunk.encode() if isinstance(chunk, str) else chunk
-        except Exception:
-            # Once the headers are out, start_response re-raises the error: the
-            # server logs it and closes the connection. Log only otherwise, so
-            # that an error is logged once.
-            self._start_response(_ERROR_STATUS, list(_ERROR_HEADERS), sys.exc_info())
-            logger.exception("error while streaming a response body")
-            yield _ERROR_BODY
+        chunks = iter(cast("Iterable[bytes | str]", self._chunks))
+        failed = False
+        while not failed:
+            token = current_request_id.set(self._request_id)
+            try:
+                chunk = next(chunks)
+            except StopIteration:
+                return
+            except Exception:
+                # Once the headers are out, start_response re-raises the error: the
+                # server logs it and closes the connection. Log only otherwise, so
+                # that an error is logged once.
+                headers = _error_headers(self._request_id)
+                self._start_response(_ERROR_STATUS, headers, sys.exc_info())
+                logger.exception(
+                    "error while streaming a response body (request %s)", self._request_id
+                )
+                chunk, failed = _ERROR_BODY, True
+            finally:
+                current_request_id.reset(token)
+            yield chunk.encode() if isinstance(chunk, str) else chunk
 
     def close(self) -> None:
         """Release what the body holds (a generator's ``finally``, an open file)."""
-        _close(self._resource)
+        token = current_request_id.set(self._request_id)
+        try:
+            _close(self._resource)
+        finally:
+            current_request_id.reset(token)

@@ -24,6 +24,7 @@ from servers import request, run_framework_serve, wait_for
 from framework import App
 from framework.cli import main
 from framework.inspector import Inspector
+from framework.requestids import current_request_id
 from framework.serving import configure_dev_logging, served_app, workers_message
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -918,7 +919,18 @@ def test_run_shows_info_records_on_the_terminal(monkeypatch: pytest.MonkeyPatch)
     [handler] = root.handlers
     App("logging_app").logger.info("hello %s", "there")
     logging.getLogger("logging_app").debug("not shown")
-    assert re.fullmatch(r"\S+ \S+ INFO logging_app: hello there\n", stream.getvalue())
+    token = current_request_id.set("r-7")
+    try:
+        logging.getLogger("logging_app.db").info("during a request")
+        logging.getLogger("framework").error("a 500 (request r-7)")
+    finally:
+        current_request_id.reset(token)
+    assert re.fullmatch(
+        r"\S+ \S+ INFO logging_app: hello there\n"
+        r"\S+ \S+ INFO logging_app.db: during a request \(request r-7\)\n"
+        r"\S+ \S+ ERROR framework: a 500 \(request r-7\)\n",
+        stream.getvalue(),
+    )
     assert isinstance(handler, logging.StreamHandler)
 
 
@@ -934,14 +946,20 @@ def test_run_leaves_configured_logging_alone(monkeypatch: pytest.MonkeyPatch) ->
 
 def test_serve_writes_the_apps_records_to_gunicorns_error_log() -> None:
     with run_framework_serve("logging_app", "--workers", "1") as server:
-        assert request(server, "GET", "/").body == b"ok"
-        assert request(server, "GET", "/boom").status == 500
+        hello = request(server, "GET", "/")
+        assert hello.body == b"ok"
+        boom = request(server, "GET", "/boom")
+        assert boom.status == 500
         wait_for(lambda: "the view failed" in server.output(), "the logged exception")
         text = server.output()
     stamp = r"\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d{4}\] \[\d+\]"
     assert re.search(stamp + r" \[INFO\] Booting worker", text), text
-    assert re.search(stamp + r" \[INFO\] hello from the view at /\n", text), text
-    assert re.search(stamp + r" \[ERROR\] unhandled exception for GET /boom", text), text
+    # A record made during a request ends with its id, once; the response said it too.
+    hello_id, boom_id = hello.headers["X-Request-ID"], boom.headers["X-Request-ID"]
+    line = stamp + rf" \[INFO\] hello from the view at / \(request {hello_id}\)\n"
+    assert re.search(line, text), text
+    line = stamp + rf" \[ERROR\] unhandled exception for GET /boom \(request {boom_id}\)\n"
+    assert re.search(line, text), text
     assert "RuntimeError: the view failed" in text
 
 

@@ -8,6 +8,7 @@ bodies, a body that is never sent, HEAD).
 
 import hashlib
 import json
+import re
 import socket
 from collections.abc import Iterator
 from typing import Any
@@ -25,6 +26,7 @@ from servers import (
     read_to_eof,
     request,
     run_gunicorn,
+    wait_for,
 )
 
 LIMIT = 1024 * 1024  # MAX_BODY_SIZE of tests/e2e_app.py
@@ -581,3 +583,48 @@ def test_redirect_off_site_is_400_over_the_wire(server: Server, to: str, status:
         assert reply.headers["Vary"] == "Accept"
     else:
         assert reply.headers["Location"] == to
+
+
+def test_every_response_says_a_fresh_request_id_over_the_wire(server: Server) -> None:
+    # 127.0.0.1 is not a trusted proxy of e2e_app: the id it sends is not taken.
+    ids = [
+        request(server, "GET", path, headers={"X-Request-ID": "chosen"}).headers["X-Request-ID"]
+        for path in ("/", "/", "/no/such/page", "/boom")
+    ]
+    assert all(re.fullmatch(r"[0-9a-f]{32}", value) for value in ids), ids
+    assert len(set(ids)) == len(ids)
+
+
+#: gunicorn's access log, as a deployment writes it: the id (a response header) and the time.
+ACCESS_LOG_FORMAT = 'access "%(r)s" %(s)s id=%({x-request-id}o)s ms=%(M)s'
+
+
+@pytest.fixture(scope="module")
+def proxied_server() -> Iterator[Server]:
+    with run_gunicorn(
+        "request_id_app:app", "--access-logfile", "-", "--access-logformat", ACCESS_LOG_FORMAT
+    ) as srv:
+        yield srv
+
+
+def test_a_trusted_proxys_request_id_is_taken_and_logged(proxied_server: Server) -> None:
+    nginx_id = "3f2a9c1e5b7d4f60a8e2c4b6d8f01234"
+    reply = request(proxied_server, "GET", "/", headers={"X-Request-ID": nginx_id})
+    assert reply.headers["X-Request-ID"] == nginx_id
+    assert reply.text == nginx_id
+    line = rf'access "GET / HTTP/1.1" 200 id={nginx_id} ms=\d+\n'
+    wait_for(lambda: re.search(line, proxied_server.output()), "the access log line")
+
+
+def test_a_500s_log_line_carries_the_id_of_its_response(proxied_server: Server) -> None:
+    reply = request(proxied_server, "GET", "/boom")
+    assert reply.status == 500
+    request_id = reply.headers["X-Request-ID"]
+    assert re.fullmatch(r"[0-9a-f]{32}", request_id)
+    # Under plain gunicorn, with no logging configured, the line reaches standard error
+    # as it is: the id is in the message itself, whatever the format.
+    access = f'access "GET /boom HTTP/1.1" 500 id={request_id} ms='
+    wait_for(lambda: access in proxied_server.output(), "the access log line")
+    wait_for(lambda: "RuntimeError: the view failed" in proxied_server.output(), "the traceback")
+    text = proxied_server.output()
+    assert f"unhandled exception for GET /boom (request {request_id})\n" in text, text

@@ -209,7 +209,10 @@ def test_head_of_a_stream_sends_no_body_and_closes_it(
 def test_head_keeps_get_headers(wsgi_app: App) -> None:
     get_exchange, get_body = serve(wsgi_app, "/json")
     head_exchange, head_body = serve(wsgi_app, "/json", method="HEAD")
-    assert head_exchange.headers == get_exchange.headers
+    get_headers, head_headers = get_exchange.headers, head_exchange.headers
+    # Two requests: each has an id of its own.
+    assert head_headers.pop("X-Request-ID") != get_headers.pop("X-Request-ID")
+    assert head_headers == get_headers
     assert head_exchange.headers["Content-Length"] == str(len(get_body))
     assert head_body == b""
 
@@ -331,7 +334,10 @@ def test_error_before_first_chunk_becomes_500_with_exc_info(
     assert exc_info[0] is RuntimeError
     assert data == b"500 Internal Server Error\n"
     assert tracked[0].closed
-    assert "error while streaming" in caplog.text
+    # The server's 500 says the id the first headers said, and so does the log line.
+    request_id = dict(exchange.calls[0][1])["X-Request-ID"]
+    assert dict(exchange.calls[1][1])["X-Request-ID"] == request_id
+    assert f"error while streaming a response body (request {request_id})" in caplog.text
 
 
 def test_error_after_headers_went_out_reaches_the_server(
@@ -395,5 +401,8 @@ def test_a_broken_response_is_a_logged_500(caplog: pytest.LogCaptureFixture) -> 
     assert exchange.status == "500 Internal Server Error"
     assert body == b"500 Internal Server Error\n"
     assert exchange.headers["X-Content-Type-Options"] == "nosniff"  # even this one
-    assert "could not send the response" in caplog.text
+    request_id = exchange.headers["X-Request-ID"]
+    assert f"could not send the response to <Request GET '/'> (request {request_id})" in (
+        caplog.text
+    )
     assert "this status line cannot be made" in caplog.text
