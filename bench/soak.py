@@ -129,7 +129,7 @@ def gunicorn(folder: Path, workers: int) -> Iterator[Server]:
         "SHORTENER_INSTANCE": str(folder / "instance"),
         "PYTHONPATH": str(ROOT),
     }
-    for name in ("GUNICORN_CMD_ARGS", "SHORTENER_DATABASE", "SHORTENER_TRUSTED_PROXIES"):
+    for name in ("GUNICORN_CMD_ARGS", "SHORTENER_DATABASE", "SHORTENER_TRUSTED_PROXY_IPS"):
         env.pop(name, None)
     with (
         socket.socket() as listener,

@@ -19,10 +19,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from werkzeug.middleware.proxy_fix import ProxyFix
-
 from framework import App, HTTPError, Request, Response, flash, redirect, render
 from framework.errors import error_response, wants_json
+from framework.proxies import ProxiedApp
 
 from . import ownership, settings
 from .api import CodeConverter, api, short_url
@@ -37,6 +36,8 @@ app.config["CONTENT_SECURITY_POLICY"] = (
     "default-src 'self'; frame-ancestors 'self'; form-action 'self'; base-uri 'none'"
 )
 app.config["TRUSTED_HOSTS"] = settings.trusted_hosts()
+# The proxies whose X-Forwarded-For, -Proto and X-Request-ID are believed.
+app.config["TRUSTED_PROXY_IPS"] = settings.trusted_proxy_ips()
 app.add_converter("code", CodeConverter)
 #: The link storage, shared by the pages and the API (as ``request.app.links``).
 app.links = Links(settings.database_path())
@@ -176,10 +177,8 @@ def not_found(request: Request, error: HTTPError) -> Response:
 
 app.include(api, prefix="/api")
 
-#: What a server behind a proxy should run: the app, believing the proxy's
-#: X-Forwarded-For, -Proto and -Host headers (one hop each), through
-#: werkzeug's ProxyFix. Without a trusted proxy, the app itself.
-application: Any = app
-if settings.trusted_proxies():
-    hops = settings.trusted_proxies()
-    application = ProxyFix(app, x_for=hops, x_proto=hops, x_host=hops)
+#: What a server behind a proxy runs: the app, believing the X-Forwarded-For
+#: and -Proto headers (one hop: nginx's) of a request whose direct peer is a
+#: trusted proxy (SHORTENER_TRUSTED_PROXY_IPS), and only of those. The Host
+#: is the one nginx passes on; a client's X-Forwarded-Host is never believed.
+application = ProxiedApp(app, x_for=1, x_proto=1)

@@ -3,7 +3,7 @@
     gunicorn -c example_app/gunicorn.conf.py example_app:app
 
 Behind a proxy, serve ``example_app:application`` instead (and set
-``SHORTENER_TRUSTED_PROXIES``): see docs/deployment.md. Every setting can be
+``SHORTENER_TRUSTED_PROXY_IPS``): see docs/deployment.md. Every setting can be
 changed from the environment, as below, or on gunicorn's command line.
 """
 
@@ -41,6 +41,13 @@ keepalive = 5
 accesslog = "-"
 errorlog = "-"
 loglevel = "info"
+#: Each request on one line: gunicorn's usual fields (client, user, time,
+#: request line, status, size, Referer, User-Agent), then how long it took and
+#: its id: the response's X-Request-ID, nginx's $request_id behind nginx, as
+#: in the app's own log lines for that request.
+access_log_format = (
+    '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(M)sms id=%({x-request-id}o)s'
+)
 
 #: Control characters, C0 and C1, and the backslash that starts an escape.
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\\]")

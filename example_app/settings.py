@@ -13,18 +13,22 @@ laptop, in the tests and behind nginx:
     The key that signs session cookies. Default: a random key made once and
     kept in the instance folder, so that every worker process, and every
     server sharing the folder, signs with the same key.
-``SHORTENER_TRUSTED_PROXIES``
-    How many proxies (such as nginx) stand in front of the app and may be
-    believed about the client's address and scheme. Default: 0.
+``SHORTENER_TRUSTED_PROXY_IPS``
+    The addresses (or networks) of the proxies in front of the app, such as
+    nginx, separated by commas (``127.0.0.1,10.0.0.0/24``). Only a request
+    whose direct peer is one of them is believed about the client's address
+    and scheme (``X-Forwarded-For``, ``-Proto``) and its ``X-Request-ID``.
+    Default: none.
 ``SHORTENER_TRUSTED_HOSTS``
     The host names the site answers to, separated by commas
     (``short.example,.short.example``; a leading dot covers subdomains). A
     request for any other host is a 400. Default: any host, which is fine on
     a laptop; set it in production.
 ``SHORTENER_CORS_ORIGINS``
-    The origins of front ends on other sites whose pages may call the JSON
-    API, separated by commas (``https://app.example,http://127.0.0.1:9000``).
-    Default: none, so only the site's own pages may read its answers.
+    The origins of front ends elsewhere whose pages may call the JSON API,
+    separated by commas (``https://app.example,http://127.0.0.1:9000``).
+    Default: none, so only the site's own pages may read its answers. Read
+    when the app is imported, as the routes are made.
 ``SHORTENER_BASE_URL``
     Where short links point, such as ``https://sho.rt``: the scheme, the host
     and any path before the code. Default: the scheme and host the request
@@ -55,8 +59,10 @@ def database_path() -> Path:
     return Path(os.environ.get("SHORTENER_DATABASE", default))
 
 
-def trusted_proxies() -> int:
-    return int(os.environ.get("SHORTENER_TRUSTED_PROXIES", "0"))
+def trusted_proxy_ips() -> list[str] | None:
+    """The proxies to believe (``TRUSTED_PROXY_IPS``), or None for none."""
+    addresses = os.environ.get("SHORTENER_TRUSTED_PROXY_IPS", "").split(",")
+    return [address.strip() for address in addresses if address.strip()] or None
 
 
 def trusted_hosts() -> list[str] | None:

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import math
 import queue
 import re
 import threading
@@ -135,7 +136,9 @@ class EventStream(Response):
         headers: HeaderSource = None,
     ) -> None:
         if ping is not None and (
-            isinstance(ping, bool) or not isinstance(ping, (int, float)) or not ping > 0
+            isinstance(ping, bool)
+            or not isinstance(ping, (int, float))
+            or not 0 < ping < math.inf  # a wait without end would never send one
         ):
             raise ValueError(f"ping is a number of seconds above 0, or None, got {ping!r}")
         super().__init__(EventBody(events, ping), 200, headers, content_type="text/event-stream")

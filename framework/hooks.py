@@ -150,7 +150,8 @@ class HookRegistry:
         carries the CORS headers, error pages included; a preflight is
         answered with the methods the routing table serves (or ``methods``).
         A listed origin may also send POST, PUT, PATCH and DELETE requests
-        past the cross-origin protection (``framework.security``).
+        past the cross-origin protection (``framework.security``). A WSGI app
+        mounted with ``mount`` answers for itself, CORS included.
         """
         if self.hooks.cors is not None:
             raise ValueError(f"cors(...) is set twice on {self.hooks.owner}; set it once")

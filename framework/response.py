@@ -68,6 +68,11 @@ NO_BODY_STATUSES = frozenset({204, 304})
 #: Cache-Control, Vary, Date and the rest stay, to refresh that copy.
 _BODY_HEADERS = ("Content-Type", "Content-Length", "Content-Encoding", "Content-Language")
 
+#: What a 412 keeps of the response it replaces: the resource's current
+#: version (ETag, Last-Modified), the cookies the view set, and the headers
+#: the answer depends on (Vary). The rest described a body that is not sent.
+_KEPT_BY_A_412 = frozenset({"etag", "last-modified", "set-cookie", "vary"})
+
 #: 205 Reset Content ("clear the form you sent") has no body either, and says
 #: so with ``Content-Length: 0`` (RFC 9110, section 15.3.6).
 RESET_CONTENT = 205
@@ -510,7 +515,18 @@ class Response:
         _close(self.body)
         self.status = 412
         self.body = page.body
+        kept = [
+            (name, value)
+            for name, value in self.headers.items()
+            if name.lower() in _KEPT_BY_A_412  # the version it is, cookies set, Vary
+        ]
         self.headers = page.headers
+        for name, value in kept:
+            if name.lower() == "vary":
+                for field in value.split(","):
+                    add_vary(self, field.strip())
+            else:
+                self.headers.add(name, value)
 
     def to_wire(self) -> bytes:
         """Return the response as it goes on the wire: status line, headers, blank line, body.

@@ -137,14 +137,17 @@ def _make_target(model: type[Any], method: str) -> Target:
     if isinstance(model, type) and issubclass(model, pydantic.BaseModel):
         fields: dict[str, Any] = {}
         for name, field in model.model_fields.items():
-            fields[name] = field.annotation
-            if field.alias:
-                fields[field.alias] = field.annotation
+            for key in (name, field.alias, *_alias_names(field.validation_alias)):
+                if key:
+                    fields[key] = field.annotation
         return _target(model, model.model_validate, fields)
     if (isinstance(model, type) and dataclasses.is_dataclass(model)) or (
         typing_extensions.is_typeddict(model)
     ):
-        adapter = pydantic.TypeAdapter(model)
+        try:
+            adapter = pydantic.TypeAdapter(model)
+        except pydantic.PydanticUserError as error:  # typing.TypedDict before Python 3.12
+            raise TypeError(f"{method}({model_name(model)}): {error.message}") from None
         hints = typing_extensions.get_type_hints(model)
         if dataclasses.is_dataclass(model):
             hints = {field.name: hints[field.name] for field in dataclasses.fields(model)}
@@ -153,6 +156,21 @@ def _make_target(model: type[Any], method: str) -> Target:
         f"{method}({model_name(model)}): the model must be a pydantic BaseModel subclass, "
         "a dataclass or a TypedDict"
     )
+
+
+def _alias_names(alias: object) -> list[str]:
+    """Return the top-level names a ``validation_alias`` takes (a str, AliasChoices, AliasPath)."""
+    if alias is None:
+        return []
+    if isinstance(alias, str):
+        return [alias]
+    choices = getattr(alias, "choices", None)  # AliasChoices: several, each a str or a path
+    if choices is not None:
+        return [name for choice in choices for name in _alias_names(choice)]
+    path = getattr(alias, "path", None)  # AliasPath: its first step names the key
+    if path and isinstance(path[0], str):
+        return [path[0]]
+    return []
 
 
 def model_name(model: object) -> str:

@@ -20,7 +20,7 @@ from framework import App
 _INSTANCE = tempfile.mkdtemp(prefix="shortener-instance-")
 os.environ["SHORTENER_INSTANCE"] = _INSTANCE
 os.environ.pop("SHORTENER_DATABASE", None)
-os.environ.pop("SHORTENER_TRUSTED_PROXIES", None)
+os.environ.pop("SHORTENER_TRUSTED_PROXY_IPS", None)
 os.environ.pop("SHORTENER_CORS_ORIGINS", None)
 
 

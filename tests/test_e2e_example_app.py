@@ -235,9 +235,12 @@ def test_the_access_log_escapes_control_characters_the_client_sent(tmp_path: Pat
         )
         with raw_connection(server) as sock:
             sock.sendall(sent)
-            assert read_reply(sock, "GET").status == 200
+            reply = read_reply(sock, "GET")
+            assert reply.status == 200
         wait_for(lambda: '"GET /about HTTP/1.1" 200' in server.output(), "the access log")
         [line] = [line for line in server.output().splitlines() if "GET /about" in line]
+        # How long it took, and the id the response carried: a user's report finds it.
+        assert re.search(rf" \d+ms id={reply.headers['X-Request-ID']}$", line), line
         assert '"evil\\x9b31m\\x5cagent"' in line
         assert " \\x1b]0;owned\\x07\\x1b[2J " in line  # %(u)s, the user name
         # ESC itself, in a header, gunicorn refuses before the app or the log sees it.

@@ -297,7 +297,7 @@ def test_yielding_something_else_is_a_type_error(app: App) -> None:
     response.close()
 
 
-@pytest.mark.parametrize("ping", [0, -1.0, "15", True])
+@pytest.mark.parametrize("ping", [0, -1.0, "15", True, float("inf"), float("nan")])
 def test_a_bad_ping_is_refused(ping: Any) -> None:
     with pytest.raises(ValueError, match="ping is a number of seconds above 0"):
         EventStream([], ping=ping)

@@ -73,14 +73,17 @@ class Site:
 def site_config(
     upstreams: list[int], http_port: int, https_port: int, cert: Path, key: Path
 ) -> str:
-    """The shipped site configuration, with our ports and certificate."""
+    """The shipped site configuration, with our ports, host names and certificate."""
     text = SITE.read_text(encoding="utf-8")
     text = text.replace(
-        "    server 127.0.0.1:8001;\n    server 127.0.0.1:8002;\n",
-        "".join(f"    server {HOST}:{port};\n" for port in upstreams),
+        "    server 127.0.0.1:8001 max_fails=1 fail_timeout=10s;\n"
+        "    server 127.0.0.1:8002 max_fails=1 fail_timeout=10s;\n",
+        "".join(f"    server {HOST}:{port} max_fails=1 fail_timeout=10s;\n" for port in upstreams),
     )
-    text = text.replace("listen 8080;", f"listen {HOST}:{http_port};")
-    text = text.replace("listen 8443 ssl;", f"listen {HOST}:{https_port} ssl;")
+    text = text.replace("listen 8080", f"listen {HOST}:{http_port}")
+    text = text.replace("listen 8443 ssl", f"listen {HOST}:{https_port} ssl")
+    # The tests ask for the site by address, as a client on this machine would.
+    text = text.replace("server_name short.example;", f"server_name {HOST} localhost;")
     text = text.replace("/etc/ssl/certs/shortener.pem", str(cert))
     text = text.replace("/etc/ssl/private/shortener.key", str(key))
     assert str(cert) in text and f"{HOST}:{upstreams[1]}" in text, "the shipped config changed"
@@ -116,7 +119,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     )
     env = {
         "SHORTENER_INSTANCE": str(instance),
-        "SHORTENER_TRUSTED_PROXIES": "1",
+        "SHORTENER_TRUSTED_PROXY_IPS": HOST,  # nginx's address, as the app sees it
         "SHORTENER_CORS_ORIGINS": FRONT_END,
     }
     with ExitStack() as stack:
@@ -171,8 +174,10 @@ def call(
         context = ssl.create_default_context()
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
+        # By name, as a browser asks: the name goes in the handshake (SNI), and
+        # a handshake naming no host of the site is refused.
         conn: http.client.HTTPConnection = http.client.HTTPSConnection(
-            HOST, port, timeout=timeout, source_address=(CLIENT_ADDRESS, 0), context=context
+            "localhost", port, timeout=timeout, source_address=(CLIENT_ADDRESS, 0), context=context
         )
     else:
         conn = http.client.HTTPConnection(
@@ -308,7 +313,7 @@ def test_https_at_nginx_is_https_for_the_app(site: Site) -> None:
         https=True,
     )
     assert status == 201
-    assert json.loads(body)["short_url"].startswith(f"https://{HOST}:{site.https_port}/")
+    assert json.loads(body)["short_url"].startswith(f"https://localhost:{site.https_port}/")
     form = urlencode({"url": "https://example.com/x"}).encode()
     status, headers, _ = call(
         site.https_port,
@@ -327,8 +332,8 @@ SLOW_CLIENTS = 200
 #: How a slow client starts: half stop inside a header, half inside a body
 #: they announced. Then each sends one more byte a second, and never ends.
 SLOW_STARTS = (
-    b"GET /about HTTP/1.1\r\nHost: x\r\nX-Slow: ",
-    b"POST /inspect HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n"
+    b"GET /about HTTP/1.1\r\nHost: localhost\r\nX-Slow: ",
+    b"POST /inspect HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/plain\r\n"
     b"Content-Length: 1000\r\n\r\n",
 )
 #: An honest request answered later than this counts as not answered.
@@ -442,3 +447,26 @@ def test_bare_gunicorn_is_starved_by_slow_clients_a_known_limit(
         assert starved is None, "gunicorn answered beside 200 slow clients"
         # Once they are gone, it answers again: nothing else was wrong.
         assert call(server.port, "GET", "/about")[0] == 200
+
+
+def test_a_host_the_site_is_not_gets_no_answer(site: Site) -> None:
+    # A scanner that knows only the address, or a forged Host: nginx closes
+    # the connection (444) and the app never sees the request.
+    with pytest.raises(http.client.RemoteDisconnected):
+        call(site.http_port, "GET", "/", headers={"Host": "evil.example"})
+    status, headers, _ = call(site.http_port, "GET", "/about")
+    assert status == 200
+    assert headers["Server"] == "nginx"  # and not which version: server_tokens off
+
+
+def test_nginx_gives_each_request_an_id_and_drops_a_clients_forwarded_host(site: Site) -> None:
+    forged = {"X-Request-ID": "forged-by-the-client", "X-Forwarded-Host": "evil.example"}
+    status, headers, body = call(
+        site.http_port, "GET", "/inspect", headers={"Accept": "application/json", **forged}
+    )
+    assert status == 200
+    seen = json.loads(body)["headers"]
+    [given] = [value for name, value in seen.items() if name.lower() == "x-request-id"]
+    assert re.fullmatch(r"[0-9a-f]{32}", given)  # nginx's $request_id, not the client's
+    assert headers["X-Request-ID"] == given  # the app took nginx's, a trusted proxy's, as its own
+    assert not [name for name in seen if name.lower() == "x-forwarded-host"]

@@ -441,8 +441,13 @@ def test_a_412_is_an_error_page_in_the_form_the_client_prefers(
     response = conditional.put("/page", headers={"If-Match": '"old"', "Accept": accept})
     assert response.status_code == 412
     assert response.headers["Content-Type"] == content_type
-    assert response.headers["Vary"] == "Accept"
-    assert "ETag" not in response.headers
+    # The page's own Vary, Accept (its form was chosen by it), the resource's
+    # current version and the cookie the view set; nothing of the body's.
+    assert response.headers["Vary"] == "Accept, Cookie"
+    assert response.headers["ETag"] == PAGE_ETAG
+    assert response.headers["Last-Modified"] == CHANGED
+    assert response.headers["Set-Cookie"].startswith("seen=yes")
+    assert "Cache-Control" not in response.headers
     assert b"412" in response.data
     assert b"If-Match" in response.data
     if accept == "application/json":

@@ -10,7 +10,7 @@ from collections.abc import Iterator, Sequence
 from typing import Annotated, Any, Optional
 
 import pytest
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AliasChoices, AliasPath, BaseModel, ConfigDict, Field, field_validator
 from servers import ROOT, Server, request, run_gunicorn
 from typing_extensions import NotRequired, TypedDict
 from werkzeug.test import EnvironBuilder
@@ -286,6 +286,40 @@ def test_aliases_and_optional_lists_are_read_from_the_query(app: App) -> None:
     assert client.get("/filter?type=a&ids=1&ids=2").json == {"kind": "a", "ids": [1, 2]}
     error = error_of(client.get("/filter?type=a&type=b", headers=JSON))
     assert error["fields"][0]["field"] == "type"
+
+
+def test_validation_aliases_are_read_from_the_query_as_their_fields(app: App) -> None:
+    class Search(BaseModel):
+        tags: list[str] = Field([], validation_alias="tag")
+        page: int = Field(1, validation_alias=AliasChoices("page", "p"))
+        sort: str = Field("new", validation_alias=AliasPath("order", 0))
+
+    app.get("/search")(lambda request: request.query_as(Search).model_dump())
+    client = app.test_client()
+    assert client.get("/search?tag=a&tag=b&p=2").json == {
+        "tags": ["a", "b"],
+        "page": 2,
+        "sort": "new",
+    }
+    assert client.get("/search?tag=a").json["tags"] == ["a"]
+    error = error_of(client.get("/search?p=1&p=2", headers=JSON))
+    assert error["fields"] == [
+        {"field": "p", "message": "given 2 times; this field takes one value"}
+    ]
+
+
+def test_a_typing_typed_dict_pydantic_cannot_read_is_a_type_error_naming_it(app: App) -> None:
+    import typing
+
+    if sys.version_info >= (3, 12):
+        pytest.skip("pydantic reads typing.TypedDict from Python 3.12 on")
+
+    class Old(typing.TypedDict):
+        title: str
+
+    request = Request(EnvironBuilder(query_string="title=x").get_environ())
+    with pytest.raises(TypeError, match=r"query_as\(.*Old\): .*typing_extensions.TypedDict"):
+        request.query_as(Old)
 
 
 def test_typed_dicts_and_dataclasses_read_forms_too(app: App) -> None:
