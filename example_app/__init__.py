@@ -17,6 +17,7 @@ settings (all from environment variables) in ``settings.py``.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from framework import App, HTTPError, Request, Response, flash, redirect, render
@@ -76,14 +77,17 @@ def shorten(request: Request) -> Any:
         return home_page(request, error=str(error), url=text), 400
     link, token = app.links.create(url, ownership.browser_owner(request, make=True))
     ownership.remember(request, link.code, token)  # this browser's, to list and delete
-    flash(request, f"Your short link: {short_url(request, link.code)}", "success")
+    # The category "link" says the message is a URL: base.html makes it a link
+    # with a copy button, the URL escaped like any other text.
+    flash(request, short_url(request, link.code), "link")
     return redirect(app.url_for("index"), 303)
 
 
 def home_page(request: Request, *, error: str | None = None, url: str = "") -> Response:
     """The form, and the links made in this browser: never anyone else's."""
     own = app.links.get_many(ownership.own_codes(request))
-    return render(request, "index.html", links=own, error=error, url=url)
+    full = functools.partial(short_url, request)  # each link in full, as it is shared
+    return render(request, "index.html", links=own, error=error, url=url, short_url=full)
 
 
 @app.get("/about")

@@ -83,7 +83,8 @@ def test_create_through_the_form_follow_and_flash_once(server: Server) -> None:
     assert posted.headers["Location"] == "/"
     # With two workers, the next requests may land on either: both must see the flash.
     page = browser.send("GET", "/").text
-    [code] = re.findall(rf"Your short link: http://{HOST}:{server.port}/(\w+)", page)
+    short = rf'Your short link: <a [^>]*href="http://{HOST}:{server.port}/(\w+)"'
+    [code] = re.findall(short, page)
     assert "Your short link" not in browser.send("GET", "/").text
     followed = browser.send("GET", f"/{code}")
     assert followed.status == 302

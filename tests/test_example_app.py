@@ -45,11 +45,15 @@ def create(client: TestClient, url: str) -> tuple[str, str]:
     return str(created.json["code"]), str(created.json["delete_token"])
 
 
+#: The flash of a new link, as the page has it: a regular expression, given the URL's.
+FLASHED_LINK = r'Your short link: <a class="short-link" href="{}">'
+
+
 def shorten_in_the_page(client: TestClient, url: str) -> str:
     """Shorten ``url`` through the home page's form, as a browser does; return its code."""
     posted = client.post("/", data={"url": url})
     assert posted.status_code == 303, posted.text
-    [code] = re.findall(r"Your short link: http://localhost/(\w+)", client.get("/").text)
+    [code] = re.findall(FLASHED_LINK.format(r"http://localhost/(\w+)"), client.get("/").text)
     return code
 
 
@@ -72,7 +76,8 @@ def test_shorten_through_the_form_redirects_with_a_flash_shown_once(client: Test
     assert posted.headers["Location"] == "/"
     page = client.get("/").text
     [code] = re.findall(r'class="short" href="/(\w+)"', page)
-    assert f"Your short link: http://localhost/{code}" in page
+    assert re.search(FLASHED_LINK.format(f"http://localhost/{code}"), page)
+    assert f'<button class="copy" type="button" data-copy="http://localhost/{code}">' in page
     assert '<td class="target">https://example.com/a/long/path</td>' in page
     assert "Your short link" not in client.get("/").text
 
@@ -111,6 +116,33 @@ def test_invalid_input_rerenders_the_form_with_400(
     assert message in page.text
     assert 'role="alert"' in page.text
     assert "No links yet." in page.text  # nothing was stored
+
+
+def test_the_form_ties_its_error_to_the_field_and_focuses_it(client: TestClient) -> None:
+    fresh = client.get("/").text
+    field = re.search(r"<input id=\"url\"[^>]*>", fresh)
+    assert field is not None
+    assert 'type="url"' in field[0] and "required" in field[0] and "autofocus" in field[0]
+    assert "aria-invalid" not in field[0]  # nothing is wrong yet
+    refused = client.post("/", data={"url": "ftp://example.com/file"}).text
+    field = re.search(r"<input id=\"url\"[^>]*>", refused)
+    assert field is not None
+    assert 'aria-invalid="true" aria-describedby="url-error" autofocus' in field[0]
+    assert '<p class="error" id="url-error" role="alert">Only http:// and https://' in refused
+
+
+def test_the_new_link_and_the_table_show_full_short_links(client: TestClient) -> None:
+    client.post("/", data={"url": "https://example.com/full"})
+    page = client.get("/").text
+    [code] = re.findall(r'<tr data-code="(\w+)">', page)
+    assert f'<a class="short" href="/{code}">http://localhost/{code}</a>' in page
+    assert f'data-copy="http://localhost/{code}"' in page
+    assert "autofocus" not in page  # the flash is news: the focus stays at the top
+    assert '<script src="/static/copy.js" defer></script>' in page
+    script = client.get("/static/copy.js")
+    assert script.status_code == 200
+    assert "navigator.clipboard.writeText" in script.text
+    assert client.get("/static/favicon.svg").status_code == 200
 
 
 def test_entered_text_comes_back_escaped(client: TestClient) -> None:
@@ -567,7 +599,7 @@ def test_the_length_limit_counts_the_url_as_sent(client: TestClient) -> None:
     assert emoji.status_code == 422
     page = client.post("/", data={"url": start + "\N{GRINNING FACE}" * 1900})
     assert page.status_code == 400
-    assert '<p class="error" role="alert">That URL is longer than 2,048' in page.text
+    assert 'id="url-error" role="alert">That URL is longer than 2,048' in page.text
 
 
 #: A Cyrillic "er" and "a" (U+0440, U+0430) before Latin letters: it reads "paypal".
@@ -632,7 +664,7 @@ def test_short_links_start_with_the_base_url_when_it_is_set(
     other_host = {"Host": "other.example"}
     client.post("/", data={"url": "https://example.com/"}, headers=other_host)
     page = client.get("/", headers=other_host).text
-    assert re.search(r"Your short link: https://sho\.rt/\w{6}<", page)
+    assert re.search(FLASHED_LINK.format(r"https://sho\.rt/\w{6}"), page)
     monkeypatch.delenv("SHORTENER_BASE_URL")
     created = client.post("/api/links", json={"url": "https://example.com/"})
     assert created.json["short_url"] == f"http://localhost/{created.json['code']}"

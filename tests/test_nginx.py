@@ -221,7 +221,7 @@ def test_a_flash_set_through_one_instance_is_shown_through_the_other(site: Site)
     assert status == 303
     status, _, page = call(second, "GET", "/", headers={"Cookie": cookie_of(headers)})
     assert status == 200
-    assert re.search(rb"Your short link: http://127\.0\.0\.1:\d+/\w{6}", page)
+    assert re.search(rb'Your short link: <a [^>]*href="http://127\.0\.0\.1:\d+/\w{6}"', page)
 
 
 def test_a_link_created_through_one_instance_resolves_through_the_other(site: Site) -> None:
