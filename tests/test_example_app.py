@@ -19,7 +19,8 @@ import pytest
 
 import example_app
 from example_app.ownership import KEPT_IN_SESSION
-from example_app.storage import MAX_URL_LENGTH, Links, describe_host
+from example_app.storage import MAX_URL_LENGTH, describe_host
+from example_app.storage_sqlite import SQLiteLinks
 from framework import App
 from framework.testing import TestClient
 
@@ -28,7 +29,7 @@ from framework.testing import TestClient
 def app(tmp_path: Path) -> Iterator[App]:
     """The example app, with a database of its own for each test."""
     saved = example_app.app.links  # type: ignore[attr-defined]
-    example_app.app.links = Links(tmp_path / "links.sqlite3")  # type: ignore[attr-defined]
+    example_app.app.links = SQLiteLinks(tmp_path / "links.sqlite3")  # type: ignore[attr-defined]
     yield example_app.app
     example_app.app.links = saved  # type: ignore[attr-defined]
 
@@ -400,6 +401,8 @@ def test_routes_of_the_app(app: App) -> None:
         (["POST"], "/", "shorten"),
         (["GET"], "/about", "about"),
         (["ANY"], "/inspect", "inspect"),
+        (["GET"], "/healthz", "healthz"),
+        (["GET"], "/readyz", "readyz"),
         (["GET"], "/<code:code>", "follow"),
         (["POST"], "/<code:code>/delete", "delete"),
         (["GET"], "/api/", "api.index"),
@@ -483,7 +486,7 @@ def test_an_old_database_gets_the_later_columns_and_its_links_stay(
         connection.execute(
             "INSERT INTO links (code, url) VALUES ('old123', 'https://old.example/')"
         )
-    example_app.app.links = Links(path)  # type: ignore[attr-defined]
+    example_app.app.links = SQLiteLinks(path)  # type: ignore[attr-defined]
     assert client.get("/old123").headers["Location"] == "https://old.example/"
     with closing(sqlite3.connect(path)) as connection:
         columns = [row[1] for row in connection.execute("PRAGMA table_info(links)")]
@@ -491,7 +494,7 @@ def test_an_old_database_gets_the_later_columns_and_its_links_stay(
     # Made before delete tokens: no token deletes it through the API.
     assert client.delete("/api/links/old123", headers=bearer("")).status_code == 401
     assert client.delete("/api/links/old123", headers=bearer("x")).status_code == 403
-    Links(path).ensure_schema()  # a second process, or a second start: nothing changes
+    SQLiteLinks(path).ensure_schema()  # a second process, or a second start: nothing changes
 
 
 @pytest.mark.parametrize("accept", ["text/html", "application/json"])
