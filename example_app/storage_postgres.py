@@ -9,8 +9,8 @@ one per thread, made on the process's first operation: after gunicorn has
 forked it, never in the master, since a connection is a socket that two
 processes must not share. A pooled connection is checked as it is taken
 out (an empty statement): one that the server closed meanwhile (a restart,
-an idle timeout) is thrown away and another one taken, so a request never
-fails on a stale connection. While the server is away, every operation
+an idle timeout) is thrown away and a fresh one taken, once, so a request
+does not fail on a stale connection. While the server is away, every operation
 waits up to the timeout for a connection and raises StorageUnavailable;
 the pool keeps reconnecting by itself, and serves again once it is back.
 """
@@ -125,8 +125,31 @@ class PostgresLinks(Links):
 
     @contextmanager
     def _connect(self) -> Iterator[_Statements]:  # type: ignore[override]
-        with self._unavailable_on_failure(), self._pool_here().connection() as connection:
-            yield _Statements(connection)
+        with self._unavailable_on_failure():
+            pool = self._pool_here()
+            connection = self._take(pool)
+            try:
+                with connection:  # one transaction: committed, or rolled back on error
+                    yield _Statements(connection)
+            finally:
+                pool.putconn(connection)
+
+    def _take(self, pool: ConnectionPool[Any]) -> psycopg.Connection[Any]:
+        """A connection from the pool that works: a stale one is replaced, once.
+
+        The server may have closed a connection that sat in the pool (a
+        restart, an idle timeout): an empty statement finds out. Then the
+        others in the pool may be stale too: the pool checks them all and
+        replaces the broken ones, and the operation takes a fresh one.
+        """
+        connection = pool.getconn()
+        try:
+            ConnectionPool.check_connection(connection)
+        except psycopg.OperationalError:
+            pool.putconn(connection)  # broken: the pool throws it away
+            pool.check()
+            return pool.getconn()
+        return connection
 
     def _pool_here(self) -> ConnectionPool[Any]:
         """This process's pool, made on first use; never one inherited from the parent."""
@@ -141,7 +164,6 @@ class PostgresLinks(Links):
                     max_size=self.pool_size,
                     open=False,
                     timeout=self.timeout,
-                    check=ConnectionPool.check_connection,
                     configure=self._configure,
                     # Give up on a connection attempt after this long (with the
                     # next request, the pool starts afresh): the pool is back
