@@ -242,7 +242,8 @@ class Links(ABC):
     error), and a lock is never held once an operation has returned: a
     redirect goes out with nothing held. The SQL is what SQLite and
     PostgreSQL both take, with ``?`` for each parameter (the PostgreSQL
-    class writes it as psycopg's ``%s``). Only ``NUMBER`` differs.
+    class writes it as psycopg's ``%s``). Only ``NUMBER`` and
+    ``_lock_owner`` differ.
     """
 
     #: The column that numbers the links in the order they are made, which

@@ -195,8 +195,8 @@ class PostgresLinks(Links):
             raise StorageUnavailable("the database is full") from error
         except psycopg.errors.ReadOnlySqlTransaction as error:
             raise StorageUnavailable("the database is read-only") from error
-        except psycopg.OperationalError as error:
-            raise StorageUnavailable("the database connection failed") from error
+        except psycopg.OperationalError as error:  # refused, cut, shut down: out of reach
+            raise StorageUnavailable("the database cannot be reached") from error
 
     def close(self) -> None:
         """Close this process's pool and its connections."""

@@ -25,7 +25,7 @@ from urllib.parse import urlencode
 
 import psycopg
 import pytest
-from postgres import Cluster, postgres_cluster
+from postgres import Cluster, free_port, postgres_cluster
 from servers import HOST, ROOT, Reply, Server, request, run_gunicorn, run_shortener, wait_for
 
 import example_app
@@ -265,6 +265,27 @@ def test_a_read_only_database_is_a_503_for_writes(
     assert client.get(f"/{code}").status_code == 503  # a visit is counted: a write
     assert client.get(f"/api/links/{code}").status_code == 200
     assert client.get("/readyz").json["reason"] == "the database is read-only"
+
+
+def test_a_server_out_of_reach_from_the_start_is_a_503(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Nothing listens there: not even the schema or the session key can be had.
+    nowhere = PostgresLinks(f"postgresql://app@{HOST}:{free_port([HOST])}/app", timeout=1.0)
+    monkeypatch.setattr(example_app.app, "links", nowhere)
+    monkeypatch.setitem(example_app.app.config, "SECRET_KEY", None)
+    client = example_app.app.test_client()
+    page = client.get("/")
+    assert (page.status_code, page.headers["Retry-After"]) == (503, "5")
+    assert "the database cannot be reached" in page.text
+    created = client.post("/api/links", json={"url": "https://example.com/"})
+    assert created.json["error"]["status"] == 503
+    assert client.get("/readyz").json == {
+        "status": "unavailable",
+        "reason": "the database cannot be reached",
+    }
+    assert client.get("/healthz").status_code == 200
+    nowhere.close()
 
 
 def test_a_stale_pooled_connection_is_replaced(client: TestClient, url: str) -> None:
