@@ -17,7 +17,8 @@ A short link is public, but its list is not: nothing lists other people's
 links. See ``ownership.py`` for the tokens.
 
 Its errors are JSON whatever the client's Accept header says: the router's
-own error handler answers every HTTPError raised in its part of the site.
+own error handler answers every HTTPError raised in its part of the site,
+and a database that cannot answer now with a 503 and ``Retry-After``.
 Front ends on the origins of ``SHORTENER_CORS_ORIGINS`` may call it (CORS).
 """
 
