@@ -11,8 +11,10 @@ or while developing, with reloading on every change::
 
 ``docs/tutorial.md`` builds it step by step; ``docs/deployment.md`` puts it
 behind nginx. The pages are here, the JSON API is in ``api.py``, storage in
-``storage.py``, who may see and delete which link in ``ownership.py``, and
-settings (all from environment variables) in ``settings.py``.
+``storage.py`` (SQLite in ``storage_sqlite.py``, PostgreSQL in
+``storage_postgres.py``), who may see and delete which link in
+``ownership.py``, and settings (all from environment variables) in
+``settings.py``.
 """
 
 from __future__ import annotations
@@ -25,8 +27,8 @@ from framework.errors import error_response, wants_json
 from framework.proxies import ProxiedApp
 
 from . import ownership, settings
-from .api import CodeConverter, api, short_url
-from .storage import InvalidURL, Links, validate_url
+from .api import RETRY_AFTER, CodeConverter, api, short_url, unavailable
+from .storage import InvalidURL, StorageUnavailable, open_links, validate_url
 
 app = App(__name__)
 # Cross-origin protection, clean paths and the security headers are on by
@@ -41,25 +43,31 @@ app.config["TRUSTED_HOSTS"] = settings.trusted_hosts()
 app.config["TRUSTED_PROXY_IPS"] = settings.trusted_proxy_ips()
 app.add_converter("code", CodeConverter)
 #: The link storage, shared by the pages and the API (as ``request.app.links``).
-app.links = Links(settings.database_path())
+app.links = open_links()
+
+#: The routes a load balancer asks whether this instance is up: no session.
+HEALTH_CHECKS = frozenset({"healthz", "readyz"})
 
 
 @app.before_request
 def open_storage(request: Request) -> None:
     """On a process's first request: the secret key, the instance folder, the table."""
+    if request.route is not None and request.route.name in HEALTH_CHECKS:
+        return
     if app.config["SECRET_KEY"] is None:
-        app.config["SECRET_KEY"] = settings.secret_key()
+        app.config["SECRET_KEY"] = settings.secret_key(app.links.shared_secret_key)
     app.links.ensure_schema()
 
 
 @app.command()
 def init_db() -> None:
-    """Create the database: its folder, the links table and its index.
+    """Create the database: the links table and its indexes, in SQLite or PostgreSQL.
 
-    ``framework command example_app init-db``; running it again changes nothing.
+    ``framework command example_app init-db``; running it again changes
+    nothing, and several servers may run it at once.
     """
     app.links.ensure_schema()
-    print(f"database ready: {app.links.path}")
+    print(f"database ready: {app.links.location}")
 
 
 @app.get("/")
@@ -133,6 +141,34 @@ def inspect(request: Request) -> Response:
     return response
 
 
+@app.get("/healthz")
+def healthz(request: Request) -> Response:
+    """Liveness: the process answers. The database is not asked.
+
+    An orchestrator restarts a process that fails this; a database outage
+    is no reason to restart every process, so it does not fail it.
+    """
+    return Response.json({"status": "ok"}, headers={"Cache-Control": "no-store"})
+
+
+@app.get("/readyz")
+def readyz(request: Request) -> Response:
+    """Readiness: the database answers a read and a write, or a 503 says why not.
+
+    A load balancer sends no requests to an instance that fails this,
+    until it passes again. Both are static routes: they win over
+    ``/<code:code>``, and no link is ever made under their names.
+    """
+    headers = {"Cache-Control": "no-store"}
+    try:
+        app.links.check()
+    except StorageUnavailable as error:
+        app.logger.warning("not ready: %s (%s)", error, error.__cause__)
+        body = {"status": "unavailable", "reason": str(error)}
+        return Response.json(body, 503, {**headers, "Retry-After": RETRY_AFTER})
+    return Response.json({"status": "ok"}, headers=headers)
+
+
 @app.get("/<code:code>", name="follow")
 def follow(request: Request, code: str) -> Response:
     """The short link itself: count the visit and send the browser on (302).
@@ -177,6 +213,12 @@ def not_found(request: Request, error: HTTPError) -> Response:
     if wants_json(request):
         return error_response(error, accept="application/json")
     return render(request, "404.html", detail=error.detail), 404
+
+
+@app.errorhandler(StorageUnavailable)
+def storage_unavailable(request: Request, error: StorageUnavailable) -> Response:
+    """A 503 with Retry-After, as HTML or JSON by Accept (the API's own is JSON)."""
+    return error_response(unavailable(request, error), accept=request.headers.get("Accept"))
 
 
 app.include(api, prefix="/api")

@@ -17,7 +17,8 @@ A short link is public, but its list is not: nothing lists other people's
 links. See ``ownership.py`` for the tokens.
 
 Its errors are JSON whatever the client's Accept header says: the router's
-own error handler answers every HTTPError raised in its part of the site.
+own error handler answers every HTTPError raised in its part of the site,
+and a database that cannot answer now with a 503 and ``Retry-After``.
 Front ends on the origins of ``SHORTENER_CORS_ORIGINS`` may call it (CORS).
 """
 
@@ -46,7 +47,7 @@ from framework import (
 
 from . import ownership, settings
 from .ownership import bearer_token
-from .storage import InvalidURL, Link, Links, validate_url
+from .storage import InvalidURL, Link, Links, StorageUnavailable, validate_url
 
 
 class CodeConverter(Converter):
@@ -207,7 +208,11 @@ def new_links(
     deadline = time.monotonic() + settings.stream_seconds()
     yield Event("", event="hello", retry=RECONNECT_MS)  # the stream is open; reconnect soon
     while time.monotonic() < deadline:
-        for found, link in links(request).made_by(owner, number):
+        try:
+            made = links(request).made_by(owner, number)
+        except StorageUnavailable:
+            return  # the browser comes back in a second, and sends its Last-Event-ID
+        for found, link in made:
             if (found, link.code) == (number, code):
                 continue  # sent already
             number, code = found, link.code
@@ -249,6 +254,27 @@ def delete_link(request: Request, code: str) -> Response:
     if not links(request).delete(code):  # deleted meanwhile, by another request
         abort(404, f"no link has the code {code!r}")
     return Response(status=204)
+
+
+#: After a 503, how many seconds a client should wait before it tries again.
+RETRY_AFTER = "5"
+
+
+def unavailable(request: Request, error: StorageUnavailable) -> HTTPError:
+    """The 503 for a database that cannot answer now; logged as a warning, not an error."""
+    request.app.logger.warning(
+        "503 for %s %s: %s (%s)", request.method, request.path, error, error.__cause__
+    )
+    return HTTPError(
+        503,
+        f"The links cannot be reached now ({error}). Try again in a few seconds.",
+        {"Retry-After": RETRY_AFTER},
+    )
+
+
+@api.errorhandler(StorageUnavailable)
+def storage_unavailable(request: Request, error: StorageUnavailable) -> Response:
+    return json_error(request, unavailable(request, error))
 
 
 @api.errorhandler(HTTPError)

@@ -21,8 +21,9 @@ bind = os.environ.get("SHORTENER_BIND", "127.0.0.1:8000")
 #: Worker processes: gunicorn's advice is two per CPU, plus one.
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
 
-#: Threads in each worker: a worker waiting on SQLite still answers other
-#: requests. They are no defence against slow clients, which hold a thread
+#: Threads in each worker: a worker waiting on the database still answers
+#: other requests (with PostgreSQL, a worker opens one connection per thread
+#: at most). They are no defence against slow clients, which hold a thread
 #: each for as long as they like: nginx is (docs/security.md, "Slow clients").
 worker_class = "gthread"
 threads = int(os.environ.get("SHORTENER_THREADS", "4"))
@@ -87,14 +88,20 @@ control_socket_disable = True
 
 
 def on_starting(server: object) -> None:
-    """Before the first worker starts: the instance folder, the secret key, the table.
+    """Before the first worker starts: the instance folder, the secret key, the tables.
 
     Workers would make them on their first request anyway; doing it here
-    means a fresh deployment shows a broken database path or an unwritable
-    folder when it starts, not when its first visitor arrives.
+    means a fresh deployment shows a broken database path, an unwritable
+    folder or an unreachable database server when it starts, not when its
+    first visitor arrives. With PostgreSQL, this opens one connection and
+    closes it: the workers make their own pools once forked.
     """
     from example_app import settings
-    from example_app.storage import Links
+    from example_app.storage import open_links
 
-    settings.secret_key()
-    Links(settings.database_path()).ensure_schema()
+    links = open_links()
+    try:
+        links.ensure_schema()
+        settings.secret_key(links.shared_secret_key)
+    finally:
+        links.close()

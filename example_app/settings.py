@@ -9,10 +9,22 @@ laptop, in the tests and behind nginx:
     beside the ``example_app`` package. Created on first use.
 ``SHORTENER_DATABASE``
     The SQLite database file. Default: ``links.sqlite3`` in the instance folder.
+``SHORTENER_DATABASE_URL``
+    A PostgreSQL database to keep the links in instead, for instances on
+    several machines: ``postgresql://user:password@host:5432/database``
+    (any libpq connection string). Needs psycopg (``pip install -e
+    '.[postgres]'``). Default: none, so SQLite.
+``SHORTENER_DATABASE_TIMEOUT``
+    Seconds to wait for the database (a lock, a connection) before a
+    request gets a 503 and ``Retry-After``. Default: 5.
+``SHORTENER_THREADS``
+    The threads of each gunicorn worker (``gunicorn.conf.py``), and so the
+    most PostgreSQL connections a worker's pool opens. Default: 4.
 ``SHORTENER_SECRET_KEY``
     The key that signs session cookies. Default: a random key made once and
-    kept in the instance folder, so that every worker process, and every
-    server sharing the folder, signs with the same key.
+    kept where every server finds it: in the database with PostgreSQL
+    (every machine shares it), else in the instance folder (every worker
+    process, and every server sharing the folder, signs with the same key).
 ``SHORTENER_TRUSTED_PROXY_IPS``
     The addresses (or networks) of the proxies in front of the app, such as
     nginx, separated by commas (``127.0.0.1,10.0.0.0/24``). Only a request
@@ -45,6 +57,7 @@ from __future__ import annotations
 import os
 import secrets
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent
@@ -57,6 +70,19 @@ def instance_folder() -> Path:
 def database_path() -> Path:
     default = instance_folder() / "links.sqlite3"
     return Path(os.environ.get("SHORTENER_DATABASE", default))
+
+
+def database_url() -> str | None:
+    """The PostgreSQL database (``SHORTENER_DATABASE_URL``), or None for SQLite."""
+    return os.environ.get("SHORTENER_DATABASE_URL", "").strip() or None
+
+
+def database_timeout() -> float:
+    return float(os.environ.get("SHORTENER_DATABASE_TIMEOUT", "5"))
+
+
+def threads() -> int:
+    return int(os.environ.get("SHORTENER_THREADS", "4"))
 
 
 def trusted_proxy_ips() -> list[str] | None:
@@ -87,10 +113,18 @@ def stream_seconds() -> float:
     return float(os.environ.get("SHORTENER_STREAM_SECONDS", "60"))
 
 
-def secret_key() -> str:
-    """The session key: from the environment, or made once and kept in the instance folder."""
+def secret_key(kept_in_database: Callable[[], str | None] = lambda: None) -> str:
+    """The session key: from the environment, else the database's, else the instance folder's.
+
+    ``kept_in_database`` is the storage's ``shared_secret_key``: a database
+    server keeps one key for every machine; a SQLite file has none, and the
+    key is made once and kept in the instance folder.
+    """
     if os.environ.get("SHORTENER_SECRET_KEY"):
         return os.environ["SHORTENER_SECRET_KEY"]
+    shared = kept_in_database()
+    if shared is not None:
+        return shared
     folder = instance_folder()
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "secret_key"

@@ -1,15 +1,24 @@
-"""Storage: the short links, in SQLite.
+"""Storage: the short links, in SQLite or in PostgreSQL.
 
 Each link is a row: its code (the short part of the URL), the long URL it
 stands for, when it was made, how many visits it has had, and the hash of
-its delete token. SQLite keeps it all in one file; in WAL mode (write-ahead
-logging) several gunicorn workers can read while one writes.
+its delete token.
+
+``Links`` is what the app sees: the operations on the table, written once,
+in SQL that both databases take. Two classes say how to reach a database:
+
+- ``SQLiteLinks`` (``storage_sqlite.py``), the default: one file in the
+  instance folder, shared by the workers of one machine.
+- ``PostgresLinks`` (``storage_postgres.py``), when
+  ``SHORTENER_DATABASE_URL`` is set: a database server that the instances
+  on every machine share.
+
+``open_links`` picks one from the settings. A database that cannot answer
+now (locked, full, read-only, unreachable) raises ``StorageUnavailable``,
+which the app answers with a 503: try again later.
 
 A URL is stored as it travels on the wire: a host name outside ASCII in
 punycode (``xn--...``), any other character outside ASCII percent-encoded.
-
-A connection is opened for each operation and closed after it: cheap for
-SQLite, and safe with worker threads, which may not share a connection.
 """
 
 from __future__ import annotations
@@ -18,43 +27,19 @@ import hashlib
 import hmac
 import re
 import secrets
-import sqlite3
 import string
-import threading
+import time
 import unicodedata
-from collections.abc import Iterator, Sequence
-from contextlib import closing, contextmanager
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from pathlib import Path
+from typing import Any, Protocol
 from urllib.parse import quote, urlsplit
 
 import idna
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS links (
-    code TEXT PRIMARY KEY,
-    url TEXT NOT NULL,
-    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
-    visits INTEGER NOT NULL DEFAULT 0,
-    delete_token_hash TEXT,
-    owner_hash TEXT
-)
-"""
-
-#: The columns a database made by an older version lacks: they are added. Its
-#: old links have no token, so they cannot be deleted through the API, and no
-#: owner, so they are in no browser's stream of new links.
-LATER_COLUMNS = {
-    "delete_token_hash": "ALTER TABLE links ADD COLUMN delete_token_hash TEXT",
-    "owner_hash": "ALTER TABLE links ADD COLUMN owner_hash TEXT",
-}
-
-#: ``GET /api/links`` finds a token's link by the token's hash, and the stream of
-#: new links a browser's by its owner's: indexes keep both quick.
-INDEXES = (
-    "CREATE INDEX IF NOT EXISTS links_by_token ON links (delete_token_hash)",
-    "CREATE INDEX IF NOT EXISTS links_by_owner ON links (owner_hash)",
-)
+from . import settings
 
 #: The longest URL we accept, counted as it is sent (percent-encoded):
 #: browsers, servers and proxies start to disagree beyond this.
@@ -85,6 +70,16 @@ SCRIPTS_WRITTEN_TOGETHER = [
 
 class InvalidURL(ValueError):
     """The text is not a URL we can shorten; the message says why, for the user."""
+
+
+class StorageUnavailable(Exception):
+    """The database cannot answer now; the message says why, in a few words.
+
+    Locked by another writer for longer than the timeout, full, read-only,
+    or out of reach: nothing is wrong with the request, so the app answers
+    503 Service Unavailable with ``Retry-After``, not a 500. The database's
+    own error is the ``__cause__``, for the log.
+    """
 
 
 @dataclass(frozen=True)
@@ -223,70 +218,108 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-class Links:
-    """The links table of one SQLite database file."""
+class Cursor(Protocol):
+    """What a statement gives back: its rows (``row["code"]``), and how many it changed."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._ready = False
-        self._lock = threading.Lock()
+    rowcount: int
 
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+
+class Connection(Protocol):
+    """What an operation needs of a connection: a statement in, a cursor out."""
+
+    def execute(self, sql: str, parameters: Sequence[Any] = ..., /) -> Cursor: ...
+
+
+class Links(ABC):
+    """The links table, whichever database keeps it.
+
+    The operations are written here once. Each runs in one transaction of
+    ``_connect()``, committed at the end of its block (rolled back on an
+    error), and a lock is never held once an operation has returned: a
+    redirect goes out with nothing held. The SQL is what SQLite and
+    PostgreSQL both take, with ``?`` for each parameter (the PostgreSQL
+    class writes it as psycopg's ``%s``). Only ``NUMBER`` and
+    ``_lock_owner`` differ.
+    """
+
+    #: The column that numbers the links in the order they are made, which
+    #: the stream of new links sends in each event's id.
+    NUMBER: str
+    #: Where the data is, for people: a file's path, or a server's URL
+    #: without its password.
+    location: str
+
+    @abstractmethod
     def ensure_schema(self) -> None:
-        """Create the folder, the table and WAL mode, once per process."""
-        if self._ready:
-            return
-        with self._lock:
-            if self._ready:
-                return
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self._connect() as connection:
-                connection.execute("PRAGMA journal_mode=WAL")
-                connection.execute(SCHEMA)
-                columns = {row["name"] for row in connection.execute("PRAGMA table_info(links)")}
-                for column, statement in LATER_COLUMNS.items():
-                    if column in columns:
-                        continue
-                    try:
-                        connection.execute(statement)
-                    except sqlite3.OperationalError as error:  # another process added it
-                        if "duplicate column" not in str(error):
-                            raise
-                for index in INDEXES:
-                    connection.execute(index)
-            self._ready = True
+        """Create the tables and indexes, and add missing columns: once per process, idempotent."""
 
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        # timeout: wait up to 5 s for another process's write to finish.
-        with closing(sqlite3.connect(self.path, timeout=5)) as connection:
-            connection.row_factory = sqlite3.Row
-            with connection:  # one transaction: committed, or rolled back on error
-                yield connection
+    @abstractmethod
+    def _connect(self) -> AbstractContextManager[Connection]:
+        """A connection in one transaction; StorageUnavailable if the database can't answer."""
+
+    def shared_secret_key(self) -> str | None:
+        """The session key that the database keeps for every server using it, or None.
+
+        A database server is what the instances on several machines have in
+        common, so it keeps their key (PostgreSQL). A SQLite file has one
+        machine's servers, which share the key file of the instance folder.
+        """
+        return None
+
+    def check(self) -> None:
+        """Read the table and write the database, or raise StorageUnavailable: is it ready?
+
+        The write is a row of the small settings table, rewritten each time:
+        a database that is locked, read-only or full fails it, as it would
+        fail the next link.
+        """
+        self.ensure_schema()
+        with self._connect() as connection:
+            connection.execute("SELECT code FROM links LIMIT 1").fetchall()
+            connection.execute(
+                "INSERT INTO settings (name, value) VALUES ('checked_at', ?)"
+                " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                (time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),),
+            )
+
+    def close(self) -> None:  # noqa: B027 (most databases keep nothing open)
+        """Let go of the connections kept open, if any (PostgreSQL's pool)."""
+
+    def _lock_owner(self, connection: Connection, owner_hash: str) -> None:  # noqa: B027
+        """Make one owner's new links wait for each other, so that they are numbered in order.
+
+        SQLite needs nothing: it has one writer at a time.
+        """
 
     def create(self, url: str, owner: str | None = None) -> tuple[Link, str]:
         """Store ``url`` under a new random code; return the link and its delete token.
 
         This is the only time the token is known: the table keeps its hash.
         ``owner`` is the browser that made it (``ownership.browser_owner``).
+        A code already taken inserts nothing (``ON CONFLICT DO NOTHING``),
+        and another is drawn.
         """
         self.ensure_schema()
         token, token_hash = new_delete_token()
         owner_hash = hash_token(owner) if owner is not None else None
         with self._connect() as connection:
+            if owner_hash is not None:
+                self._lock_owner(connection, owner_hash)
             while True:
                 code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
                 if code in RESERVED_CODES:
                     continue
-                try:
-                    connection.execute(
-                        "INSERT INTO links (code, url, delete_token_hash, owner_hash)"
-                        " VALUES (?, ?, ?, ?)",
-                        (code, url, token_hash, owner_hash),
-                    )
-                except sqlite3.IntegrityError:
-                    continue  # the code is taken: draw another
-                row = connection.execute("SELECT * FROM links WHERE code = ?", (code,)).fetchone()
-                return _link(row), token
+                rows = connection.execute(
+                    "INSERT INTO links (code, url, delete_token_hash, owner_hash)"
+                    " VALUES (?, ?, ?, ?) ON CONFLICT (code) DO NOTHING RETURNING *",
+                    (code, url, token_hash, owner_hash),
+                ).fetchall()
+                if rows:
+                    return _link(rows[0]), token
 
     def get(self, code: str) -> Link | None:
         self.ensure_schema()
@@ -298,21 +331,21 @@ class Links:
         """Count a visit to ``code`` and return its URL, or None for an unknown code."""
         self.ensure_schema()
         with self._connect() as connection:
-            # Read first: an unknown code then costs no write lock, which the
-            # worker processes would otherwise queue for.
-            row = connection.execute("SELECT url FROM links WHERE code = ?", (code,)).fetchone()
-            if row is None:
-                return None
-            connection.execute("UPDATE links SET visits = visits + 1 WHERE code = ?", (code,))
-        return str(row["url"])
+            # One statement: no read then write, so no other visit comes in between.
+            rows = connection.execute(
+                "UPDATE links SET visits = visits + 1 WHERE code = ? RETURNING url", (code,)
+            ).fetchall()
+        return str(rows[0]["url"]) if rows else None
 
     def get_many(self, codes: Sequence[str]) -> list[Link]:
         """The links of ``codes`` that still exist, in the order of ``codes``."""
         self.ensure_schema()
+        if not codes:
+            return []
         with self._connect() as connection:
             marks = ", ".join("?" * len(codes))
             rows = connection.execute(f"SELECT * FROM links WHERE code IN ({marks})", codes)
-            found = {row["code"]: _link(row) for row in rows}
+            found = {row["code"]: _link(row) for row in rows.fetchall()}
         return [found[code] for code in codes if code in found]
 
     def owned_by(self, token: str) -> list[Link]:
@@ -344,9 +377,9 @@ class Links:
     def made_by(self, owner: str, since: int) -> list[tuple[int, Link]]:
         """The links ``owner`` made, from the one numbered ``since`` on, oldest first, numbered.
 
-        The number is SQLite's rowid, which grows with each new link: a
-        stream of new links sends it in each event's id, and a browser that
-        reconnects sends the last one back (``Last-Event-ID``). A rowid is
+        The number (``NUMBER``) grows with each new link: a stream of new
+        links sends it in each event's id, and a browser that reconnects
+        sends the last one back (``Last-Event-ID``). SQLite's rowid is
         reused when the newest link is deleted, so the link numbered
         ``since`` is listed too: the stream tells it from the one it sent by
         its code.
@@ -354,28 +387,46 @@ class Links:
         self.ensure_schema()
         with self._connect() as connection:
             rows = connection.execute(
-                "SELECT rowid, * FROM links WHERE owner_hash = ? AND rowid >= ?"
-                " ORDER BY rowid LIMIT 100",
+                f"SELECT {self.NUMBER} AS number, * FROM links"
+                f" WHERE owner_hash = ? AND {self.NUMBER} >= ? ORDER BY {self.NUMBER} LIMIT 100",
                 (hash_token(owner), since),
             ).fetchall()
-        return [(row["rowid"], _link(row)) for row in rows]
+        return [(int(row["number"]), _link(row)) for row in rows]
 
     def newest(self) -> tuple[int, str | None]:
         """The number and code of the newest link, ``(0, None)`` if none: where a stream starts."""
         self.ensure_schema()
         with self._connect() as connection:
+            number = self.NUMBER
             row = connection.execute(
-                "SELECT rowid, code FROM links ORDER BY rowid DESC LIMIT 1"
+                f"SELECT {number} AS number, code FROM links ORDER BY {number} DESC LIMIT 1"
             ).fetchone()
-        return (int(row["rowid"]), str(row["code"])) if row is not None else (0, None)
+        return (int(row["number"]), str(row["code"])) if row is not None else (0, None)
 
     def delete(self, code: str) -> bool:
         """Delete a link; tell whether it existed."""
         self.ensure_schema()
         with self._connect() as connection:
             deleted = connection.execute("DELETE FROM links WHERE code = ?", (code,))
-        return deleted.rowcount > 0
+            return deleted.rowcount > 0
 
 
-def _link(row: sqlite3.Row) -> Link:
+def open_links() -> Links:
+    """The storage the settings ask for: PostgreSQL at ``SHORTENER_DATABASE_URL``, else SQLite.
+
+    psycopg is imported only for PostgreSQL: the SQLite default needs
+    nothing but Python.
+    """
+    timeout = settings.database_timeout()
+    url = settings.database_url()
+    if url is not None:
+        from .storage_postgres import PostgresLinks
+
+        return PostgresLinks(url, timeout=timeout, pool_size=settings.threads())
+    from .storage_sqlite import SQLiteLinks
+
+    return SQLiteLinks(settings.database_path(), timeout=timeout)
+
+
+def _link(row: Any) -> Link:
     return Link(row["code"], row["url"], row["created_at"], row["visits"])

@@ -76,6 +76,8 @@ def test_routes_table(capsys: pytest.CaptureFixture[str]) -> None:
         "POST OPTIONS*       /                              shorten           example_app:shorten",
         "GET HEAD* OPTIONS*  /about                         about             example_app:about",
         "ANY                 /inspect                       inspect           example_app:inspect",
+        "GET HEAD* OPTIONS*  /healthz                       healthz           example_app:healthz",
+        "GET HEAD* OPTIONS*  /readyz                        readyz            example_app:readyz",
         "GET HEAD* OPTIONS*  /<code:code>                   follow            example_app:follow",
         "POST OPTIONS*       /<code:code>/delete            delete            example_app:delete",
         "GET HEAD* OPTIONS*  /api/                          api.index         "
@@ -110,7 +112,9 @@ def test_routes_in_match_order(capsys: pytest.CaptureFixture[str]) -> None:
         "/api/links/latest/<int:count>",
         "/api/links/<code:code>",
         "/api/links/<code:code>",
+        "/healthz",
         "/inspect",
+        "/readyz",
         "/static/<path:filename>",
         "/<code:code>",
         "/<code:code>/delete",
@@ -121,7 +125,7 @@ def test_routes_as_json(capsys: pytest.CaptureFixture[str]) -> None:
     _, out, _ = run_main(capsys, "routes", "example_app", "--json")
     document = json.loads(out)
     assert document["problems"] == []
-    assert document["routes"][5] == {
+    assert document["routes"][7] == {
         "methods": ["GET"],
         "automatic": ["HEAD", "OPTIONS"],
         "pattern": "/<code:code>",

@@ -265,7 +265,7 @@ def test_the_config_prepares_the_instance_before_any_worker_starts(
     with closing(sqlite3.connect(database)) as connection:
         assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
         tables = connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-        assert tables.fetchall() == [("links",)]
+        assert tables.fetchall() == [("links",), ("settings",)]
 
 
 def test_a_front_end_on_another_origin_is_answered_a_preflight_and_creates_a_link(

@@ -18,8 +18,10 @@ from pathlib import Path
 import pytest
 
 import example_app
+from example_app import storage
 from example_app.ownership import KEPT_IN_SESSION
-from example_app.storage import MAX_URL_LENGTH, Links, describe_host
+from example_app.storage import MAX_URL_LENGTH, RESERVED_CODES, describe_host
+from example_app.storage_sqlite import SQLiteLinks
 from framework import App
 from framework.testing import TestClient
 
@@ -28,7 +30,7 @@ from framework.testing import TestClient
 def app(tmp_path: Path) -> Iterator[App]:
     """The example app, with a database of its own for each test."""
     saved = example_app.app.links  # type: ignore[attr-defined]
-    example_app.app.links = Links(tmp_path / "links.sqlite3")  # type: ignore[attr-defined]
+    example_app.app.links = SQLiteLinks(tmp_path / "links.sqlite3")  # type: ignore[attr-defined]
     yield example_app.app
     example_app.app.links = saved  # type: ignore[attr-defined]
 
@@ -432,6 +434,8 @@ def test_routes_of_the_app(app: App) -> None:
         (["POST"], "/", "shorten"),
         (["GET"], "/about", "about"),
         (["ANY"], "/inspect", "inspect"),
+        (["GET"], "/healthz", "healthz"),
+        (["GET"], "/readyz", "readyz"),
         (["GET"], "/<code:code>", "follow"),
         (["POST"], "/<code:code>/delete", "delete"),
         (["GET"], "/api/", "api.index"),
@@ -515,7 +519,7 @@ def test_an_old_database_gets_the_later_columns_and_its_links_stay(
         connection.execute(
             "INSERT INTO links (code, url) VALUES ('old123', 'https://old.example/')"
         )
-    example_app.app.links = Links(path)  # type: ignore[attr-defined]
+    example_app.app.links = SQLiteLinks(path)  # type: ignore[attr-defined]
     assert client.get("/old123").headers["Location"] == "https://old.example/"
     with closing(sqlite3.connect(path)) as connection:
         columns = [row[1] for row in connection.execute("PRAGMA table_info(links)")]
@@ -523,7 +527,7 @@ def test_an_old_database_gets_the_later_columns_and_its_links_stay(
     # Made before delete tokens: no token deletes it through the API.
     assert client.delete("/api/links/old123", headers=bearer("")).status_code == 401
     assert client.delete("/api/links/old123", headers=bearer("x")).status_code == 403
-    Links(path).ensure_schema()  # a second process, or a second start: nothing changes
+    SQLiteLinks(path).ensure_schema()  # a second process, or a second start: nothing changes
 
 
 @pytest.mark.parametrize("accept", ["text/html", "application/json"])
@@ -732,3 +736,218 @@ def test_a_browser_that_reconnects_gets_the_links_it_missed(
     assert sent == codes[1:]
     # A Last-Event-ID that is not one of ours starts afresh: nothing old.
     assert len(read_stream(client, {"Last-Event-ID": "nonsense\x1b"})) == 1
+
+
+# A database that cannot answer now: a 503 with Retry-After, never a 500
+
+
+class ReadOnlyLinks(SQLiteLinks):
+    """The same file, opened read-only (``mode=ro``): as root, chmod would not stop a write."""
+
+    def _open(self) -> sqlite3.Connection:
+        return sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=self.timeout)
+
+
+class FullLinks(SQLiteLinks):
+    """The same file, allowed no page more than it has: the next write finds it full."""
+
+    def _open(self) -> sqlite3.Connection:
+        connection = super()._open()
+        pages = connection.execute("PRAGMA page_count").fetchone()[0]
+        connection.execute(f"PRAGMA max_page_count = {pages}")
+        return connection
+
+
+def made_links(path: Path, count: int = 1) -> list[str]:
+    """A database at ``path`` with ``count`` links in it; their codes."""
+    links = SQLiteLinks(path)
+    return [links.create(f"https://example.com/{n}")[0].code for n in range(count)]
+
+
+def assert_unavailable(client: TestClient, code: str, reason: str) -> None:
+    """Each write is a 503 with Retry-After: a page, or JSON under /api; /healthz answers."""
+    page = client.post("/", data={"url": "https://example.com/new"})
+    assert (page.status_code, page.headers["Retry-After"]) == (503, "5")
+    assert page.content_type.startswith("text/html")
+    assert f"The links cannot be reached now ({reason}). Try again in a few seconds." in page.text
+    created = client.post("/api/links", json={"url": "https://example.com/new"})
+    assert (created.status_code, created.headers["Retry-After"]) == (503, "5")
+    assert created.json["error"]["status"] == 503
+    assert reason in created.json["error"]["detail"]
+    visited = client.get(f"/{code}")  # a visit is counted: a write
+    assert (visited.status_code, visited.headers["Retry-After"]) == (503, "5")
+    as_json = client.get(f"/{code}", headers={"Accept": "application/json"})
+    assert as_json.json["error"]["status"] == 503
+    ready = client.get("/readyz")
+    assert (ready.status_code, ready.headers["Retry-After"]) == (503, "5")
+    assert ready.json == {"status": "unavailable", "reason": reason}
+    assert client.get("/healthz").json == {"status": "ok"}
+
+
+def test_a_database_locked_past_its_timeout_is_a_503_and_reads_go_on(
+    client: TestClient, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "links.sqlite3"
+    [code] = made_links(path)
+    example_app.app.links = SQLiteLinks(path, timeout=0.1)  # type: ignore[attr-defined]
+    with closing(sqlite3.connect(path, isolation_level=None)) as other:
+        other.execute("BEGIN EXCLUSIVE")  # another process writes, and takes its time
+        started = time.monotonic()
+        assert_unavailable(client, code, "the database is locked")
+        assert time.monotonic() - started < 5  # each waited 0.1 s, not 5
+        # In WAL mode, readers do not wait for a writer.
+        assert client.get(f"/api/links/{code}").json["visits"] == 0
+        other.execute("ROLLBACK")
+    assert "503 for POST /api/links: the database is locked" in caplog.text
+    assert [r.levelname for r in caplog.records if r.name == "example_app"] == ["WARNING"] * 5
+    assert client.get(f"/{code}").status_code == 302
+    assert client.get("/readyz").json == {"status": "ok"}
+
+
+def test_a_read_only_database_is_a_503_for_writes_and_reads_go_on(
+    client: TestClient, tmp_path: Path
+) -> None:
+    path = tmp_path / "links.sqlite3"
+    [code] = made_links(path)
+    example_app.app.links = ReadOnlyLinks(path)  # type: ignore[attr-defined]
+    assert_unavailable(client, code, "the database is read-only")
+    assert client.get(f"/api/links/{code}").json["url"] == "https://example.com/0"
+    assert client.head(f"/{code}").status_code == 302  # HEAD counts nothing: a read
+
+
+def test_a_full_database_is_a_503(client: TestClient, tmp_path: Path) -> None:
+    path = tmp_path / "links.sqlite3"
+    # Enough links that a new one needs a new page.
+    codes = made_links(path, 40)
+    example_app.app.links = FullLinks(path)  # type: ignore[attr-defined]
+    for number in range(200):  # fill the last page
+        reply = client.post("/api/links", json={"url": f"https://example.com/{'x' * 500}{number}"})
+        if reply.status_code == 503:
+            break
+        assert reply.status_code == 201
+    assert reply.json["error"]["detail"] == (
+        "The links cannot be reached now (the database is full). Try again in a few seconds."
+    )
+    assert client.get(f"/api/links/{codes[0]}").status_code == 200
+
+
+def test_an_unknown_database_error_is_still_a_500(client: TestClient, tmp_path: Path) -> None:
+    # Only "not now" is a 503: a bug, such as a table that is not there, stays a 500.
+    path = tmp_path / "links.sqlite3"
+    [code] = made_links(path)
+    with closing(sqlite3.connect(path)) as connection, connection:
+        connection.execute("ALTER TABLE links RENAME TO gone")
+    example_app.app.links = SQLiteLinks(path)  # type: ignore[attr-defined]
+    example_app.app.links._ready = True  # type: ignore[attr-defined]
+    assert client.get(f"/api/links/{code}").status_code == 500
+
+
+class TracedLinks(SQLiteLinks):
+    """SQLite links that note every statement their connections run."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self.statements: list[str] = []
+
+    def _open(self) -> sqlite3.Connection:
+        connection = super()._open()
+        connection.set_trace_callback(self.statements.append)
+        return connection
+
+
+def test_a_visit_is_one_statement_and_holds_no_lock_once_answered(
+    client: TestClient, tmp_path: Path
+) -> None:
+    path = tmp_path / "links.sqlite3"
+    [code] = made_links(path)
+    links = TracedLinks(path)
+    links.ensure_schema()
+    example_app.app.links = links  # type: ignore[attr-defined]
+    for visited, expected in [(code, 302), ("nosuch", 404)]:
+        links.statements.clear()
+        assert client.get(f"/{visited}").status_code == expected
+        assert links.statements == [
+            "PRAGMA synchronous=NORMAL",
+            "BEGIN ",
+            f"UPDATE links SET visits = visits + 1 WHERE code = '{visited}' RETURNING url",
+            "COMMIT",
+        ]
+        # Answered: the write lock is free for anyone, at once.
+        with closing(sqlite3.connect(path, timeout=0, isolation_level=None)) as other:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+    assert links.get(code).visits == 1  # type: ignore[union-attr]
+
+
+def test_visits_from_many_threads_are_all_counted(app: App) -> None:
+    code = shorten(app.test_client(), "https://example.com/popular")
+
+    def visit() -> None:
+        client = app.test_client()
+        for _ in range(20):
+            assert client.get(f"/{code}").status_code == 302
+
+    threads = [threading.Thread(target=visit) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert app.test_client().get(f"/api/links/{code}").json["visits"] == 160
+
+
+def test_sqlite_runs_in_wal_mode_with_synchronous_normal(tmp_path: Path) -> None:
+    links = SQLiteLinks(tmp_path / "links.sqlite3")
+    links.ensure_schema()
+    with links._connect() as connection:
+        assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert connection.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
+
+
+# Health checks
+
+
+class NoDatabase(SQLiteLinks):
+    """Storage that fails the test if anything touches it."""
+
+    def ensure_schema(self) -> None:
+        raise AssertionError("the database was asked")
+
+
+def test_healthz_answers_without_the_database(client: TestClient, tmp_path: Path) -> None:
+    example_app.app.links = NoDatabase(tmp_path / "never.sqlite3")  # type: ignore[attr-defined]
+    for method in (client.get, client.head):
+        reply = method("/healthz")
+        assert reply.status_code == 200
+        assert reply.headers["Cache-Control"] == "no-store"
+        assert "Set-Cookie" not in reply.headers
+    assert client.get("/healthz").json == {"status": "ok"}
+    assert not (tmp_path / "never.sqlite3").exists()
+
+
+def test_readyz_reads_and_writes_the_database(client: TestClient, tmp_path: Path) -> None:
+    path = tmp_path / "links.sqlite3"
+    example_app.app.links = SQLiteLinks(path)  # type: ignore[attr-defined]
+    reply = client.get("/readyz")
+    assert (reply.status_code, reply.json) == (200, {"status": "ok"})
+    assert reply.headers["Cache-Control"] == "no-store"
+    assert "Set-Cookie" not in reply.headers
+    with closing(sqlite3.connect(path)) as connection:
+        [(checked,)] = connection.execute("SELECT value FROM settings WHERE name = 'checked_at'")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", checked)
+
+
+def test_no_link_is_made_under_the_health_checks_names(
+    client: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert {"healthz", "readyz"} <= RESERVED_CODES
+    # The first codes drawn are the reserved ones of six letters: they are drawn again.
+    drawn = iter("readyz" + "latest" + "events" + "static" + "abc123")
+    monkeypatch.setattr(storage.secrets, "choice", lambda alphabet: next(drawn))
+    assert shorten(client, "https://example.com/") == "abc123"
+    monkeypatch.undo()
+    # A link of that name from elsewhere (made by hand) cannot take the route either.
+    path = tmp_path / "links.sqlite3"
+    with closing(sqlite3.connect(path)) as connection, connection:
+        connection.execute("INSERT INTO links (code, url) VALUES ('readyz', 'https://evil/')")
+    assert client.get("/readyz").json == {"status": "ok"}
+    assert client.get("/healthz").json == {"status": "ok"}
