@@ -89,7 +89,7 @@ def test_links_are_made_followed_counted_and_deleted_in_postgres(
     posted = client.post("/", data={"url": "https://example.com/in/postgres"})
     assert posted.status_code == 303
     page = client.get("/").text
-    [code] = re.findall(r"Your short link: http://localhost/(\w+)", page)
+    [code] = re.findall(r'Your short link: <a [^>]*href="http://localhost/(\w+)"', page)
     assert '<td class="target">https://example.com/in/postgres</td>' in page
     for _ in range(3):
         assert client.get(f"/{code}").headers["Location"] == "https://example.com/in/postgres"
@@ -405,7 +405,7 @@ def test_a_flash_set_by_one_instance_is_shown_by_the_other(
     form = urlencode({"url": "https://example.com/flashed"}).encode()
     assert browser.send(first, "POST", "/", form, FORM).status == 303
     page = browser.send(second, "GET", "/").text  # signed by the first, read by the second
-    [code] = re.findall(rf"Your short link: http://{HOST}:{first.port}/(\w+)", page)
+    [code] = re.findall(rf'Your short link: <a [^>]*href="http://{HOST}:{first.port}/(\w+)"', page)
     assert f'<tr data-code="{code}">' in page
     deleted = browser.send(first, "POST", f"/{code}/delete")
     assert deleted.status == 303
