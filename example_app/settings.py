@@ -16,7 +16,8 @@ laptop, in the tests and behind nginx:
     '.[postgres]'``). Default: none, so SQLite.
 ``SHORTENER_DATABASE_TIMEOUT``
     Seconds to wait for the database (a lock, a connection) before a
-    request gets a 503 and ``Retry-After``. Default: 5.
+    request gets a 503 and ``Retry-After``. Default: 1, below the 1.5 s
+    the shipped nginx waits for an answer before it tries another machine.
 ``SHORTENER_THREADS``
     The threads of each gunicorn worker (``gunicorn.conf.py``), and so the
     most PostgreSQL connections a worker's pool opens. Default: 4.
@@ -78,7 +79,7 @@ def database_url() -> str | None:
 
 
 def database_timeout() -> float:
-    return float(os.environ.get("SHORTENER_DATABASE_TIMEOUT", "5"))
+    return float(os.environ.get("SHORTENER_DATABASE_TIMEOUT", "1"))
 
 
 def threads() -> int:
