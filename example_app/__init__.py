@@ -28,7 +28,14 @@ from framework.proxies import ProxiedApp
 
 from . import ownership, settings
 from .api import RETRY_AFTER, CodeConverter, api, short_url, unavailable
-from .storage import InvalidURL, StorageUnavailable, open_links, validate_url
+from .storage import (
+    MAX_URL_LENGTH,
+    InvalidURL,
+    StorageUnavailable,
+    as_sent,
+    open_links,
+    validate_url,
+)
 
 app = App(__name__)
 # Cross-origin protection, clean paths and the security headers are on by
@@ -92,10 +99,18 @@ def shorten(request: Request) -> Any:
 
 
 def home_page(request: Request, *, error: str | None = None, url: str = "") -> Response:
-    """The form, and the links made in this browser: never anyone else's."""
-    own = app.links.get_many(ownership.own_codes(request))
+    """The form, and the links made in this browser: never anyone else's.
+
+    ``Cache-Control: private, no-store``: the page is this browser's alone
+    (its links, a flash that is shown once), so no cache keeps it.
+    """
+    owner = ownership.browser_owner(request)
+    tokens = ownership.session_tokens(request)  # links from before owner ids
+    own = app.links.browser_links(owner, tokens, ownership.LISTED)
     full = functools.partial(short_url, request)  # each link in full, as it is shared
-    return render(request, "index.html", links=own, error=error, url=url, short_url=full)
+    response = render(request, "index.html", links=own, error=error, url=url, short_url=full)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @app.get("/about")
@@ -185,25 +200,51 @@ def follow(request: Request, code: str) -> Response:
         url = app.links.visit(code)
     if url is None:
         raise HTTPError(404, f"No short link has the code {code!r}.")
-    return redirect(url, 302, external=True)
+    return redirect(followable(code, url), 302, external=True)
+
+
+def followable(code: str, url: str) -> str:
+    """The stored URL as it is sent, or a 410 Gone if it cannot be sent.
+
+    A link stored by an older version may hold a URL as it was typed (an
+    emoji, a Cyrillic host), which is longer once percent-encoded, or a
+    host that browsers read otherwise. A Location header longer than the
+    limit would be cut or refused by a proxy on the way, so the link is
+    gone for good, and the page says why.
+    """
+    cannot = f"The short link /{code} leads to a URL that cannot be followed"
+    try:
+        sent = as_sent(url)
+    except InvalidURL as error:
+        raise HTTPError(410, f"{cannot}: {error}") from None
+    limit = settings.max_url_length(MAX_URL_LENGTH)
+    if len(sent) > limit:
+        raise HTTPError(
+            410, f"{cannot}: it is {len(sent):,} characters as it is sent, more than {limit:,}."
+        )
+    return sent
 
 
 @app.post("/<code:code>/delete", name="delete")
 def delete(request: Request, code: str) -> Response:
-    """A delete button's POST: delete the link with the token this browser holds.
+    """A delete button's POST: delete the link if this browser made it.
 
+    The link's owner hash must be this browser's owner id's, or its delete
+    token one that the session holds (a link from before owner ids).
     Another site's page cannot make the browser send this: the app refuses
     cross-origin POSTs (a 403) unless a route allows them.
     """
     token = ownership.session_token(request, code)
-    if token is None:
+    allowed = app.links.may_delete(code, token, owner=ownership.browser_owner(request))
+    if allowed is False:
         raise HTTPError(
             403, f"This browser did not make the link /{code}, so it cannot delete it."
         )
-    if app.links.may_delete(code, token) and app.links.delete(code):
-        flash(request, f"Deleted the short link /{code}.", "success")
+    shown = short_url(request, code)
+    if allowed and app.links.delete(code):
+        flash(request, f"Deleted the short link {shown}.", "success")
     else:  # deleted already, through the API or another tab
-        flash(request, f"The short link /{code} was already deleted.", "message")
+        flash(request, f"The short link {shown} was already deleted.", "message")
     ownership.forget(request, code)
     return redirect(app.url_for("index"), 303)
 
@@ -213,6 +254,14 @@ def not_found(request: Request, error: HTTPError) -> Response:
     if wants_json(request):
         return error_response(error, accept="application/json")
     return render(request, "404.html", detail=error.detail), 404
+
+
+@app.errorhandler(410)
+def gone(request: Request, error: HTTPError) -> Any:
+    """A stored link that cannot be followed: a page of the site's own, saying why."""
+    if wants_json(request):
+        return error_response(error, accept="application/json")
+    return render(request, "410.html", detail=error.detail), 410
 
 
 @app.errorhandler(StorageUnavailable)

@@ -168,9 +168,10 @@ def create_link(request: Request) -> Response:
     if owner is not None:
         ownership.remember(request, link.code, token)
     location = request.app.url_for("api.show_link", code=link.code)
-    # The delete token, this once: the table keeps only its hash.
+    # The delete token, this once: the table keeps only its hash, and no
+    # cache may keep a copy of it (no-store).
     created = {**link_json(request, link), "delete_token": token}
-    return Response.json(created, 201, {"Location": location})
+    return Response.json(created, 201, {"Location": location, "Cache-Control": "no-store"})
 
 
 #: How often the stream looks for new links, in seconds.

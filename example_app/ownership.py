@@ -1,19 +1,21 @@
-"""Whose link is whose: delete tokens, in the browser's session and in Authorization headers.
+"""Whose link is whose: delete tokens and owner ids, in sessions and Authorization headers.
 
 Making a link makes a delete token, a random secret that only its maker
-gets; the table keeps only its hash. Whoever holds the token may delete the
-link, and sees it listed; nobody else does.
+gets; the table keeps only its hash. Whoever holds the token, or the
+browser that made the link, may delete it, and sees it listed; nobody else does.
 
 - A program gets the token once, in the 201 of ``POST /api/links``, and
   sends it back as ``Authorization: Bearer <token>`` (RFC 6750).
-- A browser that makes a link through the form keeps the code and its
-  token in its session cookie: the home page lists those links, each with
-  a button that deletes it. The cookie is signed, not encrypted: its owner
-  can read the tokens in it, and they are the owner's own.
-- A browser also gets an owner id in its session with its first link
-  (through the form, or the API from a page that sends cookies); the
-  table keeps its hash beside each link the browser makes, and the stream
-  of new links (``GET /api/links/events``) sends a browser its own.
+- A browser gets an owner id in its session with its first link (through
+  the form, or the API from a page that sends cookies); the table keeps its
+  hash beside each link the browser makes. The home page lists the links
+  of that hash, each with a button that deletes it, and the stream of new
+  links (``GET /api/links/events``) sends a browser its own.
+- The browser's session also keeps the codes and tokens of its newest
+  links (``KEPT_IN_SESSION``): a session from before owner ids has only
+  those, and its page lists and deletes those links by their tokens. The
+  cookie is signed, not encrypted: its owner can read the tokens in it, and
+  they are the owner's own.
 """
 
 from __future__ import annotations
@@ -31,6 +33,9 @@ SESSION_KEY = "own_links"
 #: The most links a session remembers, so that the cookie stays far below the
 #: 4 KB browsers keep (a code and its token take about 75 bytes of cookie).
 KEPT_IN_SESSION = 20
+
+#: The most links the home page lists, the newest: the others stay, and work.
+LISTED = 50
 
 
 def remember(request: Request, code: str, token: str) -> None:
@@ -55,9 +60,9 @@ def forget(request: Request, code: str) -> None:
     request.session[SESSION_KEY] = [pair for pair in _own(request) if pair[0] != code]
 
 
-def own_codes(request: Request) -> list[str]:
-    """The codes of the links made in this browser, newest first."""
-    return [code for code, _ in _own(request)]
+def session_tokens(request: Request) -> list[str]:
+    """The delete tokens that this browser's session holds, of its newest links."""
+    return [token for _, token in _own(request)]
 
 
 def session_token(request: Request, code: str) -> str | None:

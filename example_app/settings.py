@@ -48,9 +48,16 @@ laptop, in the tests and behind nginx:
     came to (behind a proxy, as the proxy says; with
     ``SHORTENER_TRUSTED_HOSTS``, only those hosts get this far). Set it when
     the site has one public name and is reached by others too.
+``SHORTENER_MAX_URL_LENGTH``
+    The longest URL that can be shortened, in characters as it is sent
+    (percent-encoded: one emoji is twelve). Default: 2048
+    (``storage.MAX_URL_LENGTH``), which browsers, servers and proxies all
+    take; a proxy in front that takes less (nginx's
+    ``large_client_header_buffers``) wants less.
 
 Most are read once, as the app is imported; ``SHORTENER_BASE_URL`` is read
-each time a short link is written out, and the secret key on the first request.
+each time a short link is written out, ``SHORTENER_MAX_URL_LENGTH`` each time a
+URL is checked or followed, and the secret key on the first request.
 """
 
 from __future__ import annotations
@@ -107,6 +114,14 @@ def cors_origins() -> list[str]:
 def base_url() -> str | None:
     """The start of every short link (``SHORTENER_BASE_URL``), without a final slash, or None."""
     return os.environ.get("SHORTENER_BASE_URL", "").strip().rstrip("/") or None
+
+
+def max_url_length(default: int) -> int:
+    """The longest URL to shorten or follow, as sent (``SHORTENER_MAX_URL_LENGTH``)."""
+    length = int(os.environ.get("SHORTENER_MAX_URL_LENGTH", "").strip() or default)
+    if length < 1:
+        raise ValueError(f"SHORTENER_MAX_URL_LENGTH must be a positive number, not {length}")
+    return length
 
 
 def stream_seconds() -> float:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import re
 import secrets
 import string
@@ -35,14 +36,15 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import idna
 
 from . import settings
 
-#: The longest URL we accept, counted as it is sent (percent-encoded):
-#: browsers, servers and proxies start to disagree beyond this.
+#: The longest URL we accept unless ``SHORTENER_MAX_URL_LENGTH`` says otherwise,
+#: counted as it is sent (percent-encoded): browsers, servers and proxies
+#: start to disagree beyond this.
 MAX_URL_LENGTH = 2048
 CODE_ALPHABET = string.ascii_letters + string.digits
 CODE_LENGTH = 6
@@ -62,10 +64,15 @@ LONE_PERCENT = re.compile("%(?![0-9A-Fa-f]{2})")
 #: Scripts that one name may mix (Unicode's "highly restrictive" level,
 #: UTS #39): Japanese, Chinese and Korean writing, each with Latin letters.
 SCRIPTS_WRITTEN_TOGETHER = [
-    {"LATIN", "CJK", "HIRAGANA", "KATAKANA", "KATAKANA-HIRAGANA"},
-    {"LATIN", "CJK", "BOPOMOFO"},
-    {"LATIN", "CJK", "HANGUL"},
+    {"Latin", "CJK", "Hiragana", "Katakana"},
+    {"Latin", "CJK", "Bopomofo"},
+    {"Latin", "CJK", "Hangul"},
 ]
+#: The first words of letters' names that do not name their script, and the
+#: script the page names: the Chinese characters (Unicode's "Han" script)
+#: that Chinese, Japanese and Korean share are "CJK UNIFIED IDEOGRAPH-4F50",
+#: and a few are "IDEOGRAPHIC CLOSING MARK" (〆).
+SCRIPT_OF_NAME = {"CJK": "CJK", "IDEOGRAPHIC": "CJK"}
 
 
 class InvalidURL(ValueError):
@@ -120,8 +127,9 @@ def validate_url(text: str) -> str:
     url = text.strip()
     if not url:
         raise InvalidURL("Enter a URL to shorten.")
-    too_long = f"That URL is longer than {MAX_URL_LENGTH:,} characters as it is sent"
-    if len(url) > MAX_URL_LENGTH:  # encoding only lengthens it
+    limit = settings.max_url_length(MAX_URL_LENGTH)
+    too_long = f"That URL is longer than {limit:,} characters as it is sent"
+    if len(url) > limit:  # encoding only lengthens it
         raise InvalidURL(f"{too_long}.")
     if not url.isprintable():
         # Line breaks, NUL and other control characters, or half a surrogate pair.
@@ -135,7 +143,7 @@ def validate_url(text: str) -> str:
     if not parts.hostname:
         raise InvalidURL("That URL has no host name.")
     sent = as_sent(url)
-    if len(sent) > MAX_URL_LENGTH:
+    if len(sent) > limit:
         raise InvalidURL(f"{too_long} (percent-encoded, it is {len(sent):,}).")
     return sent
 
@@ -146,15 +154,19 @@ def as_sent(url: str) -> str:
     The host name becomes punycode, by IDNA 2008 and Unicode's mapping
     (UTS #46), as browsers do: ``bücher.de`` is ``xn--bcher-kva.de``. The
     rest is percent-encoded as UTF-8: ``/café`` is ``/caf%C3%A9``, and one
-    emoji is twelve characters. ``url`` has passed ``validate_url``'s checks.
+    emoji is twelve characters. ``url`` has passed ``validate_url``'s checks;
+    a host that is no valid name raises InvalidURL.
     """
     parts = urlsplit(url)
+    if "\\" in parts.netloc:
+        # A browser reads "\" as "/" here: "https://evil.com\.example.com/"
+        # goes to evil.com. Refused, rather than shown as one host and sent to another.
+        raise InvalidURL("That URL's host name holds a backslash, which browsers read as /.")
     userinfo, at, _ = parts.netloc.rpartition("@")
-    hostname = parts.hostname or ""
     try:
-        host = host_to_ascii(hostname)
-    except UnicodeError:  # idna's errors are UnicodeErrors: an empty label, a symbol
-        raise InvalidURL("That URL's host name is not a valid domain name.") from None
+        host = host_to_ascii(parts.hostname or "")
+    except ValueError as error:  # idna's errors are UnicodeErrors: an empty label, a symbol
+        raise InvalidURL(f"That URL's host name is not a valid {error}.") from None
     if ":" in host:
         host = f"[{host}]"  # an IPv6 address
     try:
@@ -170,13 +182,40 @@ def _encode(text: str, safe: str) -> str:
     return quote(LONE_PERCENT.sub("%25", text), safe=safe)
 
 
+#: A last label that is a number, decimal or hex: browsers read such a host
+#: as an IPv4 address (``0x7f.1`` is 127.0.0.1), never as a name.
+NUMERIC_LABEL = re.compile(r"[0-9]+|0[xX][0-9A-Fa-f]*")
+
+
 def host_to_ascii(hostname: str) -> str:
-    """Return the host name in punycode where it is not ASCII; raise UnicodeError if invalid."""
-    if hostname.isascii():
-        if "xn--" in hostname:
-            idna.decode(hostname)  # punycode written by hand must decode
-        return hostname
-    return idna.encode(hostname, uts46=True).decode("ascii")
+    """Return the host as it is sent: a name in punycode, or an IP address.
+
+    As a browser parses the host of an http(s) URL (the WHATWG URL
+    standard): ``%XX`` escapes are decoded first, so ``%D0%B5xample.com``
+    starts with a Cyrillic "e" (U+0435); then every name, ASCII or not, goes
+    through IDNA (UTS #46) with the STD3 rules, which refuse what cannot be
+    in a host name (a space, ``%``, ``"``, ``<``, ``/``...), an empty label
+    (``example..com``), a hyphen at either end of a label, and punycode that
+    does not decode. A final dot is kept: ``example.com.`` is a valid name.
+    Raise ValueError, with what the host is not ("domain name"...), if invalid.
+    """
+    if ":" in hostname:  # urlsplit checked the brackets around it
+        try:
+            return ipaddress.IPv6Address(hostname).compressed
+        except ValueError:
+            raise ValueError("IPv6 address") from None
+    try:
+        name = unquote(hostname, errors="strict")
+        last = name.removesuffix(".").rpartition(".")[2]
+        if NUMERIC_LABEL.fullmatch(last):
+            # Only the four plain numbers: other forms (127.1, 0x7f.0.0.1) are
+            # addresses to a browser, and would be stored as something else.
+            return str(ipaddress.IPv4Address(name.removesuffix(".")))
+        return idna.encode(name, uts46=True, std3_rules=True).decode("ascii")
+    except UnicodeError:  # idna's errors, or %XX escapes that are not UTF-8
+        raise ValueError("domain name") from None
+    except ipaddress.AddressValueError:
+        raise ValueError("IPv4 address") from None
 
 
 def describe_host(url: str) -> Host:
@@ -185,7 +224,7 @@ def describe_host(url: str) -> Host:
     try:
         ascii_form = host_to_ascii(hostname)
         unicode_form = idna.decode(ascii_form) if "xn--" in ascii_form else ascii_form
-    except UnicodeError:  # stored before hosts were checked: show it as it is
+    except ValueError:  # stored before hosts were checked: show it as it is
         ascii_form = unicode_form = hostname
     mixed = set()
     for label in unicode_form.split("."):
@@ -194,13 +233,27 @@ def describe_host(url: str) -> Host:
             scripts <= together for together in SCRIPTS_WRITTEN_TOGETHER
         ):
             mixed |= scripts
-    return Host(ascii_form, unicode_form, sorted(script.title() for script in mixed))
+    return Host(ascii_form, unicode_form, sorted(mixed))
 
 
 def _scripts(label: str) -> set[str]:
-    """The scripts of the letters of ``label``: LATIN, CYRILLIC, GREEK, CJK..."""
-    # A letter's Unicode name starts with its script: "CYRILLIC SMALL LETTER A".
-    return {unicodedata.name(char, "?").split()[0] for char in label if char.isalpha()}
+    """The scripts of the letters of ``label``: Latin, Cyrillic, Greek, CJK, Hiragana...
+
+    A letter's Unicode name starts with its script ("CYRILLIC SMALL LETTER
+    A"), except for the names in ``SCRIPT_OF_NAME``. Only letters count
+    (category L): digits, hyphens and marks belong to no script of their own.
+    Nor do modifier letters (Lm), which are written beside many scripts: the
+    Hawaiian okina (U+02BB MODIFIER LETTER TURNED COMMA), the Japanese
+    repeat mark 々 of "佐々木" (IDEOGRAPHIC ITERATION MARK).
+    """
+    scripts = set()
+    for char in label:
+        category = unicodedata.category(char)
+        if not category.startswith("L") or category == "Lm":
+            continue
+        first = unicodedata.name(char, "?").split()[0]
+        scripts.add(SCRIPT_OF_NAME.get(first, first.title()))
+    return scripts
 
 
 def new_delete_token() -> tuple[str, str]:
@@ -216,6 +269,13 @@ def new_delete_token() -> tuple[str, str]:
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _hashes_to(stored: str | None, secret: str | None) -> bool:
+    """Whether ``secret`` is what ``stored`` is the hash of; never when either is missing."""
+    if stored is None or secret is None:
+        return False
+    return hmac.compare_digest(stored, hash_token(secret))
 
 
 class Cursor(Protocol):
@@ -337,16 +397,25 @@ class Links(ABC):
             ).fetchall()
         return str(rows[0]["url"]) if rows else None
 
-    def get_many(self, codes: Sequence[str]) -> list[Link]:
-        """The links of ``codes`` that still exist, in the order of ``codes``."""
+    def browser_links(self, owner: str | None, tokens: Sequence[str], limit: int) -> list[Link]:
+        """The newest ``limit`` links a browser made, newest first: never anyone else's.
+
+        Its links are those that carry its owner id's hash, and those whose
+        delete token its session holds: the links made before owner ids.
+        A code is not enough, since a deleted link's code may be drawn again
+        for someone else. The table keeps hashes; a browser's are computed here.
+        """
         self.ensure_schema()
-        if not codes:
-            return []
+        hashes = [hash_token(token) for token in tokens]
+        owner_hash = hash_token(owner) if owner is not None else None
+        by_token = f" OR delete_token_hash IN ({', '.join('?' * len(hashes))})" if hashes else ""
         with self._connect() as connection:
-            marks = ", ".join("?" * len(codes))
-            rows = connection.execute(f"SELECT * FROM links WHERE code IN ({marks})", codes)
-            found = {row["code"]: _link(row) for row in rows.fetchall()}
-        return [found[code] for code in codes if code in found]
+            rows = connection.execute(
+                f"SELECT * FROM links WHERE owner_hash = ?{by_token}"
+                f" ORDER BY {self.NUMBER} DESC LIMIT ?",
+                (owner_hash, *hashes, limit),
+            ).fetchall()
+        return [_link(row) for row in rows]
 
     def owned_by(self, token: str) -> list[Link]:
         """The links that ``token`` may delete: none, or the one it was made with."""
@@ -357,22 +426,25 @@ class Links(ABC):
             ).fetchall()
         return [_link(row) for row in rows]
 
-    def may_delete(self, code: str, token: str) -> bool | None:
-        """Tell whether ``token`` is the delete token of ``code``; None if there is no such link.
+    def may_delete(
+        self, code: str, token: str | None = None, *, owner: str | None = None
+    ) -> bool | None:
+        """Tell whether ``token`` is the delete token of ``code``, or ``owner`` its maker.
 
-        ``hmac.compare_digest`` takes as long for a hash that differs in its
-        first character as in its last: the time of the answer tells nothing.
-        A link made before delete tokens has none, and no token deletes it.
+        None if there is no such link. ``hmac.compare_digest`` takes as long
+        for a hash that differs in its first character as in its last: the
+        time of the answer tells nothing. A link made before delete tokens
+        has none, and no token deletes it; one made before owner ids has no
+        owner.
         """
         self.ensure_schema()
         with self._connect() as connection:
             row = connection.execute(
-                "SELECT delete_token_hash FROM links WHERE code = ?", (code,)
+                "SELECT delete_token_hash, owner_hash FROM links WHERE code = ?", (code,)
             ).fetchone()
         if row is None:
             return None
-        stored = row["delete_token_hash"]
-        return stored is not None and hmac.compare_digest(stored, hash_token(token))
+        return _hashes_to(row["delete_token_hash"], token) or _hashes_to(row["owner_hash"], owner)
 
     def made_by(self, owner: str, since: int) -> list[tuple[int, Link]]:
         """The links ``owner`` made, from the one numbered ``since`` on, oldest first, numbered.

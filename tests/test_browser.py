@@ -234,21 +234,57 @@ def test_shorten_copy_follow_and_delete_and_another_browser_sees_nothing(
         assert row.locator("td.target").inner_text() == target
         assert row.locator("td.visits").inner_text().endswith("1")
 
-        # Another browser: none of the first one's links, in the page or the API.
+        # Another browser: none of the first one's links in its page, and it cannot
+        # delete one, even with the code and a same-origin POST.
         stranger = other.new_page()
         stranger.goto(home)
         assert stranger.locator("tr[data-code]").count() == 0
         assert "No links yet." in stranger.locator("main").inner_text()
-        assert stranger.evaluate("async () => (await fetch('/api/links')).json()") == {"links": []}
+        refused = stranger.evaluate(
+            "async (url) => (await fetch(url, {method: 'POST'})).status", f"{home}{code}/delete"
+        )
+        assert refused == 403
+        page.reload()
+        assert row.count() == 1
 
         with page.expect_navigation():
             row.locator("button.delete").click()
         assert page.locator(f"tr[data-code='{code}']").count() == 0
-        assert page.locator("p.flash").inner_text() == f"Deleted the short link /{code}."
+        assert page.locator("p.flash").inner_text() == f"Deleted the short link {short}."
         watched.assert_clean(site)
     finally:
         other.close()
         context.close()
+
+
+def contrast(first: str, second: str) -> float:
+    """WCAG's contrast ratio of two CSS colours given as ``rgb(r, g, b)``."""
+
+    def luminance(color: str) -> float:
+        channels = [int(n) / 255 for n in re.findall(r"\d+", color)[:3]]
+        linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    light, dark = sorted([luminance(first), luminance(second)], reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def test_the_focus_ring_stands_out_in_the_header_and_the_page(
+    page: Any, shortener: Server
+) -> None:
+    ring = "getComputedStyle(document.activeElement).outlineColor"
+    shown = "document.activeElement.matches(':focus-visible')"
+    page.goto(f"http://{HOST}:{shortener.port}/")
+    assert page.evaluate("document.activeElement.id") == "url"  # autofocus, in the page
+    body = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert page.evaluate(shown)
+    assert contrast(page.evaluate(ring), body) >= 3  # WCAG 2.2, 1.4.11
+    page.goto(f"http://{HOST}:{shortener.port}/about")
+    page.keyboard.press("Tab")  # the keyboard's focus, to the header's first link
+    assert page.evaluate("document.activeElement.className") == "brand"
+    assert page.evaluate(shown)
+    header = page.evaluate("getComputedStyle(document.querySelector('header')).backgroundColor")
+    assert contrast(page.evaluate(ring), header) >= 3
 
 
 def test_the_copy_button_says_so_when_the_clipboard_is_refused(

@@ -152,7 +152,7 @@ def test_each_browser_sees_and_deletes_only_its_own_links(server: Server) -> Non
     deleted = first.send("POST", f"/{code}/delete")
     assert (deleted.status, deleted.headers["Location"]) == (303, "/")
     page = first.send("GET", "/").text
-    assert f"Deleted the short link /{code}." in page
+    assert f"Deleted the short link http://{HOST}:{server.port}/{code}." in page
     assert "No links yet." in page
     assert request(server, "GET", f"/{code}").status == 404
 

@@ -19,7 +19,7 @@ import pytest
 
 import example_app
 from example_app import storage
-from example_app.ownership import KEPT_IN_SESSION
+from example_app.ownership import KEPT_IN_SESSION, LISTED
 from example_app.storage import MAX_URL_LENGTH, RESERVED_CODES, describe_host
 from example_app.storage_sqlite import SQLiteLinks
 from framework import App
@@ -77,7 +77,7 @@ def test_shorten_through_the_form_redirects_with_a_flash_shown_once(client: Test
     assert posted.status_code == 303
     assert posted.headers["Location"] == "/"
     page = client.get("/").text
-    [code] = re.findall(r'class="short" href="/(\w+)"', page)
+    [code] = re.findall(r'class="short" href="http://localhost/(\w+)"', page)
     assert re.search(FLASHED_LINK.format(f"http://localhost/{code}"), page)
     assert f'<button class="copy" type="button" data-copy="http://localhost/{code}">' in page
     assert '<td class="target">https://example.com/a/long/path</td>' in page
@@ -106,6 +106,22 @@ INVALID = [
     pytest.param("https://xn--zz.example/", "host name is not a valid domain", id="bad-punycode"),
     pytest.param("https://a.example/\r\nX: y", "characters that a URL cannot", id="line-break"),
     pytest.param("https://a.example/\x00", "characters that a URL cannot", id="nul"),
+    # ASCII host names are checked too, as a browser parses them (the WHATWG URL standard).
+    pytest.param("https://exa mple.com/", "host name is not a valid domain", id="space"),
+    pytest.param('https://a"b<c>.com/', "host name is not a valid domain", id="quote-and-angle"),
+    pytest.param("https://example..com/", "host name is not a valid domain", id="ascii-empty"),
+    pytest.param("https://.example.com/", "host name is not a valid domain", id="leading-dot"),
+    pytest.param("https://-a.com/", "host name is not a valid domain", id="leading-hyphen"),
+    pytest.param("https://a-.com/", "host name is not a valid domain", id="trailing-hyphen"),
+    pytest.param("https://a%zz.com/", "host name is not a valid domain", id="lone-percent-host"),
+    # Decoded, "%2F" is a slash: a browser would go to evil.com.
+    pytest.param("https://evil.com%2F.example.com/", "not a valid domain", id="encoded-slash"),
+    pytest.param("https://%FF.com/", "host name is not a valid domain", id="not-utf-8"),
+    pytest.param("https://evil.com\\.example.com/", "holds a backslash", id="backslash"),
+    pytest.param("https://evil.com\\@example.com/", "holds a backslash", id="backslash-at"),
+    pytest.param("http://127.1/", "host name is not a valid IPv4 address", id="short-ipv4"),
+    pytest.param("http://0x7f.0.0.1/", "not a valid IPv4 address", id="hex-ipv4"),
+    pytest.param("http://1.2.3.256/", "not a valid IPv4 address", id="big-ipv4"),
 ]
 
 
@@ -137,7 +153,7 @@ def test_the_new_link_and_the_table_show_full_short_links(client: TestClient) ->
     client.post("/", data={"url": "https://example.com/full"})
     page = client.get("/").text
     [code] = re.findall(r'<tr data-code="(\w+)">', page)
-    assert f'<a class="short" href="/{code}">http://localhost/{code}</a>' in page
+    assert f'<a class="short" href="http://localhost/{code}">http://localhost/{code}</a>' in page
     assert f'data-copy="http://localhost/{code}"' in page
     assert "autofocus" not in page  # the flash is news: the focus stays at the top
     assert '<script src="/static/copy.js" defer></script>' in page
@@ -251,7 +267,8 @@ def test_api_create_list_show_delete(client: TestClient) -> None:
         "mixed_scripts": [],
     }
     assert created.json == {**shown, "delete_token": token}
-    assert "Set-Cookie" not in created.headers  # the API keeps no session
+    assert created.headers["Cache-Control"] == "no-store"  # it holds the delete token
+    assert "Set-Cookie" not in created.headers  # no Origin, so no browser: no session
     assert client.get("/api/links", headers=bearer(token)).json == {"links": [shown]}
     assert client.get(f"/api/links/{code}").json == shown  # public, and without the token
     deleted = client.delete(f"/api/links/{code}", headers=bearer(token))
@@ -452,7 +469,7 @@ def test_routes_of_the_app(app: App) -> None:
 def test_the_home_page_lists_only_the_links_made_in_this_browser(app: App) -> None:
     mine, theirs = app.test_client(), app.test_client()
     code = shorten_in_the_page(mine, "https://example.com/mine")
-    shorten(mine, "https://example.com/through/the/api")  # the API keeps no session
+    shorten(mine, "https://example.com/through/the/api")  # no Origin: a program, not a page
     other = shorten_in_the_page(theirs, "https://example.com/theirs")
     page = mine.get("/").text
     assert re.findall(r'<tr data-code="(\w+)">', page) == [code]
@@ -477,10 +494,13 @@ def test_the_delete_button_deletes_the_browsers_own_link(app: App) -> None:
     deleted = mine.post(f"/{code}/delete", headers={"Sec-Fetch-Site": "same-origin"})
     assert (deleted.status_code, deleted.headers["Location"]) == (303, "/")
     page = mine.get("/").text
-    assert f"Deleted the short link /{code}." in page
+    assert f"Deleted the short link http://localhost/{code}." in page
     assert re.findall(r'<tr data-code="(\w+)">', page) == [kept]
     assert mine.get(f"/{code}").status_code == 404
-    assert mine.post(f"/{code}/delete").status_code == 403  # forgotten by the session too
+    again = mine.post(f"/{code}/delete")  # from a page left open in another tab
+    assert again.status_code == 303
+    assert f"The short link http://localhost/{code} was already deleted." in mine.get("/").text
+    assert theirs.post(f"/{kept}/delete").status_code == 403
 
 
 def test_a_link_deleted_elsewhere_leaves_the_page_and_the_button_says_so(app: App) -> None:
@@ -490,20 +510,65 @@ def test_a_link_deleted_elsewhere_leaves_the_page_and_the_button_says_so(app: Ap
     assert "No links yet." in browser.get("/").text  # skipped, not an error
     posted = browser.post(f"/{code}/delete")
     assert posted.status_code == 303
-    assert f"The short link /{code} was already deleted." in browser.get("/").text
+    assert f"The short link http://localhost/{code} was already deleted." in browser.get("/").text
 
 
-def test_the_session_keeps_the_newest_links_and_its_cookie_stays_small(app: App) -> None:
-    browser = app.test_client()
+def test_the_page_lists_more_links_than_the_session_keeps_and_deletes_them(app: App) -> None:
+    browser, other = app.test_client(), app.test_client()
     codes, cookie = [], ""
-    for number in range(KEPT_IN_SESSION + 5):
+    for number in range(LISTED + 5):
         posted = browser.post("/", data={"url": f"https://example.com/{number}"})
         cookie = posted.headers["Set-Cookie"]
         codes.append(re.findall(r"localhost/(\w+)", browser.get("/").text)[0])
-    assert KEPT_IN_SESSION == 20
+    assert (KEPT_IN_SESSION, LISTED) == (20, 50)
     assert len(cookie) < 2500  # browsers keep 4096 bytes: room for flashes and more
     listed = re.findall(r'<tr data-code="(\w+)">', browser.get("/").text)
-    assert listed == codes[::-1][:KEPT_IN_SESSION]  # the newest, first
+    assert listed == codes[::-1][:LISTED]  # the newest, first, by the browser's owner id
+    # A link older than the session's 20 is still this browser's to delete; not another's.
+    oldest = listed[-1]
+    assert other.post(f"/{oldest}/delete").status_code == 403
+    assert browser.post(f"/{oldest}/delete").status_code == 303
+    assert f"Deleted the short link http://localhost/{oldest}." in browser.get("/").text
+    assert browser.get(f"/api/links/{oldest}").status_code == 404
+
+
+def test_the_page_is_never_cached(client: TestClient) -> None:
+    assert client.get("/").headers["Cache-Control"] == "private, no-store"
+    refused = client.post("/", data={"url": "ftp://example.com/"})
+    assert refused.headers["Cache-Control"] == "private, no-store"
+
+
+def test_a_link_from_before_owner_ids_is_listed_and_deleted_by_its_token(
+    app: App, tmp_path: Path
+) -> None:
+    browser = app.test_client()
+    old = shorten_in_the_page(browser, "https://example.com/old")
+    new = shorten_in_the_page(browser, "https://example.com/new")
+    with closing(sqlite3.connect(tmp_path / "links.sqlite3")) as connection, connection:
+        # Made before owner ids: only the session's token says whose it is.
+        connection.execute("UPDATE links SET owner_hash = NULL WHERE code = ?", (old,))
+    assert re.findall(r'<tr data-code="(\w+)">', browser.get("/").text) == [new, old]
+    assert app.test_client().post(f"/{old}/delete").status_code == 403
+    assert browser.post(f"/{old}/delete").status_code == 303
+    assert re.findall(r'<tr data-code="(\w+)">', browser.get("/").text) == [new]
+
+
+def test_a_code_drawn_again_for_someone_else_is_not_listed(app: App, tmp_path: Path) -> None:
+    browser = app.test_client()
+    code = shorten_in_the_page(browser, "https://example.com/mine")
+    assert app.links.delete(code)  # type: ignore[attr-defined]
+    # The code is free: drawn again for someone else, whose link it now is.
+    with closing(sqlite3.connect(tmp_path / "links.sqlite3")) as connection, connection:
+        connection.execute(
+            "INSERT INTO links (code, url, delete_token_hash, owner_hash)"
+            " VALUES (?, 'https://example.com/theirs', 'their-token', 'their-owner')",
+            (code,),
+        )
+    page = browser.get("/").text
+    assert "No links yet." in page
+    assert "example.com/theirs" not in page
+    assert browser.post(f"/{code}/delete").status_code == 403
+    assert browser.get(f"/{code}").headers["Location"] == "https://example.com/theirs"
 
 
 def test_an_old_database_gets_the_later_columns_and_its_links_stay(
@@ -572,6 +637,13 @@ SENT = [
         "https://j\u00fcrgen:pw@example.com/", "https://j%C3%BCrgen:pw@example.com/", id="user"
     ),
     pytest.param("http://[::1]:8080/", "http://[::1]:8080/", id="ipv6"),
+    pytest.param("http://[0:0::1]/", "http://[::1]/", id="ipv6-compressed"),
+    pytest.param("http://127.0.0.1:8080/", "http://127.0.0.1:8080/", id="ipv4"),
+    # What a browser decodes, and sends as punycode: a Cyrillic "e" (U+0435).
+    pytest.param(
+        "https://%D0%B5xample.com/login", "https://xn--xample-2of.com/login", id="encoded-host"
+    ),
+    pytest.param("https://EXAMPLE.com./", "https://example.com./", id="final-dot"),
 ]
 
 
@@ -604,6 +676,64 @@ def test_the_length_limit_counts_the_url_as_sent(client: TestClient) -> None:
     page = client.post("/", data={"url": start + "\N{GRINNING FACE}" * 1900})
     assert page.status_code == 400
     assert 'id="url-error" role="alert">That URL is longer than 2,048' in page.text
+
+
+def test_the_length_limit_is_a_setting_read_each_time(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = "https://example.com/" + "a" * 80  # 100 characters
+    monkeypatch.setenv("SHORTENER_MAX_URL_LENGTH", "99")
+    refused = client.post("/", data={"url": url})
+    assert refused.status_code == 400
+    assert "That URL is longer than 99 characters as it is sent." in refused.text
+    monkeypatch.setenv("SHORTENER_MAX_URL_LENGTH", "100")
+    assert client.post("/api/links", json={"url": url}).status_code == 201
+
+
+def stored_by_hand(tmp_path: Path, code: str, url: str) -> None:
+    """A link as an older version stored it: its URL as typed, not as sent."""
+    with closing(sqlite3.connect(tmp_path / "links.sqlite3")) as connection, connection:
+        connection.execute("INSERT INTO links (code, url) VALUES (?, ?)", (code, url))
+
+
+def test_an_old_link_is_followed_as_it_is_sent(client: TestClient, tmp_path: Path) -> None:
+    client.get("/")  # the table
+    stored_by_hand(
+        tmp_path, "old123", "https://\u043f\u0440\u0438\u043c\u0435\u0440.com/caf\u00e9"
+    )
+    for method in (client.get, client.head):
+        followed = method("/old123")
+        assert followed.status_code == 302
+        assert followed.headers["Location"] == "https://xn--e1afmkfd.com/caf%C3%A9"
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        pytest.param(
+            "https://example.com/" + "\N{GRINNING FACE}" * 200,
+            "it is 2,420 characters as it is sent, more than 2,048.",
+            id="too-long-once-sent",
+        ),
+        pytest.param(
+            "https://evil.com\\.example.com/",
+            "That URL's host name holds a backslash, which browsers read as /.",
+            id="backslash",
+        ),
+    ],
+)
+def test_an_old_link_that_cannot_be_sent_is_gone(
+    client: TestClient, tmp_path: Path, url: str, reason: str
+) -> None:
+    client.get("/")
+    stored_by_hand(tmp_path, "old123", url)
+    gone = client.get("/old123")
+    assert gone.status_code == 410
+    assert "<h1>This short link cannot be followed</h1>" in gone.text
+    assert "Location" not in gone.headers
+    assert "The short link /old123 leads to a URL that cannot be followed: " in gone.text
+    assert reason.replace("'", "&#39;") in gone.text
+    assert client.get("/api/links/old123").json["visits"] == 1  # it was asked for
 
 
 #: A Cyrillic "er" and "a" (U+0440, U+0430) before Latin letters: it reads "paypal".
@@ -642,10 +772,26 @@ def test_a_host_that_mixes_scripts_is_flagged(client: TestClient) -> None:
     assert (shown["host"], shown["mixed_scripts"]) == ("xn--ypal-43d9g.com", ["Cyrillic", "Latin"])
 
 
+def test_a_percent_encoded_look_alike_is_flagged(client: TestClient) -> None:
+    created = client.post("/api/links", json={"url": "https://%D0%B5xample.com/login"})
+    assert (created.json["host"], created.json["host_unicode"]) == (
+        "xn--xample-2of.com",
+        "\u0435xample.com",
+    )
+    assert created.json["mixed_scripts"] == ["Cyrillic", "Latin"]
+
+
 @pytest.mark.parametrize(
     ("host", "mixed"),
     [
         pytest.param("example.com", [], id="latin"),
+        # Modifier letters belong to no script: the Japanese repeat mark, the Hawaiian okina.
+        pytest.param("\u4f50\u3005\u6728.jp", [], id="iteration-mark"),
+        pytest.param("hawai\u02bbi.com", [], id="okina"),
+        pytest.param("\u3072\u3089\u304c\u306a\u30ab\u30bf\u6f22\u5b57abc.jp", [], id="japanese"),
+        pytest.param("\ud55c\uad6d\u8a9eabc.kr", [], id="korean"),
+        pytest.param("\ud55c\uad6d\u30ab\u30bf.kr", ["Hangul", "Katakana"], id="korean-kana"),
+        pytest.param("\u6f22\u043f\u0440\u0438.com", ["CJK", "Cyrillic"], id="cjk-cyrillic"),
         pytest.param("\u043f\u0440\u0438\u043c\u0435\u0440.\u0440\u0444", [], id="cyrillic"),
         pytest.param("\u30bd\u30cb\u30fc.jp", [], id="katakana"),
         pytest.param("\u65e5\u672c\u3054sony.jp", [], id="japanese-with-latin"),
@@ -659,6 +805,11 @@ def test_the_scripts_a_host_mixes(host: str, mixed: list[str]) -> None:
     assert describe_host(f"https://{host}/").mixed_scripts == mixed
 
 
+def test_the_warning_names_scripts_as_people_write_them() -> None:
+    host = describe_host("https://\u6f22\u043f\u0440\u0438.com/")
+    assert host.warning == "mixes CJK and Cyrillic letters: check it is the site you mean"
+
+
 def test_short_links_start_with_the_base_url_when_it_is_set(
     client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -669,6 +820,13 @@ def test_short_links_start_with_the_base_url_when_it_is_set(
     client.post("/", data={"url": "https://example.com/"}, headers=other_host)
     page = client.get("/", headers=other_host).text
     assert re.search(FLASHED_LINK.format(r"https://sho\.rt/\w{6}"), page)
+    [code] = re.findall(r'<tr data-code="(\w+)">', page)
+    assert f'<a class="short" href="https://sho.rt/{code}">https://sho.rt/{code}</a>' in page
+    client.post(f"/{code}/delete", headers=other_host)
+    assert (
+        f"Deleted the short link https://sho.rt/{code}."
+        in client.get("/", headers=other_host).text
+    )
     monkeypatch.delenv("SHORTENER_BASE_URL")
     created = client.post("/api/links", json={"url": "https://example.com/"})
     assert created.json["short_url"] == f"http://localhost/{created.json['code']}"

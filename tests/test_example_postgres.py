@@ -29,6 +29,7 @@ from postgres import Cluster, free_port, postgres_cluster
 from servers import HOST, ROOT, Reply, Server, request, run_gunicorn, run_shortener, wait_for
 
 import example_app
+from example_app.ownership import KEPT_IN_SESSION
 from example_app.storage_postgres import PostgresLinks
 from framework import App
 from framework.testing import TestClient
@@ -114,8 +115,29 @@ def test_links_are_made_followed_counted_and_deleted_in_postgres(
     )
     assert client.get(f"/{other}").status_code == 404
     assert client.post(f"/{code}/delete").status_code == 303
-    assert f"Deleted the short link /{code}." in client.get("/").text
+    assert f"Deleted the short link http://localhost/{code}." in client.get("/").text
     assert query(url, "SELECT count(*) FROM links") == [(0,)]
+
+
+def test_a_browser_lists_and_deletes_its_links_by_owner_in_postgres(app: App, url: str) -> None:
+    browser, other = app.test_client(), app.test_client()
+    codes = []
+    for number in range(KEPT_IN_SESSION + 3):  # more than the session keeps
+        assert browser.post("/", data={"url": f"https://example.com/{number}"}).status_code == 303
+        codes.append(re.findall(r"localhost/(\w+)", browser.get("/").text)[0])
+    listed = re.findall(r'<tr data-code="(\w+)">', browser.get("/").text)
+    assert listed == codes[::-1]
+    oldest = codes[0]
+    assert other.post(f"/{oldest}/delete").status_code == 403
+    assert browser.post(f"/{oldest}/delete").status_code == 303
+    assert query(url, f"SELECT count(*) FROM links WHERE code = '{oldest}'") == [(0,)]
+    # A link made before owner ids: its token, in the session, says whose it is.
+    newest = codes[-1]
+    run(url, f"UPDATE links SET owner_hash = NULL WHERE code = '{newest}'")
+    assert re.findall(r'<tr data-code="(\w+)">', browser.get("/").text)[0] == newest
+    assert other.post(f"/{newest}/delete").status_code == 403
+    assert browser.post(f"/{newest}/delete").status_code == 303
+    assert newest not in re.findall(r'<tr data-code="(\w+)">', browser.get("/").text)
 
 
 def test_the_session_key_is_made_once_in_the_database(
@@ -409,7 +431,8 @@ def test_a_flash_set_by_one_instance_is_shown_by_the_other(
     assert f'<tr data-code="{code}">' in page
     deleted = browser.send(first, "POST", f"/{code}/delete")
     assert deleted.status == 303
-    assert f"Deleted the short link /{code}." in browser.send(second, "GET", "/").text
+    shown = f"http://{HOST}:{first.port}/{code}"
+    assert f"Deleted the short link {shown}." in browser.send(second, "GET", "/").text
 
 
 def test_while_the_database_is_stopped_both_answer_503_and_recover_by_themselves(
