@@ -41,11 +41,17 @@ app = App(__name__)
 # Cross-origin protection, clean paths and the security headers are on by
 # default. On top: pages load nothing but this site's own files (no inline
 # script or style, no frames of other sites), and in production only the
-# site's own host names are served (SHORTENER_TRUSTED_HOSTS).
+# site's own host names are served (SHORTENER_HOSTS; by default, this machine's).
 app.config["CONTENT_SECURITY_POLICY"] = (
     "default-src 'self'; frame-ancestors 'self'; form-action 'self'; base-uri 'none'"
 )
 app.config["TRUSTED_HOSTS"] = settings.trusted_hosts()
+app.config["SECRET_KEY_FALLBACKS"] = settings.secret_key_fallbacks()
+if settings.max_body_size() is not None:
+    app.config["MAX_BODY_SIZE"] = settings.max_body_size()
+if settings.database_url() is not None:
+    # Several machines: the key must be given, or the app refuses to start here.
+    app.config["SECRET_KEY"] = settings.secret_key()
 # The proxies whose X-Forwarded-For, -Proto and X-Request-ID are believed.
 app.config["TRUSTED_PROXY_IPS"] = settings.trusted_proxy_ips()
 app.add_converter("code", CodeConverter)
@@ -62,7 +68,7 @@ def open_storage(request: Request) -> None:
     if request.route is not None and request.route.name in HEALTH_CHECKS:
         return
     if app.config["SECRET_KEY"] is None:
-        app.config["SECRET_KEY"] = settings.secret_key(app.links.shared_secret_key)
+        app.config["SECRET_KEY"] = settings.secret_key()
     app.links.ensure_schema()
 
 

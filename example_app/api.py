@@ -95,7 +95,7 @@ def short_url(request: Request, code: str) -> str:
     """The full short URL: from ``SHORTENER_BASE_URL``, else as the client reached us.
 
     Behind a proxy, the scheme and host are the proxy's word (ProxyFix);
-    with ``SHORTENER_TRUSTED_HOSTS`` set, no other host reaches a view.
+    only the hosts of ``SHORTENER_HOSTS`` reach a view.
     """
     path = request.app.url_for("follow", code=code)
     base = settings.base_url()

@@ -102,6 +102,6 @@ def on_starting(server: object) -> None:
     links = open_links()
     try:
         links.ensure_schema()
-        settings.secret_key(links.shared_secret_key)
+        settings.secret_key()
     finally:
         links.close()

@@ -22,21 +22,31 @@ laptop, in the tests and behind nginx:
     The threads of each gunicorn worker (``gunicorn.conf.py``), and so the
     most PostgreSQL connections a worker's pool opens. Default: 4.
 ``SHORTENER_SECRET_KEY``
-    The key that signs session cookies. Default: a random key made once and
-    kept where every server finds it: in the database with PostgreSQL
-    (every machine shares it), else in the instance folder (every worker
-    process, and every server sharing the folder, signs with the same key).
+    The key that signs session cookies, the same on every machine. Default,
+    with SQLite only: a random key made once and kept in the instance folder
+    (every worker process, and every server sharing the folder, signs with
+    it). With ``SHORTENER_DATABASE_URL`` it must be given: the app refuses to
+    start without it, since each machine would make a key of its own, and
+    sessions (flash messages) made on one would be lost on the others.
+``SHORTENER_SECRET_KEY_FALLBACKS``
+    Keys signed with before, separated by commas, while you rotate to a new
+    ``SHORTENER_SECRET_KEY``: sessions they signed are still read. Default: none.
 ``SHORTENER_TRUSTED_PROXY_IPS``
     The addresses (or networks) of the proxies in front of the app, such as
     nginx, separated by commas (``127.0.0.1,10.0.0.0/24``). Only a request
     whose direct peer is one of them is believed about the client's address
     and scheme (``X-Forwarded-For``, ``-Proto``) and its ``X-Request-ID``.
     Default: none.
-``SHORTENER_TRUSTED_HOSTS``
+``SHORTENER_HOSTS``
     The host names the site answers to, separated by commas
     (``short.example,.short.example``; a leading dot covers subdomains). A
-    request for any other host is a 400. Default: any host, which is fine on
-    a laptop; set it in production.
+    request for any other host is a 400, so a forged ``Host`` header never
+    reaches a link. Default: ``localhost``, ``127.0.0.1`` and the host of
+    ``SHORTENER_BASE_URL``.
+``SHORTENER_MAX_BODY_SIZE``
+    The largest request body, in bytes (``MAX_BODY_SIZE``; nginx's
+    ``client_max_body_size`` must say the same). Default: the framework's,
+    16 MiB.
 ``SHORTENER_CORS_ORIGINS``
     The origins of front ends elsewhere whose pages may call the JSON API,
     separated by commas (``https://app.example,http://127.0.0.1:9000``).
@@ -45,9 +55,9 @@ laptop, in the tests and behind nginx:
 ``SHORTENER_BASE_URL``
     Where short links point, such as ``https://sho.rt``: the scheme, the host
     and any path before the code. Default: the scheme and host the request
-    came to (behind a proxy, as the proxy says; with
-    ``SHORTENER_TRUSTED_HOSTS``, only those hosts get this far). Set it when
-    the site has one public name and is reached by others too.
+    came to (behind a proxy, as the proxy says; only the hosts of
+    ``SHORTENER_HOSTS`` get this far). Set it in production: short links are
+    then built from it, never from a request's ``Host``.
 ``SHORTENER_MAX_URL_LENGTH``
     The longest URL that can be shortened, in characters as it is sent
     (percent-encoded: one emoji is twelve). Default: 2048
@@ -57,7 +67,8 @@ laptop, in the tests and behind nginx:
 
 Most are read once, as the app is imported; ``SHORTENER_BASE_URL`` is read
 each time a short link is written out, ``SHORTENER_MAX_URL_LENGTH`` each time a
-URL is checked or followed, and the secret key on the first request.
+URL is checked or followed, and the secret key when the app is imported with
+PostgreSQL (it refuses to start without one), else on the first request.
 """
 
 from __future__ import annotations
@@ -65,10 +76,14 @@ from __future__ import annotations
 import os
 import secrets
 import time
-from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 PACKAGE = Path(__file__).resolve().parent
+
+
+class MissingSecretKey(RuntimeError):
+    """The settings would make each machine sign sessions with a key of its own."""
 
 
 def instance_folder() -> Path:
@@ -99,10 +114,27 @@ def trusted_proxy_ips() -> list[str] | None:
     return [address.strip() for address in addresses if address.strip()] or None
 
 
-def trusted_hosts() -> list[str] | None:
-    """The host names to serve (``TRUSTED_HOSTS``), or None for any."""
-    names = [name.strip() for name in os.environ.get("SHORTENER_TRUSTED_HOSTS", "").split(",")]
-    return [name for name in names if name] or None
+def trusted_hosts() -> list[str]:
+    """The host names to serve (``TRUSTED_HOSTS``): ``SHORTENER_HOSTS``, or this machine's."""
+    names = [name.strip() for name in os.environ.get("SHORTENER_HOSTS", "").split(",")]
+    listed = [name for name in names if name]
+    if listed:
+        return listed
+    base = base_url()
+    public = urlsplit(base).hostname if base else None
+    return ["localhost", "127.0.0.1", *([public] if public else [])]
+
+
+def max_body_size() -> int | None:
+    """The largest request body in bytes (``SHORTENER_MAX_BODY_SIZE``), or None for the default."""
+    size = os.environ.get("SHORTENER_MAX_BODY_SIZE", "").strip()
+    return int(size) if size else None
+
+
+def secret_key_fallbacks() -> list[str]:
+    """The keys signed with before (``SHORTENER_SECRET_KEY_FALLBACKS``), newest first."""
+    keys = os.environ.get("SHORTENER_SECRET_KEY_FALLBACKS", "").split(",")
+    return [key.strip() for key in keys if key.strip()]
 
 
 def cors_origins() -> list[str]:
@@ -129,18 +161,22 @@ def stream_seconds() -> float:
     return float(os.environ.get("SHORTENER_STREAM_SECONDS", "60"))
 
 
-def secret_key(kept_in_database: Callable[[], str | None] = lambda: None) -> str:
-    """The session key: from the environment, else the database's, else the instance folder's.
+def secret_key() -> str:
+    """The session key: ``SHORTENER_SECRET_KEY``, else (SQLite only) the instance folder's.
 
-    ``kept_in_database`` is the storage's ``shared_secret_key``: a database
-    server keeps one key for every machine; a SQLite file has none, and the
-    key is made once and kept in the instance folder.
+    With PostgreSQL, the app runs on several machines, each with an instance
+    folder of its own: a key made in each would make the sessions of one
+    unreadable on the others, so the key must be given.
     """
     if os.environ.get("SHORTENER_SECRET_KEY"):
         return os.environ["SHORTENER_SECRET_KEY"]
-    shared = kept_in_database()
-    if shared is not None:
-        return shared
+    if database_url() is not None:
+        raise MissingSecretKey(
+            "SHORTENER_DATABASE_URL is set but SHORTENER_SECRET_KEY is not: the machines "
+            "sharing the database must sign sessions with one key, and each would make its "
+            "own. Set SHORTENER_SECRET_KEY to the same long random value on every machine "
+            "(python -c 'import secrets; print(secrets.token_hex(32))')."
+        )
     folder = instance_folder()
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "secret_key"

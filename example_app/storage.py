@@ -321,15 +321,6 @@ class Links(ABC):
     def _connect(self) -> AbstractContextManager[Connection]:
         """A connection in one transaction; StorageUnavailable if the database can't answer."""
 
-    def shared_secret_key(self) -> str | None:
-        """The session key that the database keeps for every server using it, or None.
-
-        A database server is what the instances on several machines have in
-        common, so it keeps their key (PostgreSQL). A SQLite file has one
-        machine's servers, which share the key file of the instance folder.
-        """
-        return None
-
     def check(self) -> None:
         """Read the table and write the database, or raise StorageUnavailable: is it ready?
 

@@ -18,7 +18,6 @@ the pool keeps reconnecting by itself, and serves again once it is back.
 from __future__ import annotations
 
 import os
-import secrets
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -77,20 +76,20 @@ class PostgresLinks(Links):
         self._pool: ConnectionPool[Any] | None = None
         self._pool_pid = 0
         self._lock = threading.Lock()
-        self._secret_key: str | None = None
+        self._ready = False
 
     def ensure_schema(self) -> None:
-        """Create the tables and the session key, once per process, on a connection of its own.
+        """Create the tables, once per process, on a connection of its own.
 
         The gunicorn master calls this at start (``on_starting``): it opens
         no pool there, only this connection, and closes it. Idempotent, and
         safe when several servers run it at once: they take turns, through
         an advisory lock held to the end of the transaction.
         """
-        if self._secret_key is not None:
+        if self._ready:
             return
         with self._lock:
-            if self._secret_key is not None:
+            if self._ready:
                 return
             with self._unavailable_on_failure():
                 connection = psycopg.connect(
@@ -100,21 +99,7 @@ class PostgresLinks(Links):
                     connection.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
                     for statement in SCHEMA:
                         connection.execute(statement)
-                    # The first server to get here makes the key; the others read it.
-                    connection.execute(
-                        "INSERT INTO settings (name, value) VALUES ('secret_key', %s)"
-                        " ON CONFLICT (name) DO NOTHING",
-                        (secrets.token_hex(32),),
-                    )
-                    row = connection.execute(
-                        "SELECT value FROM settings WHERE name = 'secret_key'"
-                    ).fetchone()
-            self._secret_key = str(row["value"])
-
-    def shared_secret_key(self) -> str:
-        """The session key that every server using this database signs with, made once."""
-        self.ensure_schema()  # which reads it
-        return str(self._secret_key)
+            self._ready = True
 
     def _lock_owner(self, connection: Any, owner_hash: str) -> None:
         # An identity number is drawn when a row is inserted, and rows become

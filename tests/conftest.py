@@ -22,6 +22,13 @@ os.environ["SHORTENER_INSTANCE"] = _INSTANCE
 os.environ.pop("SHORTENER_DATABASE", None)
 os.environ.pop("SHORTENER_TRUSTED_PROXY_IPS", None)
 os.environ.pop("SHORTENER_CORS_ORIGINS", None)
+for _name in (
+    "SHORTENER_DATABASE_URL",
+    "SHORTENER_SECRET_KEY",
+    "SHORTENER_HOSTS",
+    "SHORTENER_BASE_URL",
+):
+    os.environ.pop(_name, None)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -121,6 +121,13 @@ def running_site(tmp_path: Path, *, postgres: bool, count: int, prefix: str) -> 
             "SHORTENER_TRUSTED_PROXY_IPS": hosts.bridge_address,
             "WEB_CONCURRENCY": "2",
             "SHORTENER_THREADS": "4",
+            # One key on every machine, as a deployment must give it.
+            "SHORTENER_SECRET_KEY": "the-key-every-host-shares-" + "x" * 40,
+            # The names the site answers to: through nginx, and each host's own
+            # address, where the tests ask hosts directly.
+            "SHORTENER_HOSTS": ",".join([HOST, "localhost", *hosts.addresses()]),
+            # Well below nginx's 1.5 s: the app says 503 before nginx gives up on it.
+            "SHORTENER_DATABASE_TIMEOUT": "0.5",
         }
         database = None
         if postgres:

@@ -231,7 +231,7 @@ def test_the_access_log_escapes_control_characters_the_client_sent(tmp_path: Pat
         # parser as obs-text; so does anything in a Basic user name, decoded from base64.
         user = base64.b64encode(b"\x1b]0;owned\x07\x1b[2J:pw")
         sent = (
-            b"GET /about HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+            b"GET /about HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
             b"User-Agent: evil\x9b31m\\agent\r\nAuthorization: Basic " + user + b"\r\n\r\n"
         )
         with raw_connection(server) as sock:
@@ -246,7 +246,9 @@ def test_the_access_log_escapes_control_characters_the_client_sent(tmp_path: Pat
         assert " \\x1b]0;owned\\x07\\x1b[2J " in line  # %(u)s, the user name
         # ESC itself, in a header, gunicorn refuses before the app or the log sees it.
         with raw_connection(server) as sock:
-            sock.sendall(b"GET /inspect HTTP/1.1\r\nHost: x\r\nUser-Agent: a\x1b[2Jb\r\n\r\n")
+            sock.sendall(
+                b"GET /inspect HTTP/1.1\r\nHost: localhost\r\nUser-Agent: a\x1b[2Jb\r\n\r\n"
+            )
             assert read_reply(sock, "GET").status == 400
         output = server.output()
     assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f]", output), output

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 import example_app
-from example_app import storage
+from example_app import settings, storage
 from example_app.ownership import KEPT_IN_SESSION, LISTED
 from example_app.storage import MAX_URL_LENGTH, RESERVED_CODES, describe_host
 from example_app.storage_sqlite import SQLiteLinks
@@ -816,6 +816,10 @@ def test_short_links_start_with_the_base_url_when_it_is_set(
     monkeypatch.setenv("SHORTENER_BASE_URL", "https://sho.rt/")
     created = client.post("/api/links", json={"url": "https://example.com/"})
     assert created.json["short_url"] == f"https://sho.rt/{created.json['code']}"
+    # A deployment answering to another name too (SHORTENER_HOSTS): its links
+    # still start with the base URL, never with the Host a request names.
+    hosts = [*example_app.app.config["TRUSTED_HOSTS"], "other.example"]
+    monkeypatch.setitem(example_app.app.config, "TRUSTED_HOSTS", hosts)
     other_host = {"Host": "other.example"}
     client.post("/", data={"url": "https://example.com/"}, headers=other_host)
     page = client.get("/", headers=other_host).text
@@ -830,6 +834,33 @@ def test_short_links_start_with_the_base_url_when_it_is_set(
     monkeypatch.delenv("SHORTENER_BASE_URL")
     created = client.post("/api/links", json={"url": "https://example.com/"})
     assert created.json["short_url"] == f"http://localhost/{created.json['code']}"
+
+
+def test_only_this_machines_names_are_served_unless_shortener_hosts_says(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert example_app.app.config["TRUSTED_HOSTS"] == ["localhost", "127.0.0.1"]
+    assert client.get("/about").status_code == 200  # Host: localhost
+    assert client.get("/about", headers={"Host": "127.0.0.1:8000"}).status_code == 200
+    forged = client.get("/about", headers={"Host": "evil.example"})
+    assert forged.status_code == 400  # a forged Host never reaches a link
+    monkeypatch.setenv("SHORTENER_BASE_URL", "https://sho.rt/x")
+    assert settings.trusted_hosts() == ["localhost", "127.0.0.1", "sho.rt"]
+    monkeypatch.setenv("SHORTENER_HOSTS", "short.example, .short.example")
+    assert settings.trusted_hosts() == ["short.example", ".short.example"]
+
+
+def test_the_body_limit_and_key_fallbacks_come_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SHORTENER_MAX_BODY_SIZE", "1024")
+    monkeypatch.setenv("SHORTENER_SECRET_KEY_FALLBACKS", "older, oldest")
+    assert settings.max_body_size() == 1024
+    assert settings.secret_key_fallbacks() == ["older", "oldest"]
+    monkeypatch.setenv("SHORTENER_DATABASE_URL", "postgresql://db.internal/links")
+    monkeypatch.delenv("SHORTENER_SECRET_KEY", raising=False)
+    with pytest.raises(settings.MissingSecretKey, match="each would make its own"):
+        settings.secret_key()
 
 
 # The stream of new links (server-sent events)

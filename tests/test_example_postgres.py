@@ -140,25 +140,43 @@ def test_a_browser_lists_and_deletes_its_links_by_owner_in_postgres(app: App, ur
     assert newest not in re.findall(r'<tr data-code="(\w+)">', browser.get("/").text)
 
 
-def test_the_session_key_is_made_once_in_the_database(
-    app: App, url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.delenv("SHORTENER_SECRET_KEY", raising=False)
-    app.test_client().get("/")
-    [(key,)] = query(url, "SELECT value FROM settings WHERE name = 'secret_key'")
-    assert app.config["SECRET_KEY"] == key
-    assert len(str(key)) == 64
-    # Another server on the same database, on another machine, reads the same key.
-    assert PostgresLinks(url).shared_secret_key() == key
-    # SHORTENER_SECRET_KEY, when given, wins.
-    monkeypatch.setenv("SHORTENER_SECRET_KEY", "given")
-    monkeypatch.setitem(app.config, "SECRET_KEY", None)
-    app.test_client().get("/")
-    assert app.config["SECRET_KEY"] == "given"
+def test_without_a_secret_key_the_app_refuses_to_start_on_postgres(url: str) -> None:
+    # Each machine would make a key of its own, and a flash set on one would
+    # be lost on the others: the app says so, and does not start.
+    env = {**os.environ, "SHORTENER_DATABASE_URL": url}
+    env.pop("SHORTENER_SECRET_KEY", None)
+    imported = subprocess.run(
+        [sys.executable, "-c", "import example_app"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert imported.returncode != 0
+    assert "SHORTENER_DATABASE_URL is set but SHORTENER_SECRET_KEY is not" in imported.stderr
+    served = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-c",
+            str(CONFIG),
+            "-b",
+            f"{HOST}:0",
+            "example_app:app",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert served.returncode != 0
+    assert "SHORTENER_SECRET_KEY" in served.stdout + served.stderr
 
 
-def test_servers_starting_at_once_create_the_schema_and_one_key(url: str) -> None:
-    keys: list[str] = []
+def test_servers_starting_at_once_create_the_schema(url: str) -> None:
     errors: list[BaseException] = []
     barrier = threading.Barrier(8)
 
@@ -166,7 +184,7 @@ def test_servers_starting_at_once_create_the_schema_and_one_key(url: str) -> Non
         storage = PostgresLinks(url)
         barrier.wait()
         try:
-            keys.append(storage.shared_secret_key())
+            storage.ensure_schema()
         except BaseException as error:
             errors.append(error)
 
@@ -176,12 +194,12 @@ def test_servers_starting_at_once_create_the_schema_and_one_key(url: str) -> Non
     for thread in threads:
         thread.join()
     assert errors == []
-    assert len(keys) == 8 and len(set(keys)) == 1
-    assert query(url, "SELECT count(*) FROM settings") == [(1,)]
+    tables = query(url, "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")
+    assert tables == [("links",), ("settings",)]
 
 
 def test_init_db_creates_the_schema_from_several_hosts_at_once(url: str) -> None:
-    env = {**os.environ, "SHORTENER_DATABASE_URL": url}
+    env = {**os.environ, "SHORTENER_DATABASE_URL": url, "SHORTENER_SECRET_KEY": "k" * 64}
     command = [sys.executable, "-m", "framework", "command", "example_app", "init-db"]
     running = [
         subprocess.Popen(
@@ -209,6 +227,7 @@ def test_the_gunicorn_master_makes_the_schema_on_one_connection_and_closes_it(
     url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SHORTENER_DATABASE_URL", url)
+    monkeypatch.setenv("SHORTENER_SECRET_KEY", "k" * 64)
     before = set(threading.enumerate())
     runpy.run_path(str(CONFIG))["on_starting"](None)
     assert set(threading.enumerate()) == before  # no pool: no pool threads
@@ -219,7 +238,6 @@ def test_the_gunicorn_master_makes_the_schema_on_one_connection_and_closes_it(
         f" WHERE datname = '{name}' AND pid <> pg_backend_pid()",
     )
     assert others == [(0,)]
-    assert query(url, "SELECT count(*) FROM settings WHERE name = 'secret_key'") == [(1,)]
 
 
 def test_a_password_is_never_shown() -> None:
@@ -343,7 +361,12 @@ def test_a_pool_inherited_across_a_fork_is_not_used(links: PostgresLinks) -> Non
 def shared() -> Iterator[tuple[Cluster, Server, Server]]:
     """A cluster of its own (the outage test stops it) and two instances on it."""
     with postgres_cluster() as pg:
-        env = {"SHORTENER_DATABASE_URL": pg.dsn(), "SHORTENER_DATABASE_TIMEOUT": "1"}
+        env = {
+            "SHORTENER_DATABASE_URL": pg.dsn(),
+            "SHORTENER_DATABASE_TIMEOUT": "1",
+            # One key for both, as every machine of a deployment must have.
+            "SHORTENER_SECRET_KEY": "a-key-both-instances-share-" + "x" * 40,
+        }
         with (
             TemporaryFolders(2) as (first_folder, second_folder),
             # The first as in production, through the config file (on_starting makes
