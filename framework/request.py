@@ -142,6 +142,9 @@ class Request(RequestNames):
             # The common case needs no decoding: set it now, and leave the
             # lazy ``path`` below for paths that hold non-ASCII bytes.
             self.path: str = raw_path
+        #: The request's id: what its response says in ``X-Request-ID``, and its
+        #: log records. Every response carries it, so it is chosen now, once.
+        self.id: str = self._choose_id()
 
     def __repr__(self) -> str:
         return f"<Request {self.method} {self.environ.get('PATH_INFO', '')!r}>"
@@ -330,9 +333,8 @@ class Request(RequestNames):
         proxies: ProxyTrust = self.app.trusted_proxies
         return proxies.trusts(direct_peer(self.environ))
 
-    @cached
-    def id(self) -> str:
-        """The request's id: what its response says in ``X-Request-ID``, and its log records.
+    def _choose_id(self) -> str:
+        """Choose the request's id (``id``).
 
         A trusted proxy's ``X-Request-ID`` (nginx's ``$request_id``) when it
         is 1 to 128 characters of ``A-Z a-z 0-9 . _ : -``; otherwise a fresh
