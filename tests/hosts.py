@@ -45,7 +45,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
@@ -54,7 +53,16 @@ from pathlib import Path
 from typing import IO
 
 import pytest
-from servers import IO_TIMEOUT, ROOT, START_TIMEOUT, Reply, gunicorn_env, stop, wait_for
+from servers import (
+    IO_TIMEOUT,
+    ROOT,
+    START_TIMEOUT,
+    Reply,
+    gunicorn_command,
+    gunicorn_env,
+    stop,
+    wait_for,
+)
 
 #: The first part of every name we give a namespace or a link.
 PREFIX = "fwt"
@@ -347,21 +355,7 @@ class Host:
         log = tempfile.TemporaryFile()  # noqa: SIM115 (closed with the hosts)
         self.hosts.logs.append(log)
         process = self.run(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "--bind",
-                f"{self.address}:{port}",
-                *(["--workers", str(workers), "--worker-class", "sync"] if workers else []),
-                "--no-control-socket",  # would otherwise create ~/.gunicorn/gunicorn.ctl
-                "--graceful-timeout",
-                "5",
-                "--log-level",
-                "info",
-                *extra_args,
-                app_spec,
-            ],
+            gunicorn_command(f"{self.address}:{port}", app_spec, *extra_args, workers=workers),
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -113,6 +113,34 @@ def stop(proc: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
         os.killpg(proc.pid, signal.SIGKILL)
 
 
+def gunicorn_command(
+    bind: str,
+    app_spec: str,
+    *extra_args: str,
+    workers: int | None = 1,
+    threads: int | None = None,
+) -> list[str]:
+    """The command line of a test's gunicorn: bound to ``bind``, quick to stop, logging info."""
+    kind = ["--worker-class", "sync"]
+    if threads is not None:
+        kind = ["--worker-class", "gthread", "--threads", str(threads)]
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--bind",
+        bind,
+        *(["--workers", str(workers), *kind] if workers else []),
+        "--no-control-socket",  # would otherwise create ~/.gunicorn/gunicorn.ctl
+        "--graceful-timeout",
+        "5",
+        "--log-level",
+        "info",
+        *extra_args,
+        app_spec,
+    ]
+
+
 @contextmanager
 def run_gunicorn(
     app_spec: str,
@@ -128,26 +156,11 @@ def run_gunicorn(
     ``threads`` each; ``workers=None`` leaves the number and kind of workers
     to a config file given in ``extra_args`` (``-c FILE``).
     """
-    kind = ["--worker-class", "sync"]
-    if threads is not None:
-        kind = ["--worker-class", "gthread", "--threads", str(threads)]
 
     def command(fd: int) -> list[str]:
-        return [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--bind",
-            f"fd://{fd}",
-            *(["--workers", str(workers), *kind] if workers else []),
-            "--no-control-socket",  # would otherwise create ~/.gunicorn/gunicorn.ctl
-            "--graceful-timeout",
-            "5",
-            "--log-level",
-            "info",
-            *extra_args,
-            app_spec,
-        ]
+        return gunicorn_command(
+            f"fd://{fd}", app_spec, *extra_args, workers=workers, threads=threads
+        )
 
     with _serve_on_free_port(command, env) as srv:
         yield srv
