@@ -61,6 +61,10 @@ SCHEMA = (
 SCHEMA_LOCK = 0x6C696E6B73
 
 
+#: How long a transaction may sit idle, its locks held, before the server ends it.
+IDLE_IN_TRANSACTION = "2s"
+
+
 class PostgresLinks(Links):
     """The links table of a PostgreSQL database, through a pool of connections per process."""
 
@@ -162,9 +166,21 @@ class PostgresLinks(Links):
             return self._pool
 
     def _configure(self, connection: psycopg.Connection[Any]) -> None:
-        """Set up a new connection: a statement waits at most ``timeout`` for a lock."""
+        """Set up a new connection: how long it waits for a lock, and how long it may hold one.
+
+        A statement waits at most ``timeout`` for a lock. And a transaction
+        left open is ended by the server after ``IDLE_IN_TRANSACTION``: a
+        machine whose network went away between a visit's UPDATE and its
+        COMMIT would otherwise hold that link's row locked until the server
+        noticed the connection was dead (hours, with TCP's defaults), and
+        every other machine's visits to it would wait.
+        """
         milliseconds = f"{int(self.timeout * 1000)}ms"
         connection.execute("SELECT set_config('lock_timeout', %s, false)", (milliseconds,))
+        connection.execute(
+            "SELECT set_config('idle_in_transaction_session_timeout', %s, false)",
+            (IDLE_IN_TRANSACTION,),
+        )
         connection.commit()
 
     @contextmanager
