@@ -7,8 +7,10 @@ The public names live here; each comes from the module that does one job::
     converters.py  Converter and the built-in <int:...>, <path:...>, ...
     urls.py        url_for's pieces: paths, query, root, external URLs, anchors
     decorators.py  route, get, post, ... shared by App and Router
-    request.py     Request, a lazy view of the WSGI environ; environ.py its headers and query
-    response.py    Response and its headers; redirects.py redirect and safe_redirect;
+    request.py     Request, a lazy view of the WSGI environ; environ.py its headers and
+                   query, limits.py how much body it may carry
+    response.py    Response; headers.py its headers; redirects.py redirect, safe_redirect
+                   and the trailing-slash redirect;
                    conditional.py the preconditions of make_conditional (304, 412)
     errors.py      HTTPError, ValidationFailed, abort and error pages
     validation.py  request data into a model (json_as, form_as, query_as), with pydantic

@@ -30,7 +30,6 @@ import traceback
 from collections.abc import Iterable
 from contextlib import suppress
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
 from werkzeug.exceptions import HTTPException as WerkzeugHTTPException
 
@@ -46,11 +45,11 @@ from .converters import Converter
 from .cors import cors_policy, is_preflight
 from .decorators import RouteDecorators
 from .environ import cached
-from .hooks import HookRegistry, Scopes, find_handler, find_status_handler
+from .hooks import HookRegistry, Scopes, find_handler, find_status_handler, run_before_request
 from .names import function_name
 from .pointers import AppNames
 from .proxies import TrustedProxies
-from .redirects import UnsafeRedirect, redirect
+from .redirects import UnsafeRedirect, redirect, slash_redirect
 from .request import Request
 from .requestids import REQUEST_ID_HEADER
 from .response import BadHeaderValue, Response, add_vary
@@ -73,9 +72,6 @@ from .wsgitypes import Environ, StartResponse, WSGIApp
 
 logger = logging.getLogger("framework")
 
-
-#: Characters kept as they are when a decoded path goes back into a URL.
-_PATH_SAFE = "/!$&'()*+,;=:@"
 
 #: The security headers of a 500 that the settings could not make: the built-in ones.
 _BUILT_IN_HEADERS = ResponseHeaderPolicy({})
@@ -350,7 +346,7 @@ class App(HookRegistry, RouteDecorators, AppNames):
                 return wsgi.mounted(route.view, route.prefix_length)
             request.route = route
             request.path_params = result.params
-            early = _before_request(route.scopes, request)
+            early = run_before_request(route.scopes, request)
             if early is not None:
                 return early
             if story is not None:
@@ -362,7 +358,7 @@ class App(HookRegistry, RouteDecorators, AppNames):
         # A preflight carries no cookies or credentials: a hook that asks for a
         # login must not answer it, or the browser never sends the real request.
         if not (is_preflight(request) and cors_policy(scopes) is not None):
-            early = _before_request(scopes, request)
+            early = run_before_request(scopes, request)
             if early is not None:
                 return early
         return self._unrouted(request, result, scopes)
@@ -434,7 +430,7 @@ class App(HookRegistry, RouteDecorators, AppNames):
         if result.redirect_to is not None:
             if request.story is not None:
                 request.story.note(f"the trailing-slash redirect: 308 to {result.redirect_to}")
-            return self._slash_redirect(request, result.redirect_to)
+            return slash_redirect(request, result.redirect_to)
         error = HTTPError(404, self._with_hints(request, None))
         return self._handle_error(request, error, scopes)
 
@@ -476,38 +472,16 @@ class App(HookRegistry, RouteDecorators, AppNames):
             return (self.hooks,)
         return self.router.scopes_for(path)
 
-    def _slash_redirect(self, request: Request, path: str) -> Response:
-        """Send ``/docs`` to ``/docs/`` with a 308, which keeps the method and body."""
-        location = quote(request.environ.get("SCRIPT_NAME", "") + path, safe=_PATH_SAFE)
-        query = request.environ.get("QUERY_STRING")
-        if query:
-            location += "?" + quote(query, safe=_PATH_SAFE + "?%")
-        return Response(
-            f"Moved to {location}\n", 308, {"Location": location}, "text/plain; charset=utf-8"
-        )
-
     def _handle_error(
         self, request: Request, error: Exception, scopes: Scopes | None = None
     ) -> Response | WSGIApp:
         """Answer an exception: the innermost matching error handler, else an error page."""
         if scopes is None:
             scopes = self._scopes(request)
-        if isinstance(error, BadHeaderValue):
-            # The client's data would have broken a response header: refuse the request.
-            logger.warning(
-                "refused a response header for %s: %s",
-                _describe(request),
-                log_text(error),
-            )
-            error = HTTPError(400, "a value from this request cannot be sent back in a header")
-        elif isinstance(error, UnsafeRedirect):
-            if error.leads_to(request.host):
-                # redirect() had no request to ask: the host is this request's own.
-                return redirect(error.location, error.status, external=True)
-            logger.warning("refused a redirect for %s: %s", _describe(request), log_text(error))
-            error = HTTPError(400, "this request asks to be redirected to another site")
-        elif isinstance(error, WerkzeugHTTPException) and error.code is not None:
-            error = from_werkzeug(error)
+        if isinstance(error, UnsafeRedirect) and error.leads_to(request.host):
+            # redirect() had no request to ask: the host is this request's own.
+            return redirect(error.location, error.status, external=True)
+        error = _as_http_error(request, error)
         handler = find_handler(scopes, error)
         if request.story is not None and (handler is not None or isinstance(error, HTTPError)):
             request.story.handler(handler, error)
@@ -520,6 +494,10 @@ class App(HookRegistry, RouteDecorators, AppNames):
             return response
         if isinstance(error, HTTPError):
             return self._error_page(request, error)
+        return self._unhandled(request, error, scopes)
+
+    def _unhandled(self, request: Request, error: Exception, scopes: Scopes) -> Response | WSGIApp:
+        """Answer an exception nothing handles: a logged 500, by its handler or the page."""
         if self.config.get("PROPAGATE_EXCEPTIONS"):
             # For a debugger that shows the exception itself (framework run --debug).
             raise error
@@ -588,29 +566,30 @@ class App(HookRegistry, RouteDecorators, AppNames):
         )
 
 
-def _before_request(scopes: Scopes, request: Request) -> Response | WSGIApp | None:
-    """Run the before_request hooks, outer scopes first; the first non-None return answers."""
-    for scope in scopes:
-        for hook in scope.before:
-            try:
-                early = hook(request)
-            except Exception as error:
-                if request.story is not None:
-                    request.story.hook("before_request", hook, raised=error)
-                raise
-            if request.story is not None:
-                request.story.hook("before_request", hook, answered=early is not None)
-            if early is not None:
-                return make_response(early, hook, "before_request hook")
-    return None
-
-
 def folder_of(import_name: str, folder: str) -> str:
     """Return ``folder`` relative to the module or package named ``import_name``."""
     module = sys.modules.get(import_name)
     path = getattr(module, "__file__", None)
     root = os.path.dirname(os.path.abspath(path)) if path else os.getcwd()
     return os.path.join(root, folder)
+
+
+def _as_http_error(request: Request, error: Exception) -> Exception:
+    """Turn the errors that are the client's doing into the 400s, and werkzeug's into ours.
+
+    A value from the request that would break a response header, or a
+    redirect it asks for to another site, is refused, with a warning for
+    the developer; the others pass as they are.
+    """
+    if isinstance(error, BadHeaderValue):
+        logger.warning("refused a response header for %s: %s", _describe(request), log_text(error))
+        return HTTPError(400, "a value from this request cannot be sent back in a header")
+    if isinstance(error, UnsafeRedirect):
+        logger.warning("refused a redirect for %s: %s", _describe(request), log_text(error))
+        return HTTPError(400, "this request asks to be redirected to another site")
+    if isinstance(error, WerkzeugHTTPException) and error.code is not None:
+        return from_werkzeug(error)
+    return error
 
 
 def _describe(request: Request) -> str:

@@ -16,8 +16,8 @@ import sys
 from collections.abc import Callable, Iterable, Mapping
 from typing import IO, Any
 
+from .limits import DEFAULT_LIMITS
 from .proxies import parse_trusted_proxies
-from .request import DEFAULT_LIMITS
 from .security import DEFAULT_SECURITY_HEADERS
 
 

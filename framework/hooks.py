@@ -22,11 +22,17 @@ with a handler for an error answers it.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .cors import CORSPolicy
 from .errors import HTTPError
+from .returns import make_response
 from .signatures import check_hook
+
+if TYPE_CHECKING:
+    from .request import Request
+    from .response import Response
+    from .wsgitypes import WSGIApp
 
 BeforeHook = Callable[..., Any]
 AfterHook = Callable[..., Any]
@@ -90,6 +96,23 @@ def find_status_handler(scopes: Scopes, status: int) -> ErrorHandler | None:
         handler = scope.status_handlers.get(status)
         if handler is not None:
             return handler
+    return None
+
+
+def run_before_request(scopes: Scopes, request: Request) -> Response | WSGIApp | None:
+    """Run the before_request hooks, outer scopes first; the first non-None return answers."""
+    for scope in scopes:
+        for hook in scope.before:
+            try:
+                early = hook(request)
+            except Exception as error:
+                if request.story is not None:
+                    request.story.hook("before_request", hook, raised=error)
+                raise
+            if request.story is not None:
+                request.story.hook("before_request", hook, answered=early is not None)
+            if early is not None:
+                return make_response(early, hook, "before_request hook")
     return None
 
 

@@ -5,16 +5,21 @@ it. An *open redirect* is one whose target comes from the request (a
 ``?next=`` parameter) and may name any site: a link to this site that lands
 on theirs. ``redirect`` stays on this site unless told ``external=True``,
 and reads the location as leniently as a browser does; ``safe_redirect``
-follows a client's target only when it is a path here.
+follows a client's target only when it is a path here. ``slash_redirect``
+is the router's own: ``/docs`` to ``/docs/``.
 """
 
 from __future__ import annotations
 
 import html
 import re
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from .response import Response
+
+if TYPE_CHECKING:
+    from .request import Request
 
 #: Characters a Location keeps as they are: RFC 3986's reserved and unreserved
 #: characters, and "%" so that a URL already percent-encoded stays the same.
@@ -156,3 +161,22 @@ def safe_redirect(target: str | None, fallback: str = "/", status: int = 302) ->
         except UnsafeRedirect:
             pass
     return redirect(fallback, status)
+
+
+#: Characters kept as they are when a decoded path goes back into a URL.
+_PATH_SAFE = "/!$&'()*+,;=:@"
+
+
+def slash_redirect(request: Request, path: str) -> Response:
+    """Send ``/docs`` to ``/docs/`` with a 308, which keeps the method and body.
+
+    The location is where the app is mounted (``SCRIPT_NAME``) and ``path``,
+    percent-encoded again, with the request's query string.
+    """
+    location = quote(request.environ.get("SCRIPT_NAME", "") + path, safe=_PATH_SAFE)
+    query = request.environ.get("QUERY_STRING")
+    if query:
+        location += "?" + quote(query, safe=_PATH_SAFE + "?%")
+    return Response(
+        f"Moved to {location}\n", 308, {"Location": location}, "text/plain; charset=utf-8"
+    )

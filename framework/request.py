@@ -29,7 +29,6 @@ import logging
 import math
 import secrets
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from io import BytesIO
 from types import MappingProxyType, SimpleNamespace
 from typing import IO, TYPE_CHECKING, Any, ParamSpec, Protocol, TypeVar
@@ -45,9 +44,12 @@ from werkzeug.sansio.utils import get_current_url, get_host
 from . import validation
 from .environ import QueryParams, RequestHeaders, cached, parse_query
 from .errors import HTTPError
+from .limits import DEFAULT_LIMITS as DEFAULT_LIMITS
+from .limits import BodyLimits as BodyLimits
+from .limits import FixedLimits as FixedLimits
 from .pointers import RequestNames, request_module_name
 from .proxies import direct_peer
-from .requestids import REQUEST_ID_KEY, is_sane_request_id, new_request_id
+from .requestids import choose_request_id
 
 if TYPE_CHECKING:
     from .routing import Route
@@ -62,39 +64,6 @@ R = TypeVar("R")
 M = TypeVar("M")
 
 _READ_SIZE = 64 * 1024
-
-
-class BodyLimits(Protocol):
-    """How much body a request may carry; past any of these limits, a 413.
-
-    The body has to be read before anyone can look at it: without a limit,
-    one client could make the server read, and hold, gigabytes.
-    """
-
-    @property
-    def max_body_size(self) -> int:
-        """The largest body, in bytes."""
-
-    @property
-    def max_form_memory_size(self) -> int:
-        """The most bytes of form fields (not files) held in memory."""
-
-    @property
-    def max_form_parts(self) -> int:
-        """The most parts a multipart form, or fields a urlencoded one, may have."""
-
-
-@dataclass(frozen=True)
-class FixedLimits:
-    """Body limits that do not change: the defaults, or a test's own."""
-
-    max_body_size: int = 16 * 1024 * 1024
-    max_form_memory_size: int = 500 * 1024
-    max_form_parts: int = 1000
-
-
-#: The limits of a Request built without any (``Request(environ)``).
-DEFAULT_LIMITS = FixedLimits()
 
 
 class SessionLayer(Protocol):
@@ -144,7 +113,7 @@ class Request(RequestNames):
             self.path: str = raw_path
         #: The request's id: what its response says in ``X-Request-ID``, and its
         #: log records. Every response carries it, so it is chosen now, once.
-        self.id: str = self._choose_id()
+        self.id: str = choose_request_id(environ, lambda: self.from_trusted_proxy)
 
     def __repr__(self) -> str:
         return f"<Request {self.method} {self.environ.get('PATH_INFO', '')!r}>"
@@ -332,23 +301,6 @@ class Request(RequestNames):
             return False
         proxies: ProxyTrust = self.app.trusted_proxies
         return proxies.trusts(direct_peer(self.environ))
-
-    def _choose_id(self) -> str:
-        """Choose the request's id (``id``).
-
-        A trusted proxy's ``X-Request-ID`` (nginx's ``$request_id``) when it
-        is 1 to 128 characters of ``A-Z a-z 0-9 . _ : -``; otherwise a fresh
-        one, 32 random hex digits. The header of any other client is
-        ignored: it must not choose the id under which its requests are logged.
-        """
-        environ = self.environ
-        given: str | None = environ.get(REQUEST_ID_KEY)
-        if given is not None and is_sane_request_id(given):
-            return given  # the server's own (an environ key, which no client can set)
-        sent: str | None = environ.get("HTTP_X_REQUEST_ID")
-        if sent is not None and is_sane_request_id(sent) and self.from_trusted_proxy:
-            return sent
-        return new_request_id()
 
     @property
     def body(self) -> bytes:

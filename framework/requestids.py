@@ -25,6 +25,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from typing import Any
 
@@ -47,6 +48,24 @@ def new_request_id() -> str:
     """Make a fresh id: 128 random bits as 32 hex digits, the shape of nginx's ``$request_id``."""
     # What secrets.token_hex(16) does, without its two calls; uuid4().hex costs ten times more.
     return os.urandom(16).hex()
+
+
+def choose_request_id(environ: Mapping[str, Any], from_trusted_proxy: Callable[[], bool]) -> str:
+    """Choose a request's id (``request.id``).
+
+    A trusted proxy's ``X-Request-ID`` (nginx's ``$request_id``) when it
+    is 1 to 128 characters of ``A-Z a-z 0-9 . _ : -``; otherwise a fresh
+    one, 32 random hex digits. The header of any other client is ignored:
+    it must not choose the id under which its requests are logged.
+    ``from_trusted_proxy`` is asked only when the header is there.
+    """
+    given: str | None = environ.get(REQUEST_ID_KEY)
+    if given is not None and is_sane_request_id(given):
+        return given  # the server's own (an environ key, which no client can set)
+    sent: str | None = environ.get("HTTP_X_REQUEST_ID")
+    if sent is not None and is_sane_request_id(sent) and from_trusted_proxy():
+        return sent
+    return new_request_id()
 
 
 def is_sane_request_id(value: str) -> bool:
