@@ -16,6 +16,7 @@ Run ``python bench/apps.py`` (``--help`` for options).
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import io
 import json
 import statistics
@@ -26,7 +27,8 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+if importlib.util.find_spec("framework") is None:  # a checkout, not installed: its source
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from routers import to_angle
 from tables import REAL_TABLES, TableRoute, load, not_allowed

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import importlib.util
 import json
 import platform
 import statistics
@@ -32,7 +33,8 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+if importlib.util.find_spec("framework") is None:  # a checkout, not installed: its source
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from routers import CONTENDERS
 from tables import REAL_TABLES, SYNTHETIC_SIZES, TableRoute, load, not_allowed, synthetic

@@ -29,11 +29,13 @@ The public names live here; each comes from the module that does one job::
                    them when registered; pointers.py answers Flask's names
     trace.py       one exchange as on the wire; inspector.py the last ones, in a browser
     cli.py         the framework command; serving.py the servers it starts
+    build.py       which build is running: pure Python, or compiled with mypyc
 """
 
 from typing import NoReturn
 
 from .app import App
+from .build import compiled_build
 from .config import Config
 from .converters import Converter
 from .errors import HTTPError, ValidationFailed, abort
@@ -46,6 +48,13 @@ from .routing import Route, Router
 from .sessions import flash, get_flashed_messages
 from .templating import render, render_string
 
+COMPILED: bool = compiled_build()
+"""True when the request path runs compiled (``FRAMEWORK_COMPILE=1 pip install .``).
+
+False for the pure-Python build. ``framework --version`` says which build it
+is; docs/compiled.md what is compiled.
+"""
+
 
 def __getattr__(name: str) -> NoReturn:
     """Answer the Flask names (``jsonify``, ``Blueprint``, ...) with what to use here."""
@@ -53,6 +62,7 @@ def __getattr__(name: str) -> NoReturn:
 
 
 __all__ = [
+    "COMPILED",
     "App",
     "Config",
     "Converter",

@@ -23,6 +23,7 @@ The WSGI side (environ in, status and body out) lives in ``framework.wsgi``.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import sys
@@ -38,6 +39,8 @@ from .errors import HTTPError, error_response, from_werkzeug
 
 if TYPE_CHECKING:
     from .checks import RouteProblem
+
+from mypy_extensions import mypyc_attr
 
 from .commands import Command, CommandFunction
 from .config import Config, ConfigLimits, default_config
@@ -77,6 +80,9 @@ logger = logging.getLogger("framework")
 _BUILT_IN_HEADERS = ResponseHeaderPolicy({})
 
 
+# Compiled (FRAMEWORK_COMPILE=1), App stays an ordinary Python class (its methods
+# are compiled): an app takes attributes of the user's own, app.db = ..., as in Flask.
+@mypyc_attr(native_class=False)
 class App(HookRegistry, RouteDecorators, AppNames):
     """A web application: a routing table plus hooks, error handlers and config.
 
@@ -171,8 +177,7 @@ class App(HookRegistry, RouteDecorators, AppNames):
 
     def url_for(
         self,
-        name: str,
-        /,
+        __name: str,
         *,
         _external: bool = False,
         _scheme: str | None = None,
@@ -186,7 +191,10 @@ class App(HookRegistry, RouteDecorators, AppNames):
         ``PREFERRED_URL_SCHEME``. During a request, use ``request.url_for``,
         which knows where the server mounted the app and which host was asked for.
         """
-        return self.build_url(name, params, external=_external, scheme=_scheme, anchor=_anchor)
+        # ``__name`` is positional-only (PEP 484's spelling: mypyc 2.4.1 compiles
+        # ``name, /`` beside ``**params`` as an ordinary parameter), so a route
+        # parameter may itself be called ``name``.
+        return self.build_url(__name, params, external=_external, scheme=_scheme, anchor=_anchor)
 
     def build_url(
         self,
@@ -237,13 +245,12 @@ class App(HookRegistry, RouteDecorators, AppNames):
         """
         if callable(name):  # @app.command, without the parentheses
             return self.command()(name)
+        return functools.partial(self._add_command, name)
 
-        def register(function: CommandFunction) -> CommandFunction:
-            command = Command(function, name)
-            self.commands[command.name] = command
-            return function
-
-        return register
+    def _add_command(self, name: str | None, function: CommandFunction) -> CommandFunction:
+        command = Command(function, name)
+        self.commands[command.name] = command
+        return function
 
     def run(
         self,

@@ -15,12 +15,16 @@ converter of its own.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Final, TypeVar
 
 if TYPE_CHECKING:
     import uuid
 
 Number = TypeVar("Number", int, float)
+
+#: What a parameter takes when its converter says nothing else: one
+#: non-empty segment.
+ONE_SEGMENT: Final = r"[^/]+"
 
 
 class Converter:
@@ -37,7 +41,7 @@ class Converter:
     #: The text this converter accepts, as a regular expression matched
     #: against the whole parameter (no anchors needed). An instance may set
     #: its own, from its arguments.
-    regex: str = r"[^/]+"
+    regex: str = ONE_SEGMENT
 
     #: True when a value may contain "/" and so span several path segments.
     #: Such a parameter must be the last segment of its pattern.

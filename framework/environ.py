@@ -11,7 +11,7 @@ once, on first use.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any, Generic, TypeVar, overload
+from typing import Any, Generic, TypeVar, cast, overload
 from urllib.parse import unquote_plus
 
 from werkzeug.datastructures import ImmutableMultiDict
@@ -29,8 +29,11 @@ class cached(Generic[T]):
 
     def __init__(self, compute: Callable[[Any], T]) -> None:
         self.compute = compute
-        self.name = compute.__name__
+        self.name = ""
         self.__doc__ = compute.__doc__
+
+    def __set_name__(self, owner: type[Any], name: str) -> None:
+        self.name = name  # the attribute's name in its class, where the value is kept
 
     @overload
     def __get__(self, instance: None, owner: type[Any]) -> cached[T]: ...
@@ -58,7 +61,7 @@ class QueryParams(ImmutableMultiDict[str, str]):
         """Return the first value for ``key``, or ``default``; ``type`` converts it."""
         if type is not None:
             return super().get(key, default, type)
-        values = dict.get(self, key)
+        values = cast("list[str] | None", dict.get(self, key))  # a MultiDict keeps lists
         return values[0] if values else default
 
 

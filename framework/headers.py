@@ -28,7 +28,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 _checked_names: set[str] = set()
 
 
-def check_header(name: str, value: Any) -> str:
+def check_header(name: object, value: Any) -> str:
     """Return ``value`` as a header-safe str, or raise ValueError naming the header.
 
     A CR or LF in a header value would end the header line early and let
@@ -99,7 +99,9 @@ class ResponseHeaders:
         # PERF: bench/instructions.py --workload github-405: 19.3% fewer instructions per request.
         if type(headers) is dict:
             # A dict's names are distinct already: add without looking for duplicates.
-            for name, value in headers.items():
+            # Any: a name that is not a str must reach check_header and its ValueError.
+            pairs: Iterable[tuple[Any, Any]] = headers.items()
+            for name, value in pairs:
                 # The fast path of check_header, inlined: a name seen before and
                 # printable ASCII, which holds no CR, LF or NUL to break the line.
                 # PERF: bench/instructions.py --workload github-405: 4.6% fewer instructions

@@ -21,8 +21,11 @@ with a handler for an error answers it.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
+
+from mypy_extensions import mypyc_attr
 
 from .cors import CORSPolicy
 from .errors import HTTPError
@@ -116,6 +119,19 @@ def run_before_request(scopes: Scopes, request: Request) -> Response | WSGIApp |
     return None
 
 
+def _add_error_handler(
+    key: int | type[BaseException], table: dict[Any, ErrorHandler], handler: F
+) -> F:
+    """Put ``handler`` in ``table`` for ``key``, once its signature is checked."""
+    check_hook(handler, f"errorhandler({key!r})", ("request", "error"))
+    if key in table:
+        raise ValueError(f"errorhandler({key!r}) is registered twice")
+    table[key] = handler
+    return handler
+
+
+# Compiled, an ordinary Python class (its methods compiled), as App is: see app.py.
+@mypyc_attr(native_class=False)
 class HookRegistry:
     """The decorators that register hooks, shared by ``App`` and ``Router``."""
 
@@ -146,15 +162,7 @@ class HookRegistry:
             raise TypeError(
                 f"errorhandler({key!r}): give a status code from 400 to 599 or an exception class"
             )
-
-        def register(handler: F) -> F:
-            check_hook(handler, f"errorhandler({key!r})", ("request", "error"))
-            if key in table:
-                raise ValueError(f"errorhandler({key!r}) is registered twice")
-            table[key] = handler
-            return handler
-
-        return register
+        return functools.partial(_add_error_handler, key, table)
 
     def cors(
         self,

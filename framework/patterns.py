@@ -18,16 +18,17 @@ with the pattern named rather than discovered by a request.
 
 from __future__ import annotations
 
-import abc
 import ast
 import enum
 import math
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import quote
 
-from .converters import Converter
+from mypy_extensions import mypyc_attr
+
+from .converters import ONE_SEGMENT, Converter
 
 #: A piece of a pattern for building URLs: text (already percent-encoded),
 #: or (name, converter).
@@ -59,6 +60,8 @@ Arguments = tuple[tuple[Any, ...], tuple[tuple[str, Any], ...]]
 _NO_ARGUMENTS: Arguments = ((), ())
 
 
+# Compiled, an ordinary Python class, open to subclasses (ViewSignatureError): see HTTPError.
+@mypyc_attr(native_class=False)
 class RouteError(ValueError):
     """A route could not be registered: the message names it and says why."""
 
@@ -73,7 +76,7 @@ class Kind(enum.IntEnum):
     PATH = 4
 
 
-class Segment(abc.ABC):
+class Segment:
     """One ``/``-separated piece of a pattern that holds parameters.
 
     ``key`` identifies equal segments, so routes that share a prefix such as
@@ -81,7 +84,7 @@ class Segment(abc.ABC):
     is the key without the parameters' names, which decides what it matches.
     """
 
-    kind: Kind
+    kind: ClassVar[Kind]
     key: tuple[Any, ...] = ()
     shape: tuple[Any, ...] = ()
     #: The segment as the pattern wrote it, such as ``<int:user_id>``.
@@ -89,9 +92,9 @@ class Segment(abc.ABC):
     #: True for ``<path:...>``: it takes every segment left, not just one.
     spans_segments = False
 
-    @abc.abstractmethod
     def match(self, text: str) -> dict[str, Any] | None:
         """Return the parameters this text gives, by name, or None if it doesn't fit."""
+        raise NotImplementedError(f"{type(self).__name__} must define match")
 
     def sort_key(self) -> tuple[Any, ...]:
         """Order this segment among its siblings: lower is tried first.
@@ -321,7 +324,7 @@ def _segment(
     elif len(parts) == 1:
         name, converter_name, converter, arguments = parameters[0]
         plain = converter_name is None or (
-            converter.regex == Converter.regex and type(converter).to_python is Converter.to_python
+            converter.regex == ONE_SEGMENT and type(converter).to_python is Converter.to_python
         )
         segment = (Plain if plain else Parameter)(name, converter, arguments)
     else:

@@ -34,6 +34,7 @@ from types import MappingProxyType, SimpleNamespace
 from typing import IO, TYPE_CHECKING, Any, ParamSpec, Protocol, TypeVar
 from urllib.parse import quote
 
+from mypy_extensions import mypyc_attr
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.formparser import FormDataParser, default_stream_factory
@@ -64,6 +65,7 @@ R = TypeVar("R")
 M = TypeVar("M")
 
 _READ_SIZE = 64 * 1024
+_NO_PARAMS: Mapping[str, Any] = MappingProxyType({})
 
 
 class SessionLayer(Protocol):
@@ -80,13 +82,14 @@ class ProxyTrust(Protocol):
         """Tell whether ``address`` is one of the trusted proxies."""
 
 
+# Compiled, an ordinary Python class (its methods compiled), as App is: a request
+# keeps what it has computed (``cached``) in its ``__dict__``.
+@mypyc_attr(native_class=False)
 class Request(RequestNames):
     """One HTTP request: method, path, version, headers and body, read lazily."""
 
     #: The route that matched, once routing has run.
     route: Route | None = None
-    #: The converted path parameters, once routing has run.
-    path_params: Mapping[str, Any] = MappingProxyType({})
     #: True once a multipart body was parsed into files, which need closing.
     has_uploads = False
     #: The session, once something asked for ``session``; None until then.
@@ -103,6 +106,8 @@ class Request(RequestNames):
         self.app = app
         #: The request method, such as ``"GET"`` or ``"POST"``.
         self.method: str = environ.get("REQUEST_METHOD", "GET")
+        #: The converted path parameters, once routing has run.
+        self.path_params: Mapping[str, Any] = _NO_PARAMS
         #: The request headers: a read-only, case-insensitive view of the environ.
         self.headers = RequestHeaders(environ)
         # PERF: bench/instructions.py --workload github-200: 8.5% fewer instructions per request.
@@ -113,7 +118,7 @@ class Request(RequestNames):
             self.path: str = raw_path
         #: The request's id: what its response says in ``X-Request-ID``, and its
         #: log records. Every response carries it, so it is chosen now, once.
-        self.id: str = choose_request_id(environ, lambda: self.from_trusted_proxy)
+        self.id: str = choose_request_id(environ, self)
 
     def __repr__(self) -> str:
         return f"<Request {self.method} {self.environ.get('PATH_INFO', '')!r}>"
@@ -243,8 +248,7 @@ class Request(RequestNames):
 
     def url_for(
         self,
-        name: str,
-        /,
+        __name: str,
         *,
         _external: bool = False,
         _scheme: str | None = None,
@@ -260,8 +264,11 @@ class Request(RequestNames):
         """
         if self.app is None:
             raise RuntimeError("request.url_for needs a request that belongs to an App")
+        # ``__name`` is positional-only (PEP 484's spelling: mypyc 2.4.1 compiles
+        # ``name, /`` beside ``**params`` as an ordinary parameter), so a route
+        # parameter may itself be called ``name``.
         url: str = self.app.build_url(
-            name, params, request=self, external=_external, scheme=_scheme, anchor=_anchor
+            __name, params, request=self, external=_external, scheme=_scheme, anchor=_anchor
         )
         return url
 
@@ -492,23 +499,9 @@ class Request(RequestNames):
             raise HTTPError(
                 413, f"the form has more than {limits.max_form_parts} fields; see MAX_FORM_PARTS"
             )
-        opened: list[IO[bytes]] = []
-
-        def stream_factory(
-            total_content_length: int | None,
-            content_type: str | None,
-            filename: str | None,
-            content_length: int | None = None,
-        ) -> IO[bytes]:
-            # werkzeug's own, remembered: a parse that fails midway must close them.
-            stream = default_stream_factory(
-                total_content_length, content_type, filename, content_length
-            )
-            opened.append(stream)
-            return stream
-
+        streams = _RememberedStreams()
         parser = FormDataParser(
-            stream_factory=stream_factory,
+            stream_factory=streams,
             max_form_memory_size=limits.max_form_memory_size,
             max_content_length=limits.max_body_size,
             max_form_parts=limits.max_form_parts,
@@ -517,7 +510,7 @@ class Request(RequestNames):
         try:
             _, form, files = parser.parse(BytesIO(body), mimetype, len(body), options)
         except (RequestEntityTooLarge, ValueError) as error:
-            for stream in opened:
+            for stream in streams.opened:
                 stream.close()
             if isinstance(error, RequestEntityTooLarge):
                 raise HTTPError(
@@ -581,6 +574,35 @@ def _literal(value: Any) -> str:
     return text if len(text) <= 40 else "..."
 
 
-def __getattr__(name: str) -> Any:
+class _RememberedStreams:
+    """werkzeug's stream factory for uploads, remembering the streams it opened.
+
+    A form parse that fails midway must close the files it had opened.
+    """
+
+    def __init__(self) -> None:
+        self.opened: list[IO[bytes]] = []
+
+    def __call__(
+        self,
+        total_content_length: int | None,
+        content_type: str | None,
+        filename: str | None,
+        content_length: int | None = None,
+    ) -> IO[bytes]:
+        stream = default_stream_factory(
+            total_content_length, content_type, filename, content_length
+        )
+        self.opened.append(stream)
+        return stream
+
+
+def _missing_name(name: str) -> Any:
     """Answer ``from framework import request; request.args`` with what to write instead."""
     request_module_name(name, Request)
+
+
+# The module's __getattr__ (PEP 562), bound by assignment rather than ``def``: a
+# module compiled with mypyc has its ``def`` functions before its globals, and the
+# import system's own look-up of ``__file__`` would call it then.
+__getattr__ = _missing_name

@@ -25,9 +25,9 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, Protocol
 
 #: The header that carries the id, from a trusted proxy and back in every response.
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -50,20 +50,28 @@ def new_request_id() -> str:
     return os.urandom(16).hex()
 
 
-def choose_request_id(environ: Mapping[str, Any], from_trusted_proxy: Callable[[], bool]) -> str:
+class Peer(Protocol):
+    """Who sent the request: ``Request``, as far as choosing its id goes."""
+
+    @property
+    def from_trusted_proxy(self) -> bool:
+        """True when the request came through one of the app's trusted proxies."""
+
+
+def choose_request_id(environ: Mapping[str, Any], peer: Peer) -> str:
     """Choose a request's id (``request.id``).
 
     A trusted proxy's ``X-Request-ID`` (nginx's ``$request_id``) when it
     is 1 to 128 characters of ``A-Z a-z 0-9 . _ : -``; otherwise a fresh
     one, 32 random hex digits. The header of any other client is ignored:
     it must not choose the id under which its requests are logged.
-    ``from_trusted_proxy`` is asked only when the header is there.
+    ``peer.from_trusted_proxy`` is asked only when the header is there.
     """
     given: str | None = environ.get(REQUEST_ID_KEY)
     if given is not None and is_sane_request_id(given):
         return given  # the server's own (an environ key, which no client can set)
     sent: str | None = environ.get("HTTP_X_REQUEST_ID")
-    if sent is not None and is_sane_request_id(sent) and from_trusted_proxy():
+    if sent is not None and is_sane_request_id(sent) and peer.from_trusted_proxy:
         return sent
     return new_request_id()
 

@@ -13,8 +13,9 @@ import re
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from http import HTTPStatus
-from typing import IO, TYPE_CHECKING, Any, Literal
+from typing import IO, TYPE_CHECKING, Any, Literal, cast
 
+from mypy_extensions import mypyc_attr
 from werkzeug.http import dump_cookie, generate_etag, http_date, parse_date, quote_etag
 
 from .conditional import evaluate_preconditions
@@ -72,6 +73,13 @@ _KEPT_BY_A_412 = frozenset({"etag", "last-modified", "set-cookie", "vary"})
 #: so with ``Content-Length: 0`` (RFC 9110, section 15.3.6).
 RESET_CONTENT = 205
 
+#: A status code (an int from 200 to 599) and a reason phrase (a str), as callers
+#: give them. Any value is let in, so that a wrong one (``"200"``, ``200.0``,
+#: ``b"OK"``) reaches the checks below and their errors, in the compiled build
+#: too, rather than mypyc's own TypeError at the call.
+StatusCode = object
+ReasonPhrase = object
+
 
 def reason_phrase(status: int) -> str:
     """Return the reason phrase for a status code: 404 → ``"Not Found"``."""
@@ -79,7 +87,7 @@ def reason_phrase(status: int) -> str:
     return line[4:] if line is not None else UNKNOWN_REASON
 
 
-def status_line(status: int, reason: str | None = None) -> str:
+def status_line(status: StatusCode, reason: ReasonPhrase | None = None) -> str:
     """Return a final status as WSGI wants it: ``"404 Not Found"``.
 
     Without ``reason``, the standard phrase (``"Unknown Status"`` for a code
@@ -91,7 +99,7 @@ def status_line(status: int, reason: str | None = None) -> str:
         check_status(status)
         line = f"{status} {UNKNOWN_REASON}"
     if reason is not None:
-        line = f"{status} {check_reason(status, reason)}"
+        line = f"{status} {check_reason(cast(int, status), reason)}"  # an int, checked above
     return line
 
 
@@ -124,7 +132,7 @@ def status_problem(status: object) -> str | None:
     return None
 
 
-def check_reason(status: int, reason: str) -> str:
+def check_reason(status: int, reason: ReasonPhrase) -> str:
     """Return ``reason`` if it can stand on the status line, or raise ValueError saying why.
 
     The reason phrase runs to the end of the status line (RFC 9112, section
@@ -158,6 +166,8 @@ def normalise_body(body: Body) -> bytes | Iterable[bytes] | Iterable[str] | IO[b
     return body
 
 
+# Compiled (FRAMEWORK_COMPILE=1), a class is closed to Python subclasses unless it says so.
+@mypyc_attr(allow_interpreted_subclasses=True)
 class Response:
     """An HTTP response: status, headers and body.
 
@@ -176,16 +186,16 @@ class Response:
     def __init__(
         self,
         body: Body = b"",
-        status: int = 200,
+        status: StatusCode = 200,
         headers: HeaderSource = None,
         content_type: str | None = None,
-        reason: str | None = None,
+        reason: ReasonPhrase | None = None,
     ) -> None:
         # The usual case costs a dict lookup, which checks the status too.
         line = _FINAL_STATUS_LINES.get(status) if type(status) is int else None
         if line is None or reason is not None:
             line = status_line(status, reason)
-        self._status = status
+        self._status = cast(int, status)  # checked, by the lookup or by status_line
         self._status_line = line
         #: The body: bytes, or an iterable of bytes or str chunks, or a binary file.
         # PERF: bench/instructions.py --workload github-200: 3.7% fewer instructions per request.
@@ -210,6 +220,8 @@ class Response:
         """
         return self._status
 
+    # The setter takes what the getter gives: a compiled caller hands it an int as
+    # the getter's type, unboxed (mypyc 2.4.1), so a wider type here would crash.
     @status.setter
     def status(self, status: int) -> None:
         self._status_line = status_line(status)
@@ -228,7 +240,7 @@ class Response:
         return self._status_line[4:]
 
     @reason.setter
-    def reason(self, reason: str) -> None:
+    def reason(self, reason: str) -> None:  # as the getter's type: see status
         self._status_line = status_line(self._status, reason)
 
     @property

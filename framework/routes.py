@@ -11,6 +11,8 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from mypy_extensions import mypyc_attr
+
 from .converters import Converter
 from .hooks import Scopes
 from .patterns import RouteError, Segment, UrlPart
@@ -92,6 +94,7 @@ class Mount(Route):
         return len(self.segments) - 1
 
 
+@mypyc_attr(native_class=False)  # as Converter
 class MountedPath(Converter):
     """What a mounted app gets below its prefix: anything, nothing included."""
 

@@ -37,6 +37,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol
 
+from mypy_extensions import mypyc_attr
+
 from .converters import DEFAULT_CONVERTERS, Converter
 from .decorators import RouteDecorators
 from .hooks import HookRegistry, Hooks, Scopes
@@ -84,13 +86,12 @@ class Observer(Protocol):
 
 
 #: A place the walk may come back to: (node, the dynamic branch to try next
-#: there, how many parameters had been taken, the choice point before it).
-#: The choice points form a stack, the latest on top, made only at forks.
-ChoicePoint = tuple["Node", int, int, "ChoicePoint | None"]
+#: there, how many parameters had been taken). The choice points form a
+#: stack, the latest on top, made only at forks.
+ChoicePoint = tuple["Node", int, int]
 
-#: What taking a branch gives: the child, the index of the next segment, the
-#: choice points.
-Taken = tuple["Node", int, "ChoicePoint | None"]
+#: What taking a branch gives: the child, and the index of the next segment.
+Taken = tuple["Node", int]
 
 
 def _branch(
@@ -98,15 +99,15 @@ def _branch(
     first: int,
     segments: list[str],
     params: dict[str, Any],
-    choices: ChoicePoint | None,
+    choices: list[ChoicePoint],
     observer: Observer | None,
 ) -> Taken | None:
     """Take the first dynamic branch of ``node``, from ``first`` on, that fits its segment.
 
     The segment is the one at ``node.depth``. Its parameters go into
-    ``params``; when later branches remain, a choice point is kept for
-    them. Returns the child, the index of the next segment (past the end
-    for ``<path:...>``, which takes the rest) and the choice points, or None.
+    ``params``; when later branches remain, a choice point is pushed on
+    ``choices`` for them. Returns the child and the index of the next
+    segment (past the end for ``<path:...>``, which takes the rest), or None.
     """
     branches, index = node.dynamic, node.depth
     text = segments[index]
@@ -119,24 +120,24 @@ def _branch(
             observer.branch(node, segment, text, values)
         if values is not None:
             if position + 1 < len(branches):
-                choices = (node, position + 1, len(params), choices)
+                choices.append((node, position + 1, len(params)))
             params.update(values)
-            return child, len(segments) if segment.spans_segments else index + 1, choices
+            return child, len(segments) if segment.spans_segments else index + 1
     return None
 
 
 def _backtrack(
     segments: list[str],
     params: dict[str, Any],
-    choices: ChoicePoint | None,
+    choices: list[ChoicePoint],
     observer: Observer | None,
 ) -> Taken | None:
     """Go back to the latest choice point and take its next branch; None when none is left.
 
     The parameters taken since that choice point are forgotten.
     """
-    while choices is not None:
-        node, first, kept, choices = choices
+    while choices:
+        node, first, kept = choices.pop()
         for name in list(params)[kept:]:
             del params[name]
         if observer is not None:
@@ -147,6 +148,8 @@ def _backtrack(
     return None
 
 
+# Compiled, an ordinary Python class (its methods compiled), as App is: see app.py.
+@mypyc_attr(native_class=False)
 class Router(HookRegistry, RouteDecorators):
     """A routing table: register routes, match requests, build URLs.
 
@@ -393,7 +396,7 @@ class Router(HookRegistry, RouteDecorators):
             return Match(route, {})  # an observer hears no step: there was none
         # PERF: split_path inlined: bench/routing.py github mean 1.28-1.29 µs, 1.31-1.38 without.
         segments = path[1:].split("/") if path[:1] == "/" else split_path(path)
-        choices: ChoicePoint | None = None  # the latest place to come back to from a dead end
+        choices: list[ChoicePoint] = []  # the places to come back to from a dead end
         ends: list[Node] | None = None  # where the path ended without a route for the method
         params: dict[str, Any] = {}  # the parameters taken on the way down
         node, start, end = self.root, 0, len(segments)  # start: where this pass down starts
@@ -404,7 +407,7 @@ class Router(HookRegistry, RouteDecorators):
                     observer.static(node, text, child)
                 if child is not None:  # the static child first; its siblings maybe later
                     if node.dynamic:
-                        choices = (node, 0, len(params), choices)
+                        choices.append((node, 0, len(params)))
                     node = child
                     continue
                 plain = node.only_plain
@@ -418,7 +421,7 @@ class Router(HookRegistry, RouteDecorators):
                 )
                 if taken is None:
                     break  # a dead end: nothing here takes the segment
-                node, start, choices = taken
+                node, start = taken
                 if start == end:
                     break  # that was the last segment, or <path:...> took all the rest
             else:
@@ -433,7 +436,7 @@ class Router(HookRegistry, RouteDecorators):
             taken = _backtrack(segments, params, choices, observer) if choices else None
             if taken is None:
                 return self._miss(method, path, ends, observer) if ends or observer else NOT_FOUND
-            node, start, choices = taken
+            node, start = taken
 
     def _miss(
         self, method: str, path: str, ends: list[Node] | None, observer: Observer | None
@@ -480,11 +483,15 @@ class Router(HookRegistry, RouteDecorators):
                 best, longest = scopes, len(segments)
         return best
 
-    def url_for(self, name: str, /, **params: Any) -> str:
+    def url_for(self, __name: str, **params: Any) -> str:
         """Build the path of the route called ``name``; extra keywords form the query.
 
         A query value of None is left out, as is a list's None.
         """
+        # ``__name`` is positional-only (PEP 484's spelling; mypyc 2.4.1 compiles
+        # ``name, /`` beside ``**params`` as an ordinary parameter), so a route
+        # parameter may itself be called ``name``.
+        name = __name
         route = self._by_name.get(name)
         if route is None:
             from difflib import get_close_matches

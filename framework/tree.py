@@ -83,7 +83,7 @@ class Node:
 
     def check_free(self, route: Route) -> None:
         """Refuse a route whose methods already have a route at this node."""
-        for method in sorted(route.methods & self.routes.keys()):
+        for method in sorted(self.routes.keys() & route.methods):
             other = self.routes[method]
             raise RouteError(
                 f"{method} {route.pattern} is registered twice: by view "

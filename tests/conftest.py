@@ -15,7 +15,17 @@ from collections.abc import Iterator
 
 import pytest
 
+import framework
 from framework import App
+
+# .ci/compiled-tests runs the suite on the compiled build: it must be that one,
+# not a pure-Python framework found first on the path.
+_EXPECTED_BUILD = os.environ.get("FRAMEWORK_EXPECT_BUILD")
+if _EXPECTED_BUILD is not None and (_EXPECTED_BUILD == "compiled") is not framework.COMPILED:
+    raise pytest.UsageError(
+        f"FRAMEWORK_EXPECT_BUILD={_EXPECTED_BUILD} but framework.COMPILED is "
+        f"{framework.COMPILED} (framework from {framework.__file__})"
+    )
 
 _INSTANCE = tempfile.mkdtemp(prefix="shortener-instance-")
 os.environ["SHORTENER_INSTANCE"] = _INSTANCE

@@ -40,18 +40,30 @@ def test_the_build_needs_a_setuptools_that_reads_spdx_expressions() -> None:
     assert "setuptools>=77" in requires
 
 
+def copy_of_the_project(source: Path) -> Path:
+    """What a build reads: the metadata, the build hooks and the package."""
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md", "setup.py"):
+        shutil.copy(ROOT / name, source / name)
+    for folder in ("framework", "build_backend"):
+        shutil.copytree(
+            ROOT / folder,
+            source / folder,
+            ignore=shutil.ignore_patterns("__pycache__", "*.so", "*.pyd"),
+        )
+    return source
+
+
 def test_the_wheel_builds_without_warnings(tmp_path: Path) -> None:
     # Built from a copy, so that no build/ folder is left in the repository
     # (nor an old one read).
-    source = tmp_path / "source"
-    source.mkdir()
-    for name in ("pyproject.toml", "README.md"):
-        shutil.copy(ROOT / name, source / name)
-    shutil.copytree(
-        ROOT / "framework", source / "framework", ignore=shutil.ignore_patterns("__pycache__")
-    )
+    source = copy_of_the_project(tmp_path / "source")
     out = tmp_path / "wheel"
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("PYTHONDONTWRITEBYTECODE", "FRAMEWORK_COMPILE")
+    }
     result = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", str(source), "--no-deps", "-v", "-w", str(out)],
         capture_output=True,
@@ -67,7 +79,10 @@ def test_the_wheel_builds_without_warnings(tmp_path: Path) -> None:
     warnings = [line for line in output.splitlines() if "warn" in line.lower()]
     assert warnings == []
     wheel = next(out.glob("framework-*.whl"))
+    # Without FRAMEWORK_COMPILE=1 the wheel is pure Python (tests/test_build.py).
+    assert wheel.name.endswith("-py3-none-any.whl")
     names = zipfile.ZipFile(wheel).namelist()
+    assert not [name for name in names if name.endswith((".so", ".pyd"))]
     assert "framework/py.typed" in names
     assert "framework/inspector_pages/base.html" in names
     metadata = next(n for n in names if n.endswith(".dist-info/METADATA"))

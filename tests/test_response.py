@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from werkzeug.test import EnvironBuilder
 
+import framework
 from framework import App, Request, Response
 from framework.response import HeaderInjectionError, ResponseHeaders
 from framework.testing import TestClient
@@ -68,7 +69,15 @@ def test_bad_status_is_refused(status: Any, message: str) -> None:
 @pytest.mark.parametrize(("status", "message"), BAD_STATUSES)
 def test_bad_status_is_refused_when_set(status: Any, message: str) -> None:
     response = Response("x", 201)
-    with pytest.raises(ValueError, match=message):
+    # Compiled, a value that is not an int at all is refused by mypyc's own check of
+    # the setter's type, as a TypeError (docs/compiled.md); the rest by ours.
+    if framework.COMPILED and not isinstance(status, int):
+        error: Any = (TypeError, "int object expected")
+    elif framework.COMPILED and type(status) is bool:
+        error = (ValueError, "status 1 is not an HTTP status code")  # mypyc passes True as 1
+    else:
+        error = (ValueError, message)
+    with pytest.raises(error[0], match=error[1]):
         response.status = status
     assert (response.status, response.status_line) == (201, "201 Created")
 

@@ -1,0 +1,29 @@
+"""Build hook: with FRAMEWORK_COMPILE=1, compile the hot modules with mypyc.
+
+The metadata is in pyproject.toml; this file only decides whether the wheel
+carries C extensions. ``FRAMEWORK_COMPILE=1 pip install .`` (or ``python -m
+build --wheel``) compiles the modules listed in ``framework/build.py``; the
+``.py`` files ship beside them. Without the variable, and for ``pip install
+-e .``, nothing is compiled (build_backend/framework_build.py).
+"""
+
+import os
+import runpy
+
+from setuptools import setup
+
+COMPILE = os.environ.get("FRAMEWORK_COMPILE") == "1"
+
+ext_modules = []
+if COMPILE:
+    from mypyc.build import mypycify
+
+    modules = runpy.run_path("framework/build.py")["COMPILED_MODULES"]
+    ext_modules = mypycify(
+        # Modules that are not compiled are still read for their types, but
+        # their own errors are mypy --strict's business in CI, not the build's.
+        ["--follow-imports=silent", *(f"framework/{name}.py" for name in modules)],
+        opt_level=os.environ.get("FRAMEWORK_COMPILE_OPT", "3"),
+    )
+
+setup(ext_modules=ext_modules)
