@@ -70,6 +70,7 @@ CONTENDERS = {
 REFERENCE = "falcon"
 WARM_UP = 300
 QUERY = "limit=10&thing=ab"
+NOT_SERVED = "not served"  # what the child prints for a workload its framework lacks
 
 
 # --- the child: one contender, one workload --------------------------------------------
@@ -181,7 +182,7 @@ def child(contender: str, workload: str, count: int, timed: bool) -> None:
     check_build(environment, framework)
     calls = calls_for(framework, workload)
     if calls is None:
-        print("null")
+        print(NOT_SERVED)
         return
     for call in itertools.islice(itertools.cycle(calls), WARM_UP):
         call()
@@ -190,7 +191,7 @@ def child(contender: str, workload: str, count: int, timed: bool) -> None:
     for call in counted:
         call()
     elapsed = time.perf_counter_ns() - start
-    print(json.dumps(elapsed / count / 1000 if timed else None))
+    print(json.dumps(elapsed / count / 1000) if timed else "served")
 
 
 # --- the parent: environments, runs, the table ----------------------------------------
@@ -198,7 +199,12 @@ def child(contender: str, workload: str, count: int, timed: bool) -> None:
 
 def _source_stamp() -> str:
     digest = hashlib.sha256()
-    for path in sorted([*(ROOT / "framework").glob("*.py"), ROOT / "setup.py"]):
+    build_files = [
+        ROOT / "setup.py",
+        ROOT / "pyproject.toml",
+        *(ROOT / "build_backend").glob("*.py"),
+    ]
+    for path in sorted([*(ROOT / "framework").glob("*.py"), *build_files]):
         digest.update(path.read_bytes())
     return digest.hexdigest()
 
@@ -260,7 +266,7 @@ def count_instructions(python: Path, contender: str, workload: str, count: int) 
         command += _child_command(python, contender, workload, count, timed=False)
         env = {**os.environ, "PYTHONHASHSEED": "0"}
         result = subprocess.run(command, check=True, env=env, capture_output=True, text=True)
-        if result.stdout.strip() == "null":
+        if result.stdout.strip() == NOT_SERVED:
             return -1
         for line in Path(out).read_text().splitlines():
             if line.startswith("summary:"):
@@ -271,9 +277,8 @@ def count_instructions(python: Path, contender: str, workload: str, count: int) 
 def time_once(python: Path, contender: str, workload: str, count: int) -> float | None:
     """µs per call of one timed run in a fresh process, or None if the contender has none."""
     command = _child_command(python, contender, workload, count, timed=True)
-    out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
-    result: float | None = json.loads(out)
-    return result
+    out = subprocess.run(command, check=True, capture_output=True, text=True).stdout.strip()
+    return None if out == NOT_SERVED else float(out)
 
 
 def passes(workload: str, requests: int) -> int:

@@ -12,11 +12,7 @@ import os
 from typing import Any
 
 from setuptools import build_meta
-from setuptools.build_meta import (
-    build_sdist,
-    build_wheel,
-    get_requires_for_build_sdist,
-)
+from setuptools.build_meta import build_wheel
 
 # What compiling needs: the mypy the compiled build is made and tested with
 # (mypyc ships inside mypy), and the run-time dependencies of pyproject.toml,
@@ -71,6 +67,18 @@ def prepare_metadata_for_build_editable(
     """The editable install's metadata: never compiled."""
     os.environ.pop("FRAMEWORK_COMPILE", None)
     return build_meta.prepare_metadata_for_build_editable(metadata_directory, config_settings)
+
+
+def get_requires_for_build_sdist(config_settings: dict[str, Any] | None = None) -> list[str]:
+    """Setuptools' requirements: a source distribution is source, never compiled."""
+    os.environ.pop("FRAMEWORK_COMPILE", None)
+    return build_meta.get_requires_for_build_sdist(config_settings)
+
+
+def build_sdist(sdist_directory: str, config_settings: dict[str, Any] | None = None) -> str:
+    """Build the source distribution (with setup.py and this backend in it)."""
+    os.environ.pop("FRAMEWORK_COMPILE", None)
+    return build_meta.build_sdist(sdist_directory, config_settings)
 
 
 def get_requires_for_build_editable(
