@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 
 from mypy_extensions import mypyc_attr
 
-from .commands import Command, CommandFunction
+from .commands import Command, CommandFunction, add_command
 from .config import Config, ConfigLimits, default_config
 from .converters import Converter
 from .cors import cors_policy, is_preflight
@@ -191,9 +191,7 @@ class App(HookRegistry, RouteDecorators, AppNames):
         ``PREFERRED_URL_SCHEME``. During a request, use ``request.url_for``,
         which knows where the server mounted the app and which host was asked for.
         """
-        # ``__name`` is positional-only (PEP 484's spelling: mypyc 2.4.1 compiles
-        # ``name, /`` beside ``**params`` as an ordinary parameter), so a route
-        # parameter may itself be called ``name``.
+        # ``__name``: positional-only, as Router.url_for says why.
         return self.build_url(__name, params, external=_external, scheme=_scheme, anchor=_anchor)
 
     def build_url(
@@ -245,12 +243,7 @@ class App(HookRegistry, RouteDecorators, AppNames):
         """
         if callable(name):  # @app.command, without the parentheses
             return self.command()(name)
-        return functools.partial(self._add_command, name)
-
-    def _add_command(self, name: str | None, function: CommandFunction) -> CommandFunction:
-        command = Command(function, name)
-        self.commands[command.name] = command
-        return function
+        return functools.partial(add_command, self.commands, name)
 
     def run(
         self,

@@ -52,6 +52,19 @@ def describe(compiled: bool) -> str:
     return "pure Python"
 
 
+def version_line() -> str:
+    """``framework 0.1.0, pure Python, on Python 3.11.7``: ``framework --version``."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from . import COMPILED
+
+    try:
+        number = version("framework")
+    except PackageNotFoundError:  # the source, run without installing it
+        number = "(not installed)"
+    return f"framework {number}, {describe(COMPILED)}, on Python {sys.version.split()[0]}"
+
+
 def compiled_build() -> bool:
     """Whether every module of ``COMPILED_MODULES`` is running compiled.
 

@@ -33,6 +33,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import unquote
 
+from .build import version_line
 from .serving import (
     debug_refusal,
     is_app,
@@ -418,20 +419,6 @@ def _data(text: str) -> bytes:
         raise CommandError(f"-d {text}: cannot read the file: {error.strerror}") from None
 
 
-def _version() -> str:
-    """``framework 0.1.0, compiled with mypyc (...), on Python 3.11.7``: which build runs."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    from . import COMPILED
-    from .build import describe
-
-    try:
-        number = version("framework")
-    except PackageNotFoundError:  # the source, run without installing it
-        number = "(not installed)"
-    return f"framework {number}, {describe(COMPILED)}, on Python {sys.version.split()[0]}"
-
-
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="framework",
@@ -439,7 +426,7 @@ def _parser() -> argparse.ArgumentParser:
         epilog="APP is module:attribute, module:factory() for an app factory, or module "
         "when the attribute is called app.",
     )
-    parser.add_argument("--version", action="version", version=_version())
+    parser.add_argument("--version", action="version", version=version_line())
     commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
 
     def command(name: str, handler: Any, summary: str, example: str) -> argparse.ArgumentParser:

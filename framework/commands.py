@@ -149,6 +149,15 @@ def _add_argument(
         )
 
 
+def add_command(
+    commands: dict[str, Command], name: str | None, function: CommandFunction
+) -> CommandFunction:
+    """Register ``function`` in ``commands`` as the command ``name`` (or its own name)."""
+    command = Command(function, name)
+    commands[command.name] = command
+    return function
+
+
 def list_commands(commands: dict[str, Command]) -> str:
     """Return one line per command: its name and the first line of its docstring."""
     width = max(len(name) for name in commands)

@@ -31,13 +31,13 @@ import secrets
 from collections.abc import Callable, Mapping
 from io import BytesIO
 from types import MappingProxyType, SimpleNamespace
-from typing import IO, TYPE_CHECKING, Any, ParamSpec, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, Protocol, TypeVar
 from urllib.parse import quote
 
 from mypy_extensions import mypyc_attr
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
-from werkzeug.formparser import FormDataParser, default_stream_factory
+from werkzeug.formparser import FormDataParser
 from werkzeug.http import parse_options_header
 from werkzeug.sansio.http import parse_cookie
 from werkzeug.sansio.utils import get_current_url, get_host
@@ -51,6 +51,7 @@ from .limits import FixedLimits as FixedLimits
 from .pointers import RequestNames, request_module_name
 from .proxies import direct_peer
 from .requestids import choose_request_id
+from .uploads import RememberedStreams
 
 if TYPE_CHECKING:
     from .routing import Route
@@ -264,9 +265,7 @@ class Request(RequestNames):
         """
         if self.app is None:
             raise RuntimeError("request.url_for needs a request that belongs to an App")
-        # ``__name`` is positional-only (PEP 484's spelling: mypyc 2.4.1 compiles
-        # ``name, /`` beside ``**params`` as an ordinary parameter), so a route
-        # parameter may itself be called ``name``.
+        # ``__name``: positional-only, as Router.url_for says why.
         url: str = self.app.build_url(
             __name, params, request=self, external=_external, scheme=_scheme, anchor=_anchor
         )
@@ -499,7 +498,7 @@ class Request(RequestNames):
             raise HTTPError(
                 413, f"the form has more than {limits.max_form_parts} fields; see MAX_FORM_PARTS"
             )
-        streams = _RememberedStreams()
+        streams = RememberedStreams()
         parser = FormDataParser(
             stream_factory=streams,
             max_form_memory_size=limits.max_form_memory_size,
@@ -572,29 +571,6 @@ def _literal(value: Any) -> str:
     if isinstance(value, str) and '"' not in value and text[0] == "'":
         return f'"{text[1:-1]}"'
     return text if len(text) <= 40 else "..."
-
-
-class _RememberedStreams:
-    """werkzeug's stream factory for uploads, remembering the streams it opened.
-
-    A form parse that fails midway must close the files it had opened.
-    """
-
-    def __init__(self) -> None:
-        self.opened: list[IO[bytes]] = []
-
-    def __call__(
-        self,
-        total_content_length: int | None,
-        content_type: str | None,
-        filename: str | None,
-        content_length: int | None = None,
-    ) -> IO[bytes]:
-        stream = default_stream_factory(
-            total_content_length, content_type, filename, content_length
-        )
-        self.opened.append(stream)
-        return stream
 
 
 def _missing_name(name: str) -> Any:
