@@ -68,6 +68,8 @@ CONTENDERS = {
     "wsgi": ("pure", "wsgi"),
 }
 REFERENCE = "falcon"
+#: Installed beside the compiled build: the peers, and gunicorn for bench/server.py.
+COMPILED_ENV_EXTRAS = ("flask>=3", "bottle>=0.13", "falcon>=4", "gunicorn>=22")
 WARM_UP = 300
 QUERY = "limit=10&thing=ab"
 NOT_SERVED = "not served"  # what the child prints for a workload its framework lacks
@@ -206,6 +208,7 @@ def _source_stamp() -> str:
     ]
     for path in sorted([*(ROOT / "framework").glob("*.py"), *build_files]):
         digest.update(path.read_bytes())
+    digest.update(" ".join(COMPILED_ENV_EXTRAS).encode())
     return digest.hexdigest()
 
 
@@ -244,7 +247,7 @@ def prepare(environment: str) -> Path:
         )
     else:
         _pip(python, str(ROOT), env={"FRAMEWORK_COMPILE": "1"})
-        _pip(python, "flask>=3", "bottle>=0.13", "falcon>=4")
+        _pip(python, *COMPILED_ENV_EXTRAS)
     stamp.write_text(wanted)
     return python
 

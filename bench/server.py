@@ -2,12 +2,17 @@
 
 For each gunicorn set-up (1 sync worker; 2 gthread workers with 4 threads)
 and each workload (the hello request answered with 13 bytes, and with
-10 KiB), every contender (ours, Falcon, Bottle, Flask, a plain WSGI
-function) is started under gunicorn on its own loopback port; then wrk
+10 KiB), every contender (ours, ours-compiled, Falcon, Bottle, Flask, a
+plain WSGI function, and the plain function sending our default headers too:
+see wsgi_apps.py) is started under gunicorn on its own loopback port; then wrk
 drives them in turn, round after round, so a drift of the machine's speed
 hits all of them alike. Reported: requests per second (median of rounds),
 p50 and p99 latency (wrk's, from the median round), and the ratio to the
 plain function's requests per second.
+
+``ours-compiled`` is the compiled build (mypyc), served by the Python of the
+environment that bench/builds.py makes for it under ``build/bench-envs/``
+(built on first use); every other contender runs in this Python.
 
 ``--memory`` measures instead the resident memory (RSS) of one sync worker
 after 10,000 requests of the hello workload.
@@ -36,12 +41,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import builds
+
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 HOST = "127.0.0.1"
 TARGET = "/hello/584/test?limit=10&thing=ab"
 USER_AGENT = "hello-bench/1.0 (+https://example.invalid)"
-CONTENDERS = ["wsgi", "ours", "falcon", "bottle", "flask"]
+CONTENDERS = ["wsgi", "wsgi-our-headers", "ours", "ours-compiled", "falcon", "bottle", "flask"]
+COMPILED = "ours-compiled"
 WORKLOADS = {"hello": 13, "10KiB": 10240}
 #: With --pin: the CPUs (taskset lists) of the servers and of wrk, kept apart.
 SERVER_CPUS: str | None = None
@@ -66,6 +74,12 @@ class Server:
 @contextmanager
 def gunicorn(contender: str, body_bytes: int, setup: list[str]) -> Iterator[Server]:
     """Serve one contender on a free loopback port (the socket is handed over as fd://)."""
+    python = sys.executable
+    # The checkout's framework/ is on the path of the pure build, and kept off
+    # that of the compiled one, which must import its installed extensions.
+    path = [str(BENCH), str(ROOT)]
+    if contender == COMPILED:
+        python, path = str(builds.prepare("compiled")), [str(BENCH)]
     with socket.socket() as listener:
         listener.bind((HOST, 0))
         port = int(listener.getsockname()[1])
@@ -73,13 +87,13 @@ def gunicorn(contender: str, body_bytes: int, setup: list[str]) -> Iterator[Serv
             **os.environ,
             "BENCH_CONTENDER": contender,
             "BENCH_BODY_BYTES": str(body_bytes),
-            "PYTHONPATH": os.pathsep.join([str(BENCH), str(ROOT)]),
+            "PYTHONPATH": os.pathsep.join(path),
         }
         env.pop("GUNICORN_CMD_ARGS", None)
         process = subprocess.Popen(
             [
                 *_pinned(SERVER_CPUS),
-                sys.executable,
+                python,
                 "-m",
                 "gunicorn",
                 "--bind",
@@ -221,11 +235,11 @@ def _servers(names: list[str], body_bytes: int, setup: list[str]) -> Iterator[li
 def print_throughput(title: str, table: dict[str, dict[str, float]]) -> None:
     plain = table.get("wsgi", {}).get("rps")
     print(f"\n{title}")
-    print(f"{'contender':10s}{'req/s':>10s}{'p50 ms':>9s}{'p99 ms':>9s}{'vs wsgi':>9s}")
+    print(f"{'contender':18s}{'req/s':>10s}{'p50 ms':>9s}{'p99 ms':>9s}{'vs wsgi':>9s}")
     for contender, figures in table.items():
         ratio = f"{figures['rps'] / plain:8.1%}" if plain else "       -"
         print(
-            f"{contender:10s}{figures['rps']:10.0f}{figures['p50']:9.2f}{figures['p99']:9.2f} "
+            f"{contender:18s}{figures['rps']:10.0f}{figures['p50']:9.2f}{figures['p99']:9.2f} "
             f"{ratio}"
         )
 
@@ -245,9 +259,9 @@ def memory(args: argparse.Namespace) -> dict[str, float]:
                 connection.close()
             [worker] = _children(server.process.pid)
             results[name] = _rss_mib(worker)
-    print(f"\n{'contender':10s}{'worker RSS after 10,000 requests (MiB)':>42s}")
+    print(f"\n{'contender':18s}{'worker RSS after 10,000 requests (MiB)':>42s}")
     for name, rss in results.items():
-        print(f"{name:10s}{rss:42.1f}")
+        print(f"{name:18s}{rss:42.1f}")
     return results
 
 

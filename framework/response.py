@@ -220,10 +220,19 @@ class Response:
         """
         return self._status
 
-    # The setter takes what the getter gives: a compiled caller hands it an int as
-    # the getter's type, unboxed (mypyc 2.4.1), so a wider type here would crash.
+    # The setter takes any value, so that a wrong one gets our ValueError in the
+    # compiled build too. Compiled code must not set the property (mypyc 2.4.1 hands a
+    # setter wider than its getter an unboxed int, and crashes): it calls change_status.
     @status.setter
-    def status(self, status: int) -> None:
+    def status(self, status: StatusCode) -> None:
+        check_status(status)
+        self.change_status(cast(int, status))  # checked just above
+
+    def change_status(self, status: int) -> None:
+        """Give the response another status code, with its standard reason phrase.
+
+        ``response.status = 404`` does the same, after checking the code.
+        """
         self._status_line = status_line(status)
         self._status = status
 
@@ -240,7 +249,7 @@ class Response:
         return self._status_line[4:]
 
     @reason.setter
-    def reason(self, reason: str) -> None:  # as the getter's type: see status
+    def reason(self, reason: ReasonPhrase) -> None:  # any value, for our errors: see status
         self._status_line = status_line(self._status, reason)
 
     @property
@@ -322,7 +331,7 @@ class Response:
     def _not_modified(self) -> None:
         """Become the 304 that stands for this 200: its headers, without the body's own."""
         _close(self.body)
-        self.status = 304
+        self.change_status(304)
         self.body = b""
         for name in _BODY_HEADERS:
             del self.headers[name]
@@ -335,7 +344,7 @@ class Response:
 
         page = error_response(HTTPError(412, detail), accept=environ.get("HTTP_ACCEPT"))
         _close(self.body)
-        self.status = 412
+        self.change_status(412)
         self.body = page.body
         kept = [
             (name, value)

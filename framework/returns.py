@@ -73,7 +73,7 @@ def _tuple_response(
         )
     if isinstance(body, Response):
         response = body
-        response.status = status
+        response.change_status(status)
     elif isinstance(body, (str, bytes, dict, list)):
         response = _body_response(body, status)
     else:
