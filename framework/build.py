@@ -32,6 +32,7 @@ COMPILED_MODULES = (
     "returns",
     "routes",
     "routing",
+    "security",
     "tree",
     "urls",
     "wsgi",
