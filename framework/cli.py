@@ -526,6 +526,12 @@ def _add_tool_commands(command: Callable[..., argparse.ArgumentParser]) -> None:
 
 def _add_looking_commands(command: Callable[..., argparse.ArgumentParser]) -> None:
     """Add the commands that look inside the app: routes, match and trace."""
+    _add_routes_command(command)
+    _add_match_command(command)
+    _add_trace_command(command)
+
+
+def _add_routes_command(command: Callable[..., argparse.ArgumentParser]) -> None:
     sub = command(
         "routes",
         routes,
@@ -544,6 +550,8 @@ def _add_looking_commands(command: Callable[..., argparse.ArgumentParser]) -> No
     )
     sub.add_argument("--strict", action="store_true", help="exit with 1 if there are warnings")
 
+
+def _add_match_command(command: Callable[..., argparse.ArgumentParser]) -> None:
     sub = command(
         "match",
         match,
@@ -565,6 +573,8 @@ def _add_looking_commands(command: Callable[..., argparse.ArgumentParser]) -> No
         help="a request header, 'Name: value' (Origin, Sec-Fetch-Site and Host matter)",
     )
 
+
+def _add_trace_command(command: Callable[..., argparse.ArgumentParser]) -> None:
     sub = command(
         "trace",
         trace,
