@@ -399,9 +399,11 @@ class Router(HookRegistry, RouteDecorators):
         choices: list[ChoicePoint] = []  # the places to come back to from a dead end
         ends: list[Node] | None = None  # where the path ended without a route for the method
         params: dict[str, Any] = {}  # the parameters taken on the way down
-        node, start, end = self.root, 0, len(segments)  # start: where this pass down starts
+        node, remaining = self.root, segments  # the segments this pass down walks
         while True:
-            for text in segments[start:] if start else segments:  # down, a segment a turn
+            # A pass down follows static and plain children, a segment a turn;
+            # a dynamic branch ends it, and the next pass starts below that branch.
+            for text in remaining:
                 child = node.static.get(text)
                 if observer is not None:
                     observer.static(node, text, child)
@@ -414,33 +416,29 @@ class Router(HookRegistry, RouteDecorators):
                 if plain is not None and text and observer is None:
                     # PERF: bench/instructions.py github-200, 16.9% fewer instructions:
                     # a lone plain <name> is taken without calling _branch.
-                    params[plain[0]], node = text, plain[1]
+                    params[plain[0]] = text
+                    node = plain[1]
                     continue
                 taken = (
                     _branch(node, 0, segments, params, choices, observer) if node.dynamic else None
                 )
-                if taken is None:
-                    break  # a dead end: nothing here takes the segment
-                node, start = taken
-                if start == end:
-                    break  # that was the last segment, or <path:...> took all the rest
-            else:
-                start = end
-            if start == end:  # the path ends here
+                break  # a branch took the segment, or nothing here does: a dead end
+            else:  # no segment left: the path ends at this node
                 route = node.dispatch.get(method, node.any_route)
                 if observer is not None:
                     observer.end(node, route)
                 if route is not None:
                     return Match(route, params)
                 ends = [*(ends or ()), node]
-            taken = _backtrack(segments, params, choices, observer) if choices else None
-            if taken is None:
-                return self._miss(method, path, ends, observer) if ends or observer else NOT_FOUND
+                taken = None
+            if taken is None:  # go back to the latest choice point, if one is left
+                taken = _backtrack(segments, params, choices, observer) if choices else None
+                if taken is None:  # nothing is left to try
+                    return self._miss(method, path, ends) if ends else NOT_FOUND
             node, start = taken
+            remaining = segments[start:]
 
-    def _miss(
-        self, method: str, path: str, ends: list[Node] | None, observer: Observer | None
-    ) -> MethodNotAllowed | NotFound:
+    def _miss(self, method: str, path: str, ends: list[Node]) -> MethodNotAllowed | NotFound:
         """Answer a path no route takes for this method: 308 to add a slash, 405 or 404.
 
         ``ends`` are the nodes where the path ended. The same path with a
@@ -449,7 +447,6 @@ class Router(HookRegistry, RouteDecorators):
         path that exists answers OPTIONS itself, and one starting with "//"
         is never redirected: ``Location: //host/`` would name another site.
         """
-        ends = ends or []
         if len(ends) == 1 and not ends[0].static and not ends[0].dynamic:
             # PERF: bench/instructions.py github-405, 8.3% fewer instructions: the
             # path ended at one node with nothing below it, so its prepared 405
