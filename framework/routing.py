@@ -401,7 +401,7 @@ class Router(HookRegistry, RouteDecorators):
         params: dict[str, Any] = {}  # the parameters taken on the way down
         node, remaining = self.root, segments  # the segments this pass down walks
         while True:
-            # A pass down follows static and plain children, a segment a turn;
+            # A pass down follows static and lone plain children, a segment a turn;
             # a dynamic branch ends it, and the next pass starts below that branch.
             for text in remaining:
                 child = node.static.get(text)
