@@ -303,7 +303,7 @@ def recording_app() -> Any:
 
     What gunicorn serves under ``framework trace --live``, in its worker.
     """
-    from .cli import load_app
+    from .loading import load_app
 
     return _recording(load_app(os.environ[_APP_VARIABLE]), os.environ[_STORY_VARIABLE])
 
