@@ -208,6 +208,10 @@ class _Story:
             self.note(node.depth, "static", f"{text!r}: no static segment by that name here")
         elif not node.dynamic:
             self.note(node.depth, "end", f"{text!r}: no branch here takes it")
+        if child is None and node.only_plain is not None and text:
+            # The walk takes a lone plain <name> without calling branch(): it takes any text.
+            name, _ = node.only_plain
+            self.branch(node, node.dynamic[0][0], text, {name: text})
 
     def branch(
         self, node: Node, segment: Segment, text: str, values: dict[str, Any] | None

@@ -105,6 +105,21 @@ def test_backtracking_is_told(router: Router) -> None:
     )
 
 
+def test_a_lone_plain_parameter_is_told() -> None:
+    # The walk takes a node's only branch, a plain <name>, without trying it:
+    # the story still says it matched, as for any other branch.
+    table = Router()
+    table.add_route("/posts/<slug>/comments", view_named("comments"), ["GET"])
+    table.add_route("/posts/latest", view_named("latest"), ["GET"])
+    text = str(explain(table, "GET", "/posts/hello/comments"))
+    assert text.splitlines()[3:6] == [
+        "'posts': static segment matches",
+        "  'hello': no static segment by that name here",
+        "  'hello': plain <slug> matches, slug='hello'",
+    ]
+    assert explain(table, "GET", "/posts/hello/comments").steps[-1].kind == "end"
+
+
 def test_a_fully_static_path_is_one_lookup(router: Router) -> None:
     explanation = explain(router, "GET", "/users/me")
     assert [step.kind for step in explanation.steps] == ["lookup"]
