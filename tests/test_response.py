@@ -179,6 +179,32 @@ def test_headers_are_case_insensitive_and_multi_valued() -> None:
         headers["missing"]
 
 
+DEFAULTS = [("X-Frame-Options", "SAMEORIGIN"), ("X-Request-ID", "abc")]
+DEFAULT_NAMES = frozenset({"x-frame-options", "x-request-id"})
+
+
+def test_the_lines_sent_are_the_own_headers_then_the_defaults_then_the_length() -> None:
+    headers = ResponseHeaders({"X-One": "1", "Content-Length": "999"}, "text/plain")
+    headers.add_defaults(DEFAULTS, DEFAULT_NAMES)
+    assert "X-Frame-Options" not in headers  # a default is not one of the response's own
+    assert headers.lines(2) == [
+        ("X-One", "1"),
+        ("Content-Type", "text/plain"),
+        ("X-Frame-Options", "SAMEORIGIN"),
+        ("X-Request-ID", "abc"),
+        ("Content-Length", "2"),  # the length measured replaces the one set
+    ]
+    # Without a length measured (a stream), the one set is sent as it is.
+    assert ("Content-Length", "999") in headers.lines()
+
+
+def test_a_default_the_response_sets_itself_is_not_sent_twice() -> None:
+    headers = ResponseHeaders({"x-frame-options": "DENY"})
+    headers.add_defaults(DEFAULTS, DEFAULT_NAMES)
+    headers["X-Request-ID"] = "mine"  # set after the defaults were given: still its own
+    assert headers.lines() == [("x-frame-options", "DENY"), ("X-Request-ID", "mine")]
+
+
 def test_headers_from_a_list_of_pairs_replace_by_name() -> None:
     headers = ResponseHeaders([("X-A", "1"), ("x-a", "2")])
     assert headers.items() == [("x-a", "2")]
