@@ -45,10 +45,17 @@ from mypy_extensions import mypyc_attr
 from .commands import Command, CommandFunction, add_command
 from .config import Config, ConfigLimits, default_config
 from .converters import Converter
-from .cors import cors_policy, is_preflight
+from .cors import is_preflight
 from .decorators import RouteDecorators
 from .environ import cached
-from .hooks import HookRegistry, Scopes, find_handler, find_status_handler, run_before_request
+from .hooks import (
+    HookRegistry,
+    Scopes,
+    cors_policy,
+    find_handler,
+    find_status_handler,
+    run_before_request,
+)
 from .names import function_name
 from .pointers import AppNames
 from .proxies import TrustedProxies

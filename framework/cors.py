@@ -33,7 +33,6 @@ from .response import Response, add_vary
 from .urls import origin_key
 
 if TYPE_CHECKING:
-    from .hooks import Scopes
     from .request import Request
     from .wsgitypes import WSGIApp
 
@@ -149,14 +148,6 @@ class CORSPolicy:
         if self.max_age is not None:
             headers["Access-Control-Max-Age"] = str(self.max_age)
         return headers
-
-
-def cors_policy(scopes: Scopes) -> CORSPolicy | None:
-    """Return the CORS policy of the innermost scope that has one."""
-    for scope in reversed(scopes):
-        if scope.cors is not None:
-            return scope.cors
-    return None
 
 
 def is_preflight(request: Request) -> bool:

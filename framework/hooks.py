@@ -102,6 +102,14 @@ def find_status_handler(scopes: Scopes, status: int) -> ErrorHandler | None:
     return None
 
 
+def cors_policy(scopes: Scopes) -> CORSPolicy | None:
+    """Return the CORS policy (``framework.cors``) of the innermost scope that has one."""
+    for scope in reversed(scopes):
+        if scope.cors is not None:
+            return scope.cors
+    return None
+
+
 def run_before_request(scopes: Scopes, request: Request) -> Response | WSGIApp | None:
     """Run the before_request hooks, outer scopes first; the first non-None return answers."""
     for scope in scopes:

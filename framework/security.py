@@ -32,8 +32,8 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from .cors import cors_policy
 from .errors import HTTPError
+from .hooks import cors_policy
 from .response import check_header
 from .urls import host_is_trusted, origin_key
 
