@@ -50,6 +50,18 @@ def test_the_id_is_fresh_without_a_header(client: TestClient) -> None:
     assert first.headers["X-Request-ID"] == first.text
 
 
+def test_a_response_object_returned_again_carries_each_requests_own_id() -> None:
+    # A view may hand back the same Response object every time (a prepared
+    # constant); the id it is sent with must still be the request's own.
+    app = App("shared_response")
+    ready = Response("ready", content_type="text/plain")
+    app.get("/ready")(lambda request: ready)
+    client = app.test_client()
+    first, second = client.get("/ready"), client.get("/ready")
+    assert first.headers["X-Request-ID"] != second.headers["X-Request-ID"]
+    assert second.headers.getlist("X-Request-ID") == [second.headers["X-Request-ID"]]
+
+
 @pytest.mark.parametrize(
     "peer", [pytest.param("10.0.0.1", id="ipv4-cidr"), pytest.param("::1", id="ipv6")]
 )
