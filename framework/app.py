@@ -39,6 +39,7 @@ from .errors import HTTPError, error_response, from_werkzeug
 
 if TYPE_CHECKING:
     from .checks import RouteProblem
+    from .hooks import Scopes
 
 from mypy_extensions import mypyc_attr
 
@@ -48,14 +49,7 @@ from .converters import Converter
 from .cors import is_preflight
 from .decorators import RouteDecorators
 from .environ import cached
-from .hooks import (
-    HookRegistry,
-    Scopes,
-    cors_policy,
-    find_handler,
-    find_status_handler,
-    run_before_request,
-)
+from .hooks import HookRegistry, cors_policy, find_handler, find_status_handler, run_before_request
 from .names import function_name
 from .pointers import AppNames
 from .proxies import TrustedProxies
