@@ -398,8 +398,7 @@ class Router(HookRegistry, RouteDecorators):
         node = self._static_paths.get(path)
         if node is not None and (route := node.dispatch.get(method, node.any_route)) is not None:
             return Match(route, {})  # an observer hears no step: there was none
-        # PERF: split_path inlined: bench/routing.py github mean 1.28-1.29 µs, 1.31-1.38 without.
-        segments = path[1:].split("/") if path[:1] == "/" else split_path(path)
+        segments = split_path(path)
         choices: list[ChoicePoint] = []  # the places to come back to from a dead end
         ends: list[Node] | None = None  # where the path ended without a route for the method
         params: dict[str, Any] = {}  # the parameters taken on the way down

@@ -173,11 +173,18 @@ def load_for(site: Site, seconds: float, during: Callable[[], None]) -> Load:
     return load
 
 
-def test_a_host_killed_under_load_fails_no_get(three_hosts: Site) -> None:
+def test_a_host_killed_under_load_loses_only_answers_under_way(three_hosts: Site) -> None:
     victim = three_hosts.servers[2]
     load = load_for(three_hosts, LOAD_SECONDS, victim.kill)
     try:
-        assert load.failed("get") == []
+        # Every GET is answered, except one whose answer was already on its
+        # way: gunicorn writes the status line and headers, then the body,
+        # and a host killed between the two leaves nginx holding a started
+        # response it cannot resend. The client sees it cut short (at most
+        # one a connection the host held); nothing else fails.
+        cut_short = [o for o in load.failed("get") if o[1] == "IncompleteRead"]
+        assert [o for o in load.failed("get") if o not in cut_short] == []
+        assert len(cut_short) <= LOAD_CLIENTS, cut_short
         # A POST nginx had sent to the killed host is lost with it (it is not
         # resent: it may have been acted on); no other POST fails.
         assert len(load.failed("post")) <= LOAD_CLIENTS
