@@ -9,6 +9,7 @@ build --wheel``) compiles the modules listed in ``framework/build.py``; the
 
 import os
 import runpy
+import shutil
 import tempfile
 
 from setuptools import setup
@@ -17,12 +18,13 @@ COMPILE = os.environ.get("FRAMEWORK_COMPILE") == "1"
 
 ext_modules = []
 options = {}
+build_base = None
 if COMPILE:
     from mypyc.build import mypycify
 
     # A fresh build folder each time: setuptools packs whatever its build/lib.*
     # holds, so an extension left there by an earlier build would ship (and run)
-    # even after its module left the list.
+    # even after its module left the list. It goes once the wheel is written.
     build_base = tempfile.mkdtemp(prefix="framework-mypyc-")
     options = {"build": {"build_base": build_base}}
     modules = runpy.run_path("framework/build.py")["COMPILED_MODULES"]
@@ -34,4 +36,8 @@ if COMPILE:
         target_dir=os.path.join(build_base, "c"),
     )
 
-setup(ext_modules=ext_modules, options=options)
+try:
+    setup(ext_modules=ext_modules, options=options)
+finally:
+    if build_base is not None:
+        shutil.rmtree(build_base, ignore_errors=True)

@@ -32,23 +32,17 @@ from collections.abc import Iterable
 from contextlib import suppress
 from typing import TYPE_CHECKING, Any
 
+from mypy_extensions import mypyc_attr
 from werkzeug.exceptions import HTTPException as WerkzeugHTTPException
 
 from . import wsgi
-from .errors import HTTPError, error_response, from_werkzeug
-
-if TYPE_CHECKING:
-    from .checks import RouteProblem
-    from .hooks import Scopes
-
-from mypy_extensions import mypyc_attr
-
 from .commands import Command, CommandFunction, add_command
 from .config import Config, ConfigLimits, default_config
 from .converters import Converter
 from .cors import is_preflight
 from .decorators import RouteDecorators
 from .environ import cached
+from .errors import HTTPError, error_response, from_werkzeug
 from .hooks import HookRegistry, cors_policy, find_handler, find_status_handler, run_before_request
 from .names import function_name
 from .pointers import AppNames
@@ -73,6 +67,10 @@ from .static import static_view
 from .story import STORY_KEY
 from .urls import URLBuildError, absolute_name, origin_of, root_of, with_anchor
 from .wsgitypes import Environ, StartResponse, WSGIApp
+
+if TYPE_CHECKING:
+    from .checks import RouteProblem
+    from .hooks import Scopes
 
 logger = logging.getLogger("framework")
 
@@ -421,6 +419,10 @@ class App(HookRegistry, RouteDecorators, AppNames):
         if method == "OPTIONS" and request.path == "*":
             # No body, but a Content-Type all the same: wsgiref.validate wants one on a 200.
             return Response(status=200, headers={"Allow": self.allow_everywhere})
+        if isinstance(result, NotFound) and result.redirect_to and is_preflight(request):
+            # A browser fails a redirected preflight: answer it for the slashed path.
+            slashed = self.router.match("OPTIONS", result.redirect_to)
+            result = slashed if isinstance(slashed, MethodNotAllowed) else result
         if isinstance(result, MethodNotAllowed):
             allow = result.allow_header
             if request.method == "OPTIONS":

@@ -118,6 +118,19 @@ def api_error(request: Request, error: HTTPError) -> Any:
 
 app.include(api, prefix="/api")
 
+# An API any site's pages may call (tests/test_browser.py), with a route whose
+# path ends in a slash: a page that leaves the slash out is redirected.
+notes = Router(name="notes")
+
+
+@notes.post("/notes/")
+def save_note(request: Request) -> dict[str, Any]:
+    return {"saved": request.json}
+
+
+notes.cors("*", headers=["Content-Type"])
+app.include(notes, prefix="/open")
+
 
 # Routes for the bad-input suite (tests/test_bad_input.py): each reads one
 # part of the request, or puts request data into the response.

@@ -151,6 +151,20 @@ def test_the_trailing_slash_redirect_carries_the_cors_headers(app: App) -> None:
     assert response.headers["Access-Control-Allow-Origin"] == SHOP
 
 
+def test_a_preflight_for_a_path_without_its_slash_is_answered_for_the_slashed_path(
+    app: App,
+) -> None:
+    # A browser fails a preflight that is redirected; the real request follows the 308.
+    app.route("/docs/", methods=["GET", "PUT"])(lambda request: "docs")
+    app.cors([SHOP])
+    response = preflight(app, "/docs")
+    assert response.status_code == 204
+    assert response.headers["Access-Control-Allow-Origin"] == SHOP
+    assert response.headers["Access-Control-Allow-Methods"] == "GET, HEAD, OPTIONS, PUT"
+    assert app.test_client().put("/docs", headers={"Origin": SHOP}).status_code == 308
+    assert app.test_client().options("/docs").status_code == 308  # not a preflight
+
+
 def test_a_500_from_a_failing_after_request_hook_carries_them(app: App) -> None:
     app.get("/")(lambda request: "ok")
 
