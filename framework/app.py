@@ -28,9 +28,9 @@ import logging
 import os
 import sys
 import traceback
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import suppress
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from mypy_extensions import mypyc_attr
 from werkzeug.exceptions import HTTPException as WerkzeugHTTPException
@@ -216,10 +216,7 @@ class App(HookRegistry, RouteDecorators, AppNames):
         return with_anchor(url, anchor)
 
     def check_routes(self) -> list[RouteProblem]:
-        """Return the problems in the routing table: unreachable routes, duplicates.
-
-        Each problem names the routes involved; ``framework routes`` prints them.
-        """
+        """Return the routing table's problems (unreachable routes, duplicates), by route."""
         from .checks import check_routes
 
         return check_routes(self.router)
@@ -231,14 +228,17 @@ class App(HookRegistry, RouteDecorators, AppNames):
 
         return create_environment(folder_of(self.import_name, self.template_folder))
 
+    @overload
+    def command(self, name: CommandFunction) -> CommandFunction: ...
+    @overload
+    def command(self, name: str | None = None) -> Callable[[CommandFunction], CommandFunction]: ...
     def command(self, name: str | CommandFunction | None = None) -> Any:
         """Register a function as a command of the app: ``framework command APP NAME``.
 
         ``@app.command()`` (or ``@app.command``) names it after the function
         (``init_db`` is ``init-db``), ``@app.command("name")`` as given. Its
         parameters are the command's arguments and options, its docstring the
-        help (see ``framework.commands``); a signature no command line can
-        describe is refused here.
+        help (``framework.commands``); a signature no command line can describe is refused.
         """
         if callable(name):  # @app.command, without the parentheses
             return self.command()(name)
@@ -408,9 +408,8 @@ class App(HookRegistry, RouteDecorators, AppNames):
         the standard ones, is a 501 Not Implemented: the server does not
         know it, for any resource (RFC 9110, section 15.6.2). ``OPTIONS *``
         asks about the server itself rather than a resource (section 9.3.7):
-        its Allow header lists every method the app takes. The errors go
-        straight to the error handling that a raised HTTPError would reach,
-        without the cost of raising it.
+        its Allow header lists every method the app takes. Errors go straight
+        to the handling a raised HTTPError would reach, without raising it.
         """
         method = request.method
         if not self.implements(method):

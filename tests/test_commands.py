@@ -131,3 +131,34 @@ def test_a_positional_bool_reads_yes_or_no(app: App, text: str, value: bool) -> 
 
     assert app.commands["toggle"].run([text]) == 0
     assert got == [value]
+
+
+def test_a_type_checker_sees_a_command_as_the_function_it_decorates(tmp_path: Path) -> None:
+    """``mypy --strict`` on an app with commands: no "untyped decorator", the same signature."""
+    api = pytest.importorskip("mypy.api")
+    module = tmp_path / "commands_app.py"
+    module.write_text(
+        "from framework import App\n"
+        "app = App(__name__)\n"
+        "@app.command()\n"
+        "def init_db(path: str, force: bool = False) -> int:\n"
+        "    return 0\n"
+        "@app.command\n"
+        "def bare() -> None: ...\n"
+        '@app.command("purge")\n'
+        "def purge(days: int) -> None: ...\n"
+        "reveal_type(init_db)\n"
+        "reveal_type(bare)\n"
+        "reveal_type(purge)\n"
+    )
+    cache = tmp_path / "mypy-cache"
+    out, _, status = api.run(["--strict", "--cache-dir", str(cache), str(module)])
+    revealed = [
+        line.split("Revealed type is ")[1] for line in out.splitlines() if "Revealed" in line
+    ]
+    assert revealed == [
+        '"def (path: str, force: bool =) -> int"',
+        '"def ()"',
+        '"def (days: int)"',
+    ], out
+    assert (status, out.splitlines()[-1]) == (0, "Success: no issues found in 1 source file"), out
